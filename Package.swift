@@ -1,0 +1,113 @@
+// swift-tools-version: 6.0
+//
+// The pipeline is the layout. Each target is one stage and depends only on the
+// stages before it:
+//
+//   CYAML → PayplanYAML → PayplanLanguage → PayplanChecker → PayplanCompiler
+//        → PayplanData → PayplanEvaluator → PayplanReports / PayplanCompare
+//        → PayplanCLI → payplan
+//
+// PayplanCore holds what every stage shares: exact numbers, calendar dates and
+// periods, source locations and diagnostics, limits.
+import PackageDescription
+
+let strictSettings: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "Payplan",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "payplan", targets: ["payplan"]),
+        .executable(name: "payplan-gen", targets: ["payplan-gen"]),
+        .library(name: "PayplanCLI", targets: ["PayplanCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CYAML",
+            pkgConfig: "yaml-0.1",
+            providers: [.apt(["libyaml-dev"]), .brew(["libyaml"])]
+        ),
+        .target(name: "PayplanCore", swiftSettings: strictSettings),
+        .target(name: "PayplanYAML", dependencies: ["CYAML", "PayplanCore"], swiftSettings: strictSettings),
+        .target(name: "PayplanLanguage", dependencies: ["PayplanCore", "PayplanYAML"], swiftSettings: strictSettings),
+        .target(name: "PayplanChecker", dependencies: ["PayplanCore", "PayplanLanguage"], swiftSettings: strictSettings),
+        .target(
+            name: "PayplanCompiler",
+            dependencies: ["PayplanCore", "PayplanLanguage", "PayplanChecker"],
+            swiftSettings: strictSettings
+        ),
+        .target(name: "PayplanData", dependencies: ["PayplanCore", "PayplanCompiler"], swiftSettings: strictSettings),
+        .target(
+            name: "PayplanEvaluator",
+            dependencies: ["PayplanCore", "PayplanLanguage", "PayplanCompiler", "PayplanData"],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "PayplanReports",
+            dependencies: ["PayplanCore", "PayplanLanguage", "PayplanCompiler", "PayplanEvaluator"],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "PayplanCompare",
+            dependencies: [
+                "PayplanCore", "PayplanYAML", "PayplanLanguage", "PayplanChecker", "PayplanCompiler",
+                "PayplanEvaluator", "PayplanReports",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "PayplanCLI",
+            dependencies: [
+                "PayplanCore", "PayplanYAML", "PayplanLanguage", "PayplanChecker", "PayplanCompiler",
+                "PayplanData", "PayplanEvaluator", "PayplanReports", "PayplanCompare",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(name: "payplan", dependencies: ["PayplanCLI"], swiftSettings: strictSettings),
+        .executableTarget(
+            name: "payplan-gen",
+            dependencies: ["PayplanCore", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Benchmarks/Generator",
+            swiftSettings: strictSettings
+        ),
+        .testTarget(name: "PayplanYAMLTests", dependencies: ["PayplanYAML"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "PayplanLanguageTests",
+            dependencies: ["PayplanLanguage", "PayplanChecker"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "PayplanCheckerTests",
+            dependencies: ["PayplanChecker", "PayplanCompiler", "PayplanCLI"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(name: "PayplanDataTests", dependencies: ["PayplanData"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "PayplanEvaluatorTests",
+            dependencies: ["PayplanEvaluator", "PayplanCLI", "PayplanReports"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "PayplanCompareTests",
+            dependencies: ["PayplanCompare", "PayplanCLI"],
+            resources: [.copy("Pairs")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "PayplanCLITests",
+            dependencies: ["PayplanCLI"],
+            resources: [.copy("Corpus")],
+            swiftSettings: strictSettings
+        ),
+    ]
+)

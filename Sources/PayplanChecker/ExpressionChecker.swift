@@ -1,0 +1,806 @@
+import PayplanCore
+import PayplanLanguage
+
+/// Where a formula is evaluated, which decides what its names mean.
+enum Scope: Equatable {
+    /// Once per rep and period: metrics, rule parameters, output columns.
+    case rep
+    /// Once per transaction while data is read: filters, `where` clauses.
+    case transaction
+    /// Once per group of reps: team scores, eligibility, tie-breakers.
+    case group(scoreVisible: Bool)
+    /// Population conditions: data only, decided before anything is computed.
+    case data
+
+    var words: String {
+        switch self {
+        case .rep: "a rep formula"
+        case .transaction: "a transaction condition"
+        case .group: "a group formula"
+        case .data: "a population condition"
+        }
+    }
+}
+
+/// Resolves names and types formulas. Reports each problem once, at the
+/// exact characters, and returns nil for a formula that does not check, so
+/// one mistake does not cascade into many messages.
+struct ExpressionChecker {
+    let plan: Plan
+    var diagnostics: [Diagnostic] = []
+
+    var metricIndex: [String: Int] = [:]
+    var ruleIndex: [String: Int] = [:]
+    var filterIndex: [String: Int] = [:]
+    var shapeIndex: [String: Int] = [:]
+    var shapeArity: [Int] = []
+    var shapeKinds: [String] = []
+
+    /// Metric types, filled lazily so metrics may be defined in any order.
+    var metricTypes: [Int: TExpr] = [:]
+    var metricVisiting: [Int] = []
+    var metricFailed: Set<Int> = []
+    /// Types assumed for `previous(self)` while a state metric is checked.
+    var assumedSelfTypes: [Int: (ValueType, SourceRange)] = [:]
+    var filterTypes: [Int: TExpr] = [:]
+    var filterVisiting: Set<Int> = []
+
+    /// Exponent literals (`1e3`): accepted as ratios, refused as money.
+    var exponentLiterals: Set<SourceRange> = []
+    var usesPrevious = false
+    var previousOfSelf = false
+    var usesYearToDate = false
+    var readsTargets = false
+    var hasTotal = false
+
+    static let reservedNames: Set<String> = [
+        "rep", "tx", "product", "period", "active_days", "total", "capped", "members", "score", "group",
+    ]
+    static let aggregateNames = ["sum", "count", "min", "max", "reach_date", "reach_deal"]
+    static let specialFunctions = ["previous", "ytd", "avg"]
+
+    init(plan: Plan) {
+        self.plan = plan
+        hasTotal = plan.total != nil
+    }
+
+    mutating func error(_ code: String, _ message: String, at range: SourceRange, notes: [Diagnostic.Note] = [], help: String? = nil) {
+        diagnostics.append(.error(code, message, at: range, notes: notes, help: help))
+    }
+
+    // MARK: - Metrics (lazily typed)
+
+    mutating func metric(_ i: Int) -> TExpr? {
+        if let t = metricTypes[i] { return t }
+        if metricFailed.contains(i) { return nil }
+        if let start = metricVisiting.firstIndex(of: i) {
+            let cycle = metricVisiting[start...].map { plan.metrics[$0].name.value } + [plan.metrics[i].name.value]
+            let notes = metricVisiting[start...].map { j in
+                Diagnostic.Note("`\(plan.metrics[j].name.value)` is defined here", at: plan.metrics[j].name.range)
+            }
+            error(
+                "C401", "metrics form a cycle: \(cycle.joined(separator: " → "))", at: plan.metrics[i].name.range,
+                notes: Array(notes.dropFirst()),
+                help: "a metric cannot depend on itself; use previous(\(plan.metrics[i].name.value), 0) for last period's value")
+            for j in metricVisiting[start...] { metricFailed.insert(j) }
+            return nil
+        }
+        metricVisiting.append(i)
+        let def = plan.metrics[i]
+        let typed = check(def.formula, .rep, selfSymbol: .metric(i))
+        metricVisiting.removeLast()
+        if metricFailed.contains(i) { return nil }
+        guard var typed else {
+            metricFailed.insert(i)
+            return nil
+        }
+        if let declared = def.declaredType {
+            let want = BaseType(declared.value)
+            if typed.type.literal, want.isNumeric {
+                typed.type = ValueType(want)
+            } else if typed.type.base != want && !(want == .number && typed.type.base == .count) {
+                error(
+                    "C402", "metric `\(def.name.value)` is declared \(want.words) but its formula gives \(typed.type)",
+                    at: def.formula.range, notes: [.init("declared here", at: declared.range)])
+            }
+        }
+        if typed.type.literal {
+            typed.type = ValueType(.number, optional: typed.type.optional)
+        }
+        if let (assumed, at) = assumedSelfTypes[i], assumed.base != typed.type.base {
+            error(
+                "C439", "metric `\(def.name.value)` reads previous(\(def.name.value)), which was taken as \(assumed.base.words), but its formula gives \(typed.type)",
+                at: at, help: "declare its type: `\(def.name.value): {formula: ..., type: \(typed.type.base == .count ? "count" : "number")}`")
+        }
+        metricTypes[i] = typed
+        return typed
+    }
+
+    mutating func filter(_ i: Int) -> TExpr? {
+        if let t = filterTypes[i] { return t }
+        if filterVisiting.contains(i) {
+            error("C401", "filter `\(plan.filters[i].name.value)` refers to itself", at: plan.filters[i].name.range)
+            return nil
+        }
+        filterVisiting.insert(i)
+        defer { filterVisiting.remove(i) }
+        guard let t = check(plan.filters[i].condition, .transaction) else { return nil }
+        guard t.type.base == .bool, !t.type.optional else {
+            error("C403", "filter `\(plan.filters[i].name.value)` must be a condition (true/false), found \(t.type)", at: t.range)
+            return nil
+        }
+        filterTypes[i] = t
+        return t
+    }
+
+    // MARK: - Expressions
+
+    mutating func check(_ e: Expr, _ scope: Scope, selfSymbol: Symbol? = nil) -> TExpr? {
+        switch e.kind {
+        case .number(let v, _, let exponent):
+            if exponent { exponentLiterals.insert(e.range) }
+            return TExpr(.number(v), ValueType(.number, literal: true), e.range)
+        case .string(let s):
+            return TExpr(.text(s), .text, e.range)
+        case .bool(let b):
+            return TExpr(.bool(b), .bool, e.range)
+        case .name(let parts):
+            return resolveName(parts, e.range, scope, selfSymbol: selfSymbol)
+        case .unary(let op, let inner):
+            guard let x = check(inner, scope, selfSymbol: selfSymbol) else { return nil }
+            guard requireValue(x) else { return nil }
+            switch op {
+            case .not:
+                guard x.type.base == .bool else {
+                    error("C404", "`not` needs a condition, found \(x.type)", at: x.range)
+                    return nil
+                }
+                return TExpr(.unary(.not, x), .bool, e.range)
+            case .negate:
+                guard x.type.base.isNumeric else {
+                    error("C404", "cannot negate \(x.type)", at: x.range)
+                    return nil
+                }
+                return TExpr(.unary(.negate, x), x.type, e.range)
+            }
+        case .binary(let op, let l, let r):
+            guard let a = check(l, scope, selfSymbol: selfSymbol) else {
+                _ = check(r, scope, selfSymbol: selfSymbol)
+                return nil
+            }
+            guard let b = check(r, scope, selfSymbol: selfSymbol) else { return nil }
+            return binary(op, a, b, e.range)
+        case .conditional(let c, let t, let f):
+            let cond = check(c, scope, selfSymbol: selfSymbol)
+            let whenTrue = check(t, scope, selfSymbol: selfSymbol)
+            let whenFalse = check(f, scope, selfSymbol: selfSymbol)
+            guard let cond, let whenTrue, let whenFalse else { return nil }
+            guard cond.type.base == .bool, !cond.type.optional else {
+                error("C405", "the condition of `if` must be true/false, found \(cond.type)", at: cond.range)
+                return nil
+            }
+            guard let type = unify(whenTrue, whenFalse, what: "the two branches of `if`") else { return nil }
+            return TExpr(.conditional(cond, adapt(whenTrue, to: type), adapt(whenFalse, to: type)), type, e.range)
+        case .call(let name, let args, let filter):
+            return call(name, args, filter, e.range, scope, selfSymbol: selfSymbol)
+        }
+    }
+
+    /// Refuses values that may be missing where a value is needed.
+    mutating func requireValue(_ x: TExpr) -> Bool {
+        if x.type.optional {
+            error(
+                "C406", "`\(x)` may be missing here", at: x.range,
+                help: "give a fallback: coalesce(\(x), VALUE), or test it with is_set(\(x))")
+            return false
+        }
+        return true
+    }
+
+    // MARK: Names
+
+    func visibleNames(_ scope: Scope) -> [String] {
+        var names = ["rep", "period"]
+        switch scope {
+        case .rep:
+            names += plan.metrics.map(\.name.value) + plan.rules.map(\.name.value) + ["target", "active_days"]
+            if hasTotal { names += ["total", "capped"] }
+        case .transaction:
+            names += ["tx", "product"] + plan.filters.map(\.name.value)
+        case .group(let scoreVisible):
+            names += ["members", "group"] + (scoreVisible ? ["score"] : [])
+        case .data:
+            names += ["target", "active_days"]
+        }
+        return names
+    }
+
+    mutating func unknownName(_ name: String, _ range: SourceRange, _ scope: Scope) {
+        var help = Suggest.didYouMean(name, among: visibleNames(scope))
+        if YAMLTraps.booleans.contains(name) {
+            help = "YAML 1.1 would read `\(name)` as a boolean; Payplan does not guess: write true or false"
+        } else if help == nil {
+            // A name that exists but not here says more than "unknown".
+            if metricIndex[name] != nil || ruleIndex[name] != nil {
+                switch scope {
+                case .transaction:
+                    error(
+                        "C407", "`\(name)` is a rep's value and cannot be used in \(scope.words)", at: range,
+                        help: "transaction conditions are applied while the data is read, before metrics exist")
+                    return
+                case .group:
+                    error(
+                        "C407", "`\(name)` is a rep's value; in \(scope.words) aggregate it over the members", at: range,
+                        help: "e.g. sum(\(name)), max(\(name)) or avg(\(name))")
+                    return
+                case .data:
+                    error(
+                        "C407", "`\(name)` is computed by the plan; \(scope.words) reads data only", at: range,
+                        help: "population conditions decide who is evaluated, so they cannot read results")
+                    return
+                case .rep: break
+                }
+            }
+            if filterIndex[name] != nil {
+                error(
+                    "C407", "`\(name)` is a transaction filter; use it in a `where` clause", at: range,
+                    help: "e.g. sum(tx.amount where \(name))")
+                return
+            }
+        }
+        error("C408", "unknown name `\(name)`", at: range, help: help)
+    }
+
+    mutating func resolveName(_ parts: [NamePart], _ range: SourceRange, _ scope: Scope, selfSymbol: Symbol?) -> TExpr? {
+        let head = parts[0].text
+        let tableFor: [String: TableKind] = ["rep": .reps, "target": .targets, "tx": .transactions, "product": .products]
+        if let table = tableFor[head], !(parts.count == 1 && metricIndex[head] != nil) {
+            guard parts.count == 2 else {
+                error(
+                    "C409", parts.count == 1 ? "`\(head)` needs a column: `\(head).COLUMN`" : "`\(head).\(parts[1].text)` has no fields",
+                    at: range, help: parts.count == 1 ? Suggest.didYouMean(head, among: visibleNames(scope)) : nil)
+                return nil
+            }
+            let column = parts[1].text
+            let spec = plan.data.table(table)
+            guard let col = spec.column(column) else {
+                let names = spec.columns.map(\.name)
+                error(
+                    "C410", "`\(column)` is not a column of \(spec.file)", at: parts[1].range,
+                    help: Suggest.didYouMean(column, among: names)
+                        ?? "declare it under `data: {\(table.rawValue): {columns: {\(column): TYPE}}}`")
+                return nil
+            }
+            let type = ValueType(BaseType(col.type), optional: col.optional)
+            switch (table, scope) {
+            case (.reps, .group):
+                error("C411", "`rep.\(column)` differs between members; in \(scope.words) aggregate a metric instead", at: range)
+                return nil
+            case (.reps, _):
+                return TExpr(.repColumn(column), type, range)
+            case (.targets, .rep), (.targets, .data):
+                readsTargets = true
+                return TExpr(.targetColumn(column), type, range)
+            case (.targets, _):
+                error("C411", "`target.\(column)` is a rep's target; it cannot be read in \(scope.words)", at: range)
+                return nil
+            case (.transactions, .transaction):
+                return TExpr(.txColumn(column), type, range)
+            case (.products, .transaction):
+                return TExpr(.productColumn(column), type, range)
+            case (.transactions, _), (.products, _):
+                let help =
+                    col.type.isNumeric
+                    ? "aggregate the rep's transactions: sum(\(head).\(column)) or sum(tx.amount where \(head).\(column) ...)"
+                    : "use it inside a `where` clause, e.g. sum(tx.amount where \(head).\(column) == ...)"
+                error("C411", "`\(head).\(column)` is a value of one transaction; \(scope.words) cannot read it directly", at: range, help: help)
+                return nil
+            }
+        }
+        if head == "period" {
+            guard parts.count == 2, let field = PeriodField(rawValue: parts[1].text) else {
+                error(
+                    "C409", "`period` has the fields `start`, `end` and `days`", at: range,
+                    help: parts.count == 2 ? Suggest.didYouMean(parts[1].text, among: ["start", "end", "days"]) : nil)
+                return nil
+            }
+            return TExpr(.period(field), field == .days ? .count : .date, range)
+        }
+        if parts.count == 1 {
+            switch (head, scope) {
+            case ("active_days", .rep), ("active_days", .data):
+                return TExpr(.activeDays, .count, range)
+            case ("members", .group):
+                return TExpr(.groupMembers, .count, range)
+            case ("score", .group(true)):
+                return TExpr(.groupScore, .number, range)
+            case ("group", .group):
+                return TExpr(.groupKey, .text, range)
+            case ("total", .rep) where hasTotal:
+                return TExpr(.symbol(.total, name: "total"), .money, range)
+            case ("capped", .rep) where hasTotal:
+                return TExpr(.symbol(.capped, name: "capped"), .money, range)
+            default: break
+            }
+        }
+        if let i = filterIndex[head], parts.count == 1, scope == .transaction {
+            guard let inner = filter(i) else { return nil }
+            return TExpr(.filter(i, name: head, inner), .bool, range)
+        }
+        if let i = metricIndex[head], scope == .rep {
+            guard parts.count == 1 else {
+                error("C409", "metric `\(head)` has no field `\(parts[1].text)`", at: parts[1].range)
+                return nil
+            }
+            if selfSymbol == .metric(i) {
+                error(
+                    "C401", "metric `\(head)` refers to itself", at: range,
+                    help: "for last period's value write previous(\(head), 0)")
+                return nil
+            }
+            guard let t = metric(i) else { return nil }
+            return TExpr(.symbol(.metric(i), name: head), t.type, range)
+        }
+        if let i = ruleIndex[head], scope == .rep {
+            let rule = plan.rules[i]
+            let outputs = RuleOutput.outputs(of: rule.kind.value)
+            let wanted = parts.count == 2 ? parts[1].text : ""
+            guard parts.count <= 2, let (output, type) = outputs.first(where: { $0.0.rawValue == wanted }) else {
+                let names = outputs.map(\.0.rawValue).filter { !$0.isEmpty }
+                error(
+                    "C412", "rule `\(head)` (\(rule.kind.value.rawValue)) has no result `\(wanted)`",
+                    at: parts.count >= 2 ? parts[1].range : range,
+                    help: Suggest.didYouMean(wanted, among: names) ?? "its results are " + names.map { "`\(head).\($0)`" }.joined(separator: ", "))
+                return nil
+            }
+            if case .rule(let j, _) = selfSymbol, j == i {
+                error("C401", "rule `\(head)` refers to its own result", at: range)
+                return nil
+            }
+            let name = output == .main ? head : "\(head).\(output.rawValue)"
+            return TExpr(.symbol(.rule(i, output), name: name), type, range)
+        }
+        unknownName(parts.map(\.text).joined(separator: "."), range, scope)
+        return nil
+    }
+
+    // MARK: Operators
+
+    /// The common type of two values, adapting untyped constants.
+    mutating func unify(_ a: TExpr, _ b: TExpr, what: String) -> ValueType? {
+        if a.type.base == b.type.base && !a.type.literal && !b.type.literal {
+            return ValueType(a.type.base, optional: a.type.optional || b.type.optional)
+        }
+        let optional = a.type.optional || b.type.optional
+        if a.type.literal && b.type.literal { return ValueType(.number, optional: optional, literal: true) }
+        if a.type.literal || b.type.literal {
+            let (lit, other) = a.type.literal ? (a, b) : (b, a)
+            guard other.type.base.isNumeric else {
+                error("C413", "\(what) mix a number with \(other.type)", at: lit.range)
+                return nil
+            }
+            if other.type.base == .money, exponentLiterals.contains(lit.range) {
+                error(
+                    "C414", "`\(lit)` is written with an exponent and is not accepted as money", at: lit.range,
+                    help: "write money as plain digits: \(lit)")
+                return nil
+            }
+            return ValueType(other.type.base, optional: optional)
+        }
+        let bases: Set<BaseType> = [a.type.base, b.type.base]
+        if bases == [.count, .number] { return ValueType(.number, optional: optional) }
+        error(
+            "C415", "\(what) mix \(a.type.base.words) and \(b.type.base.words)", at: b.range,
+            notes: [.init("this is \(a.type.base.words)", at: a.range)],
+            help: a.type.base == .money || b.type.base == .money ? "a ratio is not added to money; multiply it by an amount first" : nil)
+        return nil
+    }
+
+    func adapt(_ e: TExpr, to type: ValueType) -> TExpr {
+        guard e.type.literal, !type.literal else { return e }
+        var copy = e
+        copy.type = ValueType(type.base, optional: e.type.optional)
+        return copy
+    }
+
+    mutating func binary(_ op: BinaryOperator, _ a: TExpr, _ b: TExpr, _ range: SourceRange) -> TExpr? {
+        guard requireValue(a), requireValue(b) else { return nil }
+        let ta = a.type
+        let tb = b.type
+        func make(_ type: ValueType, _ x: TExpr = a, _ y: TExpr = b) -> TExpr {
+            TExpr(.binary(op, x, y), type, range)
+        }
+        switch op {
+        case .and, .or:
+            guard ta.base == .bool else {
+                error("C416", "`\(op.rawValue)` joins conditions; the left side is \(ta)", at: a.range)
+                return nil
+            }
+            guard tb.base == .bool else {
+                error("C416", "`\(op.rawValue)` joins conditions; the right side is \(tb)", at: b.range)
+                return nil
+            }
+            return make(.bool)
+        case .equal, .notEqual, .less, .lessEqual, .greater, .greaterEqual:
+            if ta.base == .date || tb.base == .date {
+                guard ta.base == .date, tb.base == .date else {
+                    error("C417", "cannot compare \(ta) with \(tb)", at: range, help: "compare a date with a date, e.g. date(\"2026-07-01\")")
+                    return nil
+                }
+                return make(.bool)
+            }
+            if ta.base == .text || tb.base == .text || ta.base == .bool || tb.base == .bool {
+                guard ta.base == tb.base else {
+                    error("C417", "cannot compare \(ta) with \(tb)", at: range)
+                    return nil
+                }
+                if ta.base != .text || (op != .equal && op != .notEqual) {
+                    if ta.base == .bool || ![.equal, .notEqual].contains(op) {
+                        if ta.base == .bool, op == .equal || op == .notEqual { return make(.bool) }
+                        error("C417", "\(ta.base.words) can only be compared with `==` and `!=`", at: range)
+                        return nil
+                    }
+                }
+                checkLevelLiteral(a, b)
+                checkLevelLiteral(b, a)
+                return make(.bool)
+            }
+            guard let t = unify(a, b, what: "the two sides of `\(op.rawValue)`") else { return nil }
+            return TExpr(.binary(op, adapt(a, to: t), adapt(b, to: t)), .bool, range)
+        case .add, .subtract:
+            if ta.base == .date || tb.base == .date {
+                if ta.base == .date, tb.base == .date, op == .subtract { return make(.count) }
+                if ta.base == .date, tb.base == .count || (tb.literal && (tb.base == .number)) {
+                    if case .number(let v) = b.kind, !v.isInteger {
+                        error("C418", "dates move by whole days; `\(v)` is not whole", at: b.range)
+                        return nil
+                    }
+                    return make(.date, a, adapt(b, to: .count))
+                }
+                if tb.base == .date, op == .add, ta.base == .count || ta.literal { return make(.date, adapt(a, to: .count), b) }
+                error(
+                    "C418", "cannot \(op == .add ? "add" : "subtract") \(tb) \(op == .add ? "to" : "from") \(ta)", at: range,
+                    help: "a date minus a date is a number of days; a date plus or minus a number of days is a date")
+                return nil
+            }
+            guard ta.base.isNumeric || ta.literal, tb.base.isNumeric || tb.literal else {
+                error("C419", "cannot \(op == .add ? "add" : "subtract") \(ta.base.isNumeric ? tb : ta)", at: ta.base.isNumeric ? b.range : a.range)
+                return nil
+            }
+            guard let t = unify(a, b, what: "the two sides of `\(op.display)`") else { return nil }
+            return make(t, adapt(a, to: t), adapt(b, to: t))
+        case .multiply:
+            guard (ta.base.isNumeric || ta.literal), (tb.base.isNumeric || tb.literal) else {
+                error("C419", "cannot multiply \(ta.base.isNumeric ? tb : ta)", at: ta.base.isNumeric ? b.range : a.range)
+                return nil
+            }
+            if ta.base == .money && tb.base == .money && !ta.literal && !tb.literal {
+                error(
+                    "C420", "money × money has no meaning", at: range,
+                    help: "one side should be a ratio or a rate, e.g. base × factor")
+                return nil
+            }
+            if ta.literal && tb.literal { return make(ValueType(.number, literal: true)) }
+            if ta.base == .money && !ta.literal { return make(.money, a, adapt(b, to: .number)) }
+            if tb.base == .money && !tb.literal { return make(.money, adapt(a, to: .number), b) }
+            if ta.base == .count && tb.base == .count && !ta.literal && !tb.literal { return make(.count) }
+            return make(.number, adapt(a, to: .number), adapt(b, to: .number))
+        case .divide:
+            guard (ta.base.isNumeric || ta.literal), (tb.base.isNumeric || tb.literal) else {
+                error("C419", "cannot divide \(ta.base.isNumeric ? tb : ta)", at: ta.base.isNumeric ? b.range : a.range)
+                return nil
+            }
+            if ta.literal && tb.literal { return make(ValueType(.number, literal: true)) }
+            if tb.base == .money && !tb.literal {
+                if ta.base == .money || ta.literal { return make(.number, adapt(a, to: .money), b) }
+                error("C420", "dividing \(ta) by money has no meaning", at: range, help: "divide money by money for a ratio")
+                return nil
+            }
+            if ta.base == .money && !ta.literal { return make(.money, a, adapt(b, to: .number)) }
+            return make(.number, adapt(a, to: .number), adapt(b, to: .number))
+        }
+    }
+
+    /// `elimination.flag != "nonee"` would never be true: catch the typo.
+    mutating func checkLevelLiteral(_ symbolSide: TExpr, _ literalSide: TExpr) {
+        guard case .symbol(.rule(let i, let output), _) = symbolSide.kind, output == .main || output == .flag,
+            case .text(let s) = literalSide.kind, case .elimination(let e) = plan.rules[i].body
+        else { return }
+        let names = [e.none.value] + e.levels.map(\.value)
+        if !names.contains(s) {
+            error(
+                "C421", "\"\(s)\" is not a level of `\(plan.rules[i].name.value).flag`", at: literalSide.range,
+                help: Suggest.didYouMean(s, among: names) ?? "its levels are " + names.map { "\"\($0)\"" }.joined(separator: ", "))
+        }
+    }
+
+    // MARK: Calls
+
+    mutating func call(
+        _ name: NamePart, _ args: [Expr], _ filter: Expr?, _ range: SourceRange, _ scope: Scope, selfSymbol: Symbol?
+    ) -> TExpr? {
+        let fn = name.text
+        // Aggregates over a rep's transactions.
+        if scope == .rep, ExpressionChecker.aggregateNames.contains(fn) {
+            let isAggregate = fn == "sum" || fn == "count" || fn.hasPrefix("reach_") || filter != nil
+                || (args.count == 1 && mentionsTransaction(args[0]))
+            if isAggregate { return aggregate(fn, name, args, filter, range) }
+        }
+        if case .group = scope, ["sum", "min", "max", "avg", "count"].contains(fn), args.count == 1 || fn == "count" {
+            if fn == "count" {
+                error("C422", "count members with `members`", at: range, help: "e.g. `members >= 3`")
+                return nil
+            }
+            if let filter {
+                error("C423", "`where` is not supported in a group aggregate", at: filter.range)
+                return nil
+            }
+            guard let x = check(args[0], .rep) else { return nil }
+            guard requireValue(x) else { return nil }
+            guard x.type.base.isNumeric || x.type.literal else {
+                error("C424", "`\(fn)` over members needs numbers, found \(x.type)", at: x.range)
+                return nil
+            }
+            let kind = GroupAggregateKind(rawValue: fn)!
+            let type = x.type.literal ? ValueType.number : ValueType(fn == "avg" && x.type.base == .count ? .number : x.type.base)
+            return TExpr(.groupAggregate(kind, x), type, range)
+        }
+        if let filter {
+            error(
+                "C423", "`where` filters transactions; `\(fn)` is not an aggregate over transactions", at: filter.range,
+                help: scope == .rep ? "e.g. sum(tx.amount where ...)" : nil)
+            return nil
+        }
+        if fn == "previous" || fn == "ytd" { return history(fn, args, range, scope) }
+        if let s = shapeIndex[fn] {
+            guard args.count == shapeArity[s] else {
+                error("C425", "shape `\(fn)` takes \(shapeArity[s]) input\(shapeArity[s] == 1 ? "" : "s"), found \(args.count)", at: range)
+                return nil
+            }
+            var inputs: [TExpr] = []
+            for arg in args {
+                guard let x = check(arg, scope, selfSymbol: selfSymbol), requireValue(x) else { return nil }
+                guard x.type.base.isNumeric || x.type.literal else {
+                    error("C426", "a shape looks up a number, found \(x.type)", at: x.range)
+                    return nil
+                }
+                inputs.append(x)
+            }
+            let type: ValueType = shapeKinds[s] == "tiers" && inputs[0].type.base == .money ? .money : .number
+            return TExpr(.shape(s, name: fn, inputs), type, range)
+        }
+        guard let f = Function(rawValue: fn) else {
+            let known = Function.allCases.map(\.rawValue) + ExpressionChecker.aggregateNames + ExpressionChecker.specialFunctions
+                + Array(shapeIndex.keys)
+            var help = Suggest.didYouMean(fn, among: known)
+            if help == nil, ExpressionChecker.aggregateNames.contains(fn) || fn == "avg" {
+                help = "`\(fn)` of one value is only meaningful over transactions (\(fn)(tx.amount)) or over a group's members"
+            }
+            error("C427", "unknown function `\(fn)`", at: name.range, help: help)
+            return nil
+        }
+        if f == .date {
+            guard args.count == 1, case .string(let s) = args[0].kind else {
+                error("C428", "`date` takes one text argument: date(\"2026-07-01\")", at: range)
+                return nil
+            }
+            guard let d = CivilDate(iso: s) else {
+                error("C428", "\"\(s)\" is not a calendar date YYYY-MM-DD", at: args[0].range)
+                return nil
+            }
+            return TExpr(.date(d), .date, range)
+        }
+        var typed: [TExpr] = []
+        var failed = false
+        for arg in args {
+            if let x = check(arg, scope, selfSymbol: selfSymbol) { typed.append(x) } else { failed = true }
+        }
+        if failed { return nil }
+        func arity(_ n: ClosedRange<Int>, _ usage: String) -> Bool {
+            if n.contains(typed.count) { return true }
+            error("C429", "`\(fn)` takes \(usage), found \(typed.count) argument\(typed.count == 1 ? "" : "s")", at: range)
+            return false
+        }
+        switch f {
+        case .min, .max:
+            guard arity(2...1000, "two or more values") else { return nil }
+            var type = typed[0].type
+            for x in typed { guard requireValue(x) else { return nil } }
+            guard typed[0].type.base.isNumeric || typed[0].type.literal || typed[0].type.base == .date else {
+                error("C430", "`\(fn)` compares numbers or dates, found \(typed[0].type)", at: typed[0].range)
+                return nil
+            }
+            for x in typed.dropFirst() {
+                var probe = x
+                probe.type = x.type
+                guard let t = unify(TExpr(typed[0].kind, type, typed[0].range), probe, what: "the values of `\(fn)`") else { return nil }
+                type = t
+            }
+            return TExpr(.function(f, typed.map { adapt($0, to: type) }), type, range)
+        case .clamp:
+            guard arity(3...3, "a value, a low and a high bound"), typed.allSatisfy({ requireValue($0) }) else { return nil }
+            guard let t1 = unify(typed[0], typed[1], what: "the value and the low bound of `clamp`"),
+                let t2 = unify(TExpr(typed[0].kind, t1, typed[0].range), typed[2], what: "the value and the high bound of `clamp`")
+            else { return nil }
+            return TExpr(.function(f, typed.map { adapt($0, to: t2) }), t2, range)
+        case .round:
+            guard arity(1...2, "a value and an optional number of decimals"), requireValue(typed[0]) else { return nil }
+            guard typed[0].type.base.isNumeric || typed[0].type.literal else {
+                error("C430", "`round` needs a number, found \(typed[0].type)", at: typed[0].range)
+                return nil
+            }
+            if typed.count == 2 {
+                guard case .number(let v) = typed[1].kind, v.isInteger, v >= .zero, v <= Exact(12) else {
+                    error("C431", "the decimals of `round` must be a whole number from 0 to 12", at: typed[1].range)
+                    return nil
+                }
+            }
+            return TExpr(.function(f, typed), typed[0].type, range)
+        case .abs, .floor, .ceil:
+            guard arity(1...1, "one value"), requireValue(typed[0]) else { return nil }
+            guard typed[0].type.base.isNumeric || typed[0].type.literal else {
+                error("C430", "`\(fn)` needs a number, found \(typed[0].type)", at: typed[0].range)
+                return nil
+            }
+            return TExpr(.function(f, typed), typed[0].type, range)
+        case .divide:
+            guard arity(3...3, "a dividend, a divisor and the value when the divisor is zero"),
+                typed.allSatisfy({ requireValue($0) })
+            else { return nil }
+            guard let q = binary(.divide, typed[0], typed[1], range) else { return nil }
+            guard let t = unify(q, typed[2], what: "the quotient and the fallback of `divide`") else { return nil }
+            return TExpr(.function(f, [typed[0], typed[1], adapt(typed[2], to: t)]), t, range)
+        case .coalesce:
+            guard arity(2...2, "a value that may be missing and a fallback") else { return nil }
+            guard typed[0].type.optional else {
+                error("C432", "`\(typed[0])` is never missing; `coalesce` is not needed", at: typed[0].range)
+                return nil
+            }
+            guard requireValue(typed[1]) else { return nil }
+            var first = typed[0]
+            first.type.optional = false
+            guard let t = unify(first, typed[1], what: "the value and the fallback of `coalesce`") else { return nil }
+            return TExpr(.function(f, [typed[0], adapt(typed[1], to: t)]), t, range)
+        case .isSet:
+            guard arity(1...1, "one value") else { return nil }
+            return TExpr(.function(f, typed), .bool, range)
+        case .date:
+            return nil
+        }
+    }
+
+    func mentionsTransaction(_ e: Expr) -> Bool {
+        var found = false
+        e.visit { x in
+            if case .name(let parts) = x.kind, parts[0].text == "tx" || parts[0].text == "product" { found = true }
+        }
+        return found
+    }
+
+    mutating func aggregate(_ fn: String, _ name: NamePart, _ args: [Expr], _ filter: Expr?, _ range: SourceRange) -> TExpr? {
+        var typedFilter: TExpr?
+        if let filter {
+            guard let f = check(filter, .transaction) else { return nil }
+            guard f.type.base == .bool, requireValue(f) else {
+                error("C403", "a `where` clause must be a condition, found \(f.type)", at: f.range)
+                return nil
+            }
+            typedFilter = f
+        }
+        switch fn {
+        case "count":
+            if args.count > 1 || (args.count == 1 && args[0].dottedName != "tx") {
+                error("C433", "`count` counts transactions: count(tx) or count(tx where ...)", at: range)
+                return nil
+            }
+            return TExpr(.aggregate(Aggregate(kind: .count, value: nil, threshold: nil, filter: typedFilter)), .count, range)
+        case "sum", "min", "max":
+            guard args.count == 1 else {
+                error(
+                    "C433", "`\(fn)` over transactions takes one value, e.g. \(fn)(tx.amount where ...)", at: range)
+                return nil
+            }
+            guard let v = check(args[0], .transaction) else { return nil }
+            guard requireValue(v) else { return nil }
+            if fn == "sum" {
+                guard v.type.base.isNumeric || v.type.literal else {
+                    error("C434", "\(v.type.base == .date ? "a date is not summed" : "cannot sum \(v.type)")", at: v.range)
+                    return nil
+                }
+            } else if !(v.type.base.isNumeric || v.type.base == .date) {
+                error("C434", "`\(fn)` needs numbers or dates, found \(v.type)", at: v.range)
+                return nil
+            }
+            let kind = AggregateKind(rawValue: fn)!
+            let base = v.type.literal ? BaseType.number : v.type.base
+            return TExpr(
+                .aggregate(Aggregate(kind: kind, value: v, threshold: nil, filter: typedFilter)),
+                ValueType(base, optional: fn != "sum"), range)
+        default:
+            guard args.count == 2 else {
+                error("C433", "`\(fn)` takes the running value and the amount to reach: \(fn)(tx.amount, 50000 where ...)", at: range)
+                return nil
+            }
+            guard let v = check(args[0], .transaction), requireValue(v) else { return nil }
+            guard v.type.base.isNumeric else {
+                error("C434", "the running value must be a number or money, found \(v.type)", at: v.range)
+                return nil
+            }
+            guard let t = check(args[1], .rep), requireValue(t) else { return nil }
+            guard unify(v, t, what: "the running value and the amount to reach") != nil else { return nil }
+            let kind: AggregateKind = fn == "reach_date" ? .reachDate : .reachDeal
+            return TExpr(
+                .aggregate(Aggregate(kind: kind, value: v, threshold: adapt(t, to: v.type), filter: typedFilter)),
+                ValueType(kind == .reachDate ? .date : .text, optional: true), range)
+        }
+    }
+
+    mutating func history(_ fn: String, _ args: [Expr], _ range: SourceRange, _ scope: Scope) -> TExpr? {
+        guard scope == .rep else {
+            error("C435", "`\(fn)` reads another period's result; it cannot be used in \(scope.words)", at: range)
+            return nil
+        }
+        let usage = fn == "previous" ? "previous(NAME) or previous(NAME, FALLBACK)" : "ytd(NAME)"
+        guard (fn == "previous" ? 1...2 : 1...1).contains(args.count), case .name(let parts) = args[0].kind else {
+            error("C436", "`\(fn)` takes the name of a metric or rule result: \(usage)", at: range)
+            return nil
+        }
+        let head = parts[0].text
+        var symbol: Symbol?
+        var type: ValueType?
+        let display = parts.map(\.text).joined(separator: ".")
+        if let i = metricIndex[head], parts.count == 1 {
+            symbol = .metric(i)
+            // Type it without creating a same-period dependency (state may refer to itself).
+            if metricVisiting.contains(i) {
+                let f = plan.metrics[i].formula
+                type = declaredOrGuessed(i, f)
+                assumedSelfTypes[i] = (type!, args[0].range)
+                previousOfSelf = true
+            } else {
+                type = metric(i)?.type
+            }
+        } else if let i = ruleIndex[head] {
+            let outputs = RuleOutput.outputs(of: plan.rules[i].kind.value)
+            let wanted = parts.count == 2 ? parts[1].text : ""
+            if let (o, t) = outputs.first(where: { $0.0.rawValue == wanted }) {
+                symbol = .rule(i, o)
+                type = t
+            }
+        } else if head == "total" && hasTotal {
+            symbol = .total
+            type = .money
+        }
+        guard let symbol, var type else {
+            error("C437", "`\(display)` is not a metric or rule result", at: args[0].range, help: Suggest.didYouMean(display, among: visibleNames(.rep)))
+            return nil
+        }
+        if fn == "ytd" {
+            usesYearToDate = true
+            guard type.base.isNumeric else {
+                error("C438", "`ytd` adds up numbers over the year; `\(display)` is \(type)", at: args[0].range)
+                return nil
+            }
+            return TExpr(.yearToDate(symbol, name: display), ValueType(type.base), range)
+        }
+        usesPrevious = true
+        var fallback: TExpr?
+        if args.count == 2 {
+            guard let d = check(args[1], .rep), requireValue(d) else { return nil }
+            let probe = TExpr(.symbol(symbol, name: display), ValueType(type.base), args[0].range)
+            guard let t = unify(probe, d, what: "the previous value and its fallback") else { return nil }
+            fallback = adapt(d, to: t)
+            type = ValueType(t.base)
+        } else {
+            type.optional = true
+        }
+        return TExpr(.previous(symbol, name: display, fallback), type, range)
+    }
+
+    /// The type of a metric that is being checked (for `previous(self)`):
+    /// its declared type, or money when it reads money, else a number.
+    func declaredOrGuessed(_ i: Int, _ f: Expr) -> ValueType {
+        if let d = plan.metrics[i].declaredType { return ValueType(BaseType(d.value)) }
+        return .money
+    }
+}

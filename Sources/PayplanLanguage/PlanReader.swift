@@ -1,0 +1,227 @@
+import PayplanCore
+import PayplanYAML
+
+/// Shared state while reading one plan file: diagnostics, parameter paths,
+/// and typed readers for scalars that never fall into YAML 1.1's traps
+/// (`no` is never a boolean, `010` never octal, `1e3` never money unless a
+/// number is expected).
+struct ReadContext {
+    let document: YAMLDocument
+    let limits: Limits
+    var diagnostics: [Diagnostic] = []
+    var parameters: [String: Parameter] = [:]
+
+    static var yaml11Booleans: Set<String> { YAMLTraps.booleans }
+
+    mutating func error(_ code: String, _ message: String, at range: SourceRange, notes: [Diagnostic.Note] = [], help: String? = nil) {
+        diagnostics.append(.error(code, message, at: range, notes: notes, help: help))
+    }
+
+    mutating func warning(_ code: String, _ message: String, at range: SourceRange, help: String? = nil) {
+        diagnostics.append(.warning(code, message, at: range, help: help))
+    }
+
+    mutating func register(_ path: Path, _ node: YAMLNode) {
+        guard let text = node.scalar else { return }
+        parameters[path.text] = Parameter(yamlPath: path.steps, range: node.range, text: text)
+    }
+
+    /// A scalar expected; reports what was found otherwise.
+    mutating func scalarText(_ node: YAMLNode, _ what: String) -> String? {
+        guard let text = node.scalar else {
+            error("P301", "expected \(what), found \(node.kindDescription)", at: node.range)
+            return nil
+        }
+        if node.isNull {
+            error("P302", "expected \(what), found nothing", at: node.range)
+            return nil
+        }
+        return text
+    }
+
+    mutating func text(_ node: YAMLNode, _ path: Path, _ what: String) -> Located<String>? {
+        guard let t = scalarText(node, what) else { return nil }
+        register(path, node)
+        return Located(t, node.range)
+    }
+
+    mutating func formula(_ node: YAMLNode, _ path: Path, _ what: String) -> Expr? {
+        guard scalarText(node, what) != nil else { return nil }
+        register(path, node)
+        let source = FormulaSource(node: node, document: document)
+        switch FormulaParser.parse(source, limits: limits) {
+        case .success(let (expr, warnings)):
+            diagnostics.append(contentsOf: warnings)
+            return expr
+        case .failure(let d):
+            diagnostics.append(d)
+            return nil
+        }
+    }
+
+    /// A constant number (`0.80`, `5%`, `-3`, `30000`).
+    mutating func number(_ node: YAMLNode, _ path: Path, _ what: String) -> Located<Exact>? {
+        guard let e = formula(node, path, what) else { return nil }
+        guard let v = e.constantNumber else {
+            error("P303", "expected a constant number for \(what), found the formula `\(e)`", at: e.range)
+            return nil
+        }
+        return Located(v, node.range)
+    }
+
+    mutating func integer(_ node: YAMLNode, _ path: Path, _ what: String, range allowed: ClosedRange<Int>) -> Located<Int>? {
+        guard let t = scalarText(node, what) else { return nil }
+        register(path, node)
+        guard let v = Int(t), String(v) == t || (t.hasPrefix("+") && String(v) == t.dropFirst()) else {
+            error("P304", "expected \(what) (a whole number), found `\(t)`", at: node.range)
+            return nil
+        }
+        guard allowed.contains(v) else {
+            error("P305", "\(what) must be between \(allowed.lowerBound) and \(allowed.upperBound), found \(v)", at: node.range)
+            return nil
+        }
+        return Located(v, node.range)
+    }
+
+    mutating func bool(_ node: YAMLNode, _ path: Path, _ what: String) -> Located<Bool>? {
+        guard let t = scalarText(node, what) else { return nil }
+        register(path, node)
+        switch t {
+        case "true": return Located(true, node.range)
+        case "false": return Located(false, node.range)
+        default:
+            let help = ReadContext.yaml11Booleans.contains(t)
+                ? "YAML 1.1 would read `\(t)` as a boolean; Payplan does not guess: write true or false"
+                : "write true or false"
+            error("P306", "expected true or false for \(what), found `\(t)`", at: node.range, help: help)
+            return nil
+        }
+    }
+
+    mutating func choice<E: RawRepresentable & CaseIterable>(_ node: YAMLNode, _ path: Path, _ what: String, _: E.Type) -> Located<E>?
+    where E.RawValue == String {
+        guard let t = scalarText(node, what) else { return nil }
+        register(path, node)
+        if let v = E(rawValue: t) { return Located(v, node.range) }
+        let options = E.allCases.map(\.rawValue)
+        error(
+            "P307", "unknown \(what) `\(t)`; expected one of \(options.map { "`\($0)`" }.joined(separator: ", "))",
+            at: node.range, help: Suggest.didYouMean(t, among: options))
+        return nil
+    }
+
+    mutating func date(_ node: YAMLNode, _ path: Path, _ what: String) -> Located<CivilDate>? {
+        guard let t = scalarText(node, what) else { return nil }
+        register(path, node)
+        guard let d = CivilDate(iso: t) else {
+            error("P308", "expected \(what) as a calendar date YYYY-MM-DD, found `\(t)`", at: node.range)
+            return nil
+        }
+        return Located(d, node.range)
+    }
+
+    /// `label: 文本` or `label: {zh: 文本, en: Text}`.
+    mutating func labels(_ node: YAMLNode, _ path: Path) -> Labels {
+        if let text = node.scalar, !node.isNull {
+            register(path, node)
+            return Labels([(language: "", text: text)])
+        }
+        guard let pairs = node.mapping else {
+            error("P301", "expected a label (text, or a mapping like {zh: 奖金, en: Bonus}), found \(node.kindDescription)", at: node.range)
+            return Labels()
+        }
+        var entries: [(language: String, text: String)] = []
+        for pair in pairs {
+            guard let lang = pair.key.scalar else { continue }
+            if let t = text(pair.value, path.key(lang), "a label") { entries.append((lang, t.value)) }
+        }
+        return Labels(entries)
+    }
+
+    func identifierProblem(_ name: String) -> String? {
+        guard let first = name.unicodeScalars.first else { return "a name cannot be empty" }
+        if !(first == "_" || first.properties.isAlphabetic) { return "a name must start with a letter or `_`" }
+        for s in name.unicodeScalars where !(s == "_" || s.properties.isAlphabetic || (s.value >= 48 && s.value <= 57)) {
+            return "a name may hold only letters, digits and `_` (found `\(s)`)"
+        }
+        if FormulaParser.keywords.contains(name) { return "`\(name)` is a keyword of the formula language" }
+        return nil
+    }
+}
+
+/// Words YAML 1.1 would have typed behind the author's back. Payplan never
+/// does; it names them in messages so the author sees why a value was refused.
+public enum YAMLTraps {
+    public static let booleans: Set<String> = [
+        "yes", "no", "on", "off", "y", "n", "Yes", "No", "On", "Off", "YES", "NO", "ON", "OFF", "True", "False", "TRUE", "FALSE",
+    ]
+}
+
+/// A path into the plan, in two spellings: the parameter path users write
+/// (`rules.bonus.curve.points[2].pay`, 1-based) and the YAML steps behind it.
+struct Path {
+    var text: String
+    var steps: [PathStep]
+
+    static let root = Path(text: "", steps: [])
+
+    func key(_ k: String) -> Path {
+        Path(text: text.isEmpty ? k : text + "." + k, steps: steps + [.key(k)])
+    }
+
+    func index(_ i: Int) -> Path {
+        Path(text: text + "[\(i + 1)]", steps: steps + [.index(i)])
+    }
+
+    /// A semantic name for an element of a YAML pair (`[x, y]` read as at/pay).
+    func alias(_ name: String, index i: Int) -> Path {
+        Path(text: text + "." + name, steps: steps + [.index(i)])
+    }
+}
+
+/// Reads the keys of one YAML mapping, and reports the keys nobody asked for
+/// as unknown, with the closest known key as a suggestion.
+struct Fields {
+    let node: YAMLNode
+    let what: String
+    let known: [String]
+    private(set) var used: Set<String> = []
+
+    init?(_ node: YAMLNode, _ what: String, known: [String], context: inout ReadContext) {
+        guard node.mapping != nil else {
+            context.error("P301", "expected a mapping for \(what), found \(node.kindDescription)", at: node.range)
+            return nil
+        }
+        self.node = node
+        self.what = what
+        self.known = known
+    }
+
+    mutating func take(_ key: String) -> YAMLNode? {
+        used.insert(key)
+        return node.mapping?.first { $0.key.scalar == key }?.value
+    }
+
+    mutating func keyRange(_ key: String) -> SourceRange? {
+        node.mapping?.first { $0.key.scalar == key }?.key.range
+    }
+
+    mutating func require(_ key: String, _ context: inout ReadContext, help: String? = nil) -> YAMLNode? {
+        if let v = take(key) { return v }
+        context.error("P309", "\(what) needs `\(key)`", at: node.range, help: help)
+        return nil
+    }
+
+    func has(_ key: String) -> Bool { node.mapping?.contains { $0.key.scalar == key } ?? false }
+
+    func finish(_ context: inout ReadContext) {
+        for pair in node.mapping ?? [] {
+            guard let key = pair.key.scalar, !used.contains(key) else { continue }
+            var help = Suggest.didYouMean(key, among: known)
+            if help == nil {
+                help = "the keys of \(what) are " + known.map { "`\($0)`" }.joined(separator: ", ")
+            }
+            context.error("P310", "unknown key `\(key)` in \(what)", at: pair.key.range, help: help)
+        }
+    }
+}

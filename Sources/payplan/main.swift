@@ -1,0 +1,2 @@
+import PayplanCLI
+Payplan.main()
