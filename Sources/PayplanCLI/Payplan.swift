@@ -1,31 +1,38 @@
 import ArgumentParser
-import PayplanCompiler
-import PayplanCore
 
+/// `payplan`: the command-line front of the pipeline. Each subcommand parses
+/// its flags, calls the stages, prints, and maps the outcome to an exit code;
+/// no payout logic lives here.
 public struct Payplan: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "payplan",
-        abstract: "Rule-driven sales incentive calculator: plans in YAML, payouts exact to the cent, every number explained.",
-        subcommands: [Check.self]
+        abstract: "Sales incentive plans in YAML: check them, run a period, explain every number, compare versions.",
+        discussion: """
+            Exit codes:
+              0  success (diff: no change in meaning)
+              1  the plan has problems (check, run); changes found or a compliance gate tripped (diff, whatif)
+              2  usage or I/O error: a bad flag, a missing file
+              3  bad data: nothing was written (see --skip-invalid)
+              4  a rule could not be computed (e.g. a division by zero); nothing was written
+
+            The plan language is documented in rules/README.md.
+            """,
+        version: PayplanVersion.current,
+        subcommands: [CheckCommand.self, RunCommand.self, ExplainCommand.self]
     )
 
     public init() {}
 }
 
-struct Check: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Check plan files and report every problem.")
+public enum PayplanVersion {
+    public static let current = "0.1.0"
+}
 
-    @Argument(help: "Plan files to check.")
-    var plans: [String]
-
-    func run() throws {
-        var worst: Int32 = 0
-        for file in plans {
-            let load = PlanPipeline.load(file: file)
-            let renderer = DiagnosticRenderer(sources: load.sources)
-            print(renderer.text(load.diagnostics), terminator: "")
-            if load.hasErrors { worst = max(worst, 1) }
-        }
-        throw ExitCode(worst)
-    }
+/// Documented exit codes.
+enum Exit {
+    static let ok: Int32 = 0
+    static let planProblems: Int32 = 1
+    static let usage: Int32 = 2
+    static let badData: Int32 = 3
+    static let evaluation: Int32 = 4
 }

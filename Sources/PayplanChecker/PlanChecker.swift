@@ -128,7 +128,13 @@ struct CheckRun {
         return TExpr(.number(v), .number, e.range)
     }
 
-    mutating func use(_ u: ShapeUse, owner: String, defaultName: String, arityExpected: Int? = nil) -> CheckedShapeUse? {
+    /// An inline shape is named after its rule and kind: `attainment_bonus.curve`.
+    static func inlineName(_ u: ShapeUse) -> String {
+        if case .inline(let s) = u.target { return s.kindName }
+        return "shape"
+    }
+
+    mutating func use(_ u: ShapeUse, owner: String, defaultName: String) -> CheckedShapeUse? {
         var index: Int
         switch u.target {
         case .named(let n):
@@ -225,7 +231,7 @@ struct CheckRun {
             if let m = measure, !(m.type.base.isNumeric || m.type.literal) {
                 error("C445", "the measure of \(name) must be a number, found \(m.type)", at: m.range)
             }
-            let shape = use(b.shape, owner: name, defaultName: "shape")
+            let shape = use(b.shape, owner: name, defaultName: CheckRun.inlineName(b.shape))
             var multipliers: [CheckedMultiplier] = []
             for (k, m) in b.multipliers.enumerated() {
                 let mname = m.name?.value ?? "multiplier \(k + 1)"

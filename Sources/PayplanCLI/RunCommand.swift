@@ -1,0 +1,132 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+import ArgumentParser
+import PayplanCore
+import PayplanEvaluator
+import PayplanReports
+
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Compute every rep's payout for a period.",
+        discussion: """
+            One row per rep of the period's population, in rep_id order, with the plan's output columns. \
+            A summary (reps, total paid, cut by caps, flags, plan fingerprint) goes to stderr. \
+            Bad data stops the run with every problem listed and nothing written (exit 3). \
+            Files are written atomically: a temporary file, then a rename.
+            """)
+
+    @Argument(help: ArgumentHelp("The plan file.", valueName: "plan"))
+    var plan: String
+
+    @OptionGroup var options: DataOptions
+
+    @Option(name: .long, help: "Output format: table, csv or json.")
+    var format: RunFormat = .table
+
+    @Option(name: .long, help: ArgumentHelp("Write the payouts to this file instead of stdout.", valueName: "file"))
+    var out: String?
+
+    @Option(name: .long, help: ArgumentHelp("Write every rep's explanation to this file as JSON Lines.", valueName: "file"))
+    var explain: String?
+
+    @Option(name: .long, help: ArgumentHelp("Language of explanations: zh or en (default: the plan's locale, then LANG).", valueName: "lang"))
+    var lang: String?
+
+    enum RunFormat: String, ExpressibleByArgument, CaseIterable {
+        case table, csv, json
+    }
+
+    func run() throws {
+        try exiting { () throws(Stop) in
+            let loaded = try Session.plan(plan)
+            let (data, period, _, excluded, skipped) = try Session.data(loaded, options)
+            let result = try Session.evaluate(loaded, data, period, options, excluded: excluded, trace: explain == nil ? .none : .all, skipped: skipped)
+            let report = PayoutReport(result: result, fingerprint: loaded.fingerprint)
+            let text: String
+            switch format {
+            case .table: text = report.table()
+            case .csv: text = report.csv()
+            case .json: text = report.json()
+            }
+            var writers: [AtomicFileWriter] = []
+            do {
+                if let out {
+                    let w = try AtomicFileWriter(path: out)
+                    try w.write(text)
+                    writers.append(w)
+                }
+                if let explain {
+                    let language = Language.choose(flag: lang, plan: loaded.compiled.plan, environment: getenv("LANG").map { String(cString: $0) })
+                    let renderer = ExplanationRenderer(plan: loaded.compiled, language: language)
+                    let w = try AtomicFileWriter(path: explain)
+                    for rep in result.current.population {
+                        if let trace = result.traces[rep] { try w.write(renderer.json(trace, fingerprint: loaded.fingerprint).compact + "\n") }
+                    }
+                    writers.append(w)
+                }
+                for w in writers { try w.commit() }
+            } catch {
+                for w in writers { w.abandon() }
+                Console.error("error: cannot write \(error)\n")
+                throw Stop(code: Exit.usage)
+            }
+            if out == nil { Console.out(text) }
+            Console.error(report.summary.text(Formatter(plan: loaded.compiled.plan)))
+        }
+    }
+}
+
+struct ExplainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "explain",
+        abstract: "Explain one rep's payout: every input, branch and step of arithmetic.",
+        discussion: "Runs the period (group rules need every rep) and prints the rep's explanation in Chinese or English, or as JSON.")
+
+    @Argument(help: ArgumentHelp("The plan file.", valueName: "plan"))
+    var plan: String
+
+    @OptionGroup var options: DataOptions
+
+    @Option(name: .long, help: ArgumentHelp("The rep to explain (rep_id).", valueName: "id"))
+    var rep: String
+
+    @Option(name: .long, help: "Output format: text or json.")
+    var format: ExplainFormat = .text
+
+    @Option(name: .long, help: ArgumentHelp("Language: zh or en (default: the plan's locale, then LANG).", valueName: "lang"))
+    var lang: String?
+
+    enum ExplainFormat: String, ExpressibleByArgument, CaseIterable {
+        case text, json
+    }
+
+    func validate() throws {
+        if let lang, Language(rawValue: lang) == nil { throw ValidationError("--lang takes zh or en") }
+    }
+
+    func run() throws {
+        try exiting { () throws(Stop) in
+            let loaded = try Session.plan(plan)
+            let (data, period, _, excluded, skipped) = try Session.data(loaded, options)
+            guard let index = data.repIndex(rep) else {
+                let suggestion = Suggest.didYouMean(rep, among: data.repIDs).map { "; \($0)" } ?? ""
+                Console.error("error: no rep `\(rep)` in \(data.reps.path)\(suggestion)\n")
+                throw Stop(code: Exit.usage)
+            }
+            let result = try Session.evaluate(loaded, data, period, options, excluded: excluded, trace: .reps([index]), skipped: skipped)
+            guard let trace = result.traces[index] else {
+                let reason = result.current.notEvaluated[index] ?? "not active in \(period)"
+                Console.error("error: rep \(rep) is not in the \(period) population (\(reason)); there is no payout to explain\n")
+                throw Stop(code: Exit.usage)
+            }
+            let language = Language.choose(flag: lang, plan: loaded.compiled.plan, environment: getenv("LANG").map { String(cString: $0) })
+            let renderer = ExplanationRenderer(plan: loaded.compiled, language: language)
+            switch format {
+            case .text: Console.out(renderer.text(trace, fingerprint: loaded.fingerprint))
+            case .json: Console.out(renderer.json(trace, fingerprint: loaded.fingerprint).pretty)
+            }
+        }
+    }
+}

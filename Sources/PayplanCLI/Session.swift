@@ -1,0 +1,186 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+import ArgumentParser
+import PayplanChecker
+import PayplanCompare
+import PayplanCompiler
+import PayplanCore
+import PayplanData
+import PayplanEvaluator
+import PayplanLanguage
+import PayplanReports
+import PayplanYAML
+
+/// Writes to the standard streams with plain write(2): unbuffered, so the
+/// summary on stderr and the table on stdout never interleave mid-line.
+enum Console {
+    static func error(_ text: String) { write(2, text) }
+    static func out(_ text: String) { write(1, text) }
+
+    static func write(_ fd: Int32, _ text: String) {
+        var bytes = Array(text.utf8)
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeMutableBytes { raw in
+                Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
+            }
+            if n <= 0 {
+                if n < 0 && errno == EINTR { continue }
+                return
+            }
+            offset += n
+        }
+    }
+}
+
+/// A failed step, carrying the exit code to leave with.
+struct Stop: Error {
+    var code: Int32
+}
+
+/// Shared flags for commands that evaluate a plan on data.
+struct DataOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The folder holding reps.csv, targets.csv, transactions.csv, products.csv.", valueName: "dir"))
+    var data: String
+
+    @Option(name: .long, help: ArgumentHelp("The period to pay: 2026-Q3, 2026-07 or 2026, matching the plan's period.", valueName: "period"))
+    var period: String
+
+    @Option(name: .long, help: ArgumentHelp("Threads for reading and evaluating (default: all cores). Results do not depend on it.", valueName: "n"))
+    var threads: Int?
+
+    @Flag(name: .long, help: "Leave out reps with bad data instead of stopping, and list them. Problems that name no rep still stop the run.")
+    var skipInvalid = false
+
+    func validate() throws {
+        if Period(period) == nil {
+            throw ValidationError("'\(period)' is not a period; write 2026-Q3, 2026-07 or 2026")
+        }
+        if let threads, threads < 1 || threads > 256 {
+            throw ValidationError("--threads takes a number from 1 to 256")
+        }
+    }
+}
+
+/// A plan compiled and ready to run, with what diagnostics need.
+struct LoadedPlan {
+    var load: PlanLoad
+    var compiled: CompiledPlan
+    var fingerprint: String
+}
+
+enum Session {
+    static func render(_ diagnostics: [Diagnostic], _ sources: SourceTexts) -> String {
+        DiagnosticRenderer(sources: sources).text(diagnostics)
+    }
+
+    /// Loads, checks and compiles a plan; prints its problems to stderr.
+    static func plan(_ file: String, limits: Limits = .default) throws(Stop) -> LoadedPlan {
+        let load = PlanPipeline.load(file: file, limits: limits)
+        return try compile(load)
+    }
+
+    static func compile(_ load: PlanLoad) throws(Stop) -> LoadedPlan {
+        let errors = load.diagnostics.filter { $0.severity == .error }
+        if !errors.isEmpty || load.checked == nil {
+            Console.error(render(load.diagnostics, load.sources))
+            let unreadable = load.diagnostics.contains { $0.code == "Y100" }
+            Console.error("\(load.file): \(errors.count) error\(errors.count == 1 ? "" : "s"); nothing was computed\n")
+            throw Stop(code: unreadable ? Exit.usage : Exit.planProblems)
+        }
+        let (compiled, compileDiagnostics) = Compiler.compile(load.checked!)
+        guard let compiled else {
+            Console.error(render(compileDiagnostics, load.sources))
+            throw Stop(code: Exit.planProblems)
+        }
+        return LoadedPlan(load: load, compiled: compiled, fingerprint: Canonical.fingerprint(load.plan!))
+    }
+
+    /// Reads the data for a run; prints every problem and stops on bad data
+    /// unless `--skip-invalid` can leave the offending reps out.
+    static func data(_ plan: LoadedPlan, _ options: DataOptions, limits: Limits = .default) throws(Stop) -> (DataSet, Period, [Period], Set<Int>, [SkippedRep]) {
+        let period = Period(options.period)!
+        let periods: [Period]
+        switch Evaluator.periods(for: plan.compiled, running: period, limits: limits) {
+        case .success(let p): periods = p
+        case .failure(let d):
+            Console.error(render([d], plan.load.sources))
+            throw Stop(code: Exit.usage)
+        }
+        let result = DataLoader.load(directory: options.data, plan: plan.compiled, periods: periods, limits: limits, threads: options.threads)
+        var sources = SourceTexts()
+        sources.add(file: plan.load.file, text: plan.load.document?.text ?? "")
+        if !result.warnings.isEmpty {
+            Console.error(render(Diagnostic.sorted(result.warnings), sources))
+        }
+        let missingFolder = result.problems.contains { $0.diagnostic.code == "D600" || $0.diagnostic.code == "D601" }
+        guard let data = result.data, !missingFolder else {
+            Console.error(render(result.problems.map(\.diagnostic), sources))
+            throw Stop(code: missingFolder ? Exit.usage : Exit.badData)
+        }
+        var excluded: Set<Int> = []
+        var skipped: [String: [String]] = [:]
+        if !result.problems.isEmpty {
+            let fatal = result.problems.filter { $0.repID == nil }
+            if !options.skipInvalid || !fatal.isEmpty {
+                Console.error(render(Diagnostic.sorted(result.problems.map(\.diagnostic)), sources))
+                let n = result.problems.count
+                Console.error(
+                    "\(n) data problem\(n == 1 ? "" : "s"): nothing was written. Fix the data\(fatal.isEmpty ? ", or pass --skip-invalid to leave the reps named above out of this run" : "").\n")
+                throw Stop(code: Exit.badData)
+            }
+            for p in result.problems {
+                guard let id = p.repID else { continue }
+                skipped[id, default: []].append(p.diagnostic.description)
+                if let r = data.repIndex(id) { excluded.insert(r) }
+            }
+            let all = Set(data.repIDs)
+            for id in skipped.keys where !all.contains(id) {
+                // A rep named only by a rejected row of reps.csv: already left out.
+                _ = id
+            }
+        }
+        let skippedReps = skipped.keys.sorted { CodePoint.less($0, $1) }.map { SkippedRep(repID: $0, reasons: skipped[$0]!) }
+        return (data, period, periods, excluded, skippedReps)
+    }
+
+    static func evaluate(
+        _ plan: LoadedPlan, _ data: DataSet, _ period: Period, _ options: DataOptions, excluded: Set<Int>, trace: TraceSelection,
+        skipped: [SkippedRep]
+    ) throws(Stop) -> EvaluationResult {
+        var result: EvaluationResult
+        do {
+            result = try Evaluator.evaluate(
+                plan: plan.compiled, data: data, period: period,
+                options: EvaluationOptions(threads: options.threads ?? DataLoader.processorCount, skipInvalid: options.skipInvalid, trace: trace),
+                excluded: excluded)
+        } catch {
+            Console.error(render([error.diagnostic], plan.load.sources))
+            Console.error("nothing was written\n")
+            throw Stop(code: Exit.evaluation)
+        }
+        if !result.problems.isEmpty {
+            Console.error(render(Diagnostic.sorted(result.problems.map(\.diagnostic)), SourceTexts()))
+            let n = result.problems.count
+            Console.error(
+                "\(n) data problem\(n == 1 ? "" : "s"): nothing was written. Fix the data, or pass --skip-invalid to leave the reps named above out of this run.\n")
+            throw Stop(code: Exit.badData)
+        }
+        result.skipped = skipped + result.skipped
+        return result
+    }
+}
+
+extension ParsableCommand {
+    /// Runs a body that stops with an exit code.
+    func exiting(_ body: () throws(Stop) -> Void) throws {
+        do {
+            try body()
+        } catch {
+            throw ExitCode(error.code)
+        }
+    }
+}

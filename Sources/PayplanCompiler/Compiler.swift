@@ -1,0 +1,285 @@
+import PayplanChecker
+import PayplanCore
+import PayplanLanguage
+
+/// Turns a checked plan into the evaluation tree: slots for every metric and
+/// rule result, formulas compiled with constants folded, and the
+/// transaction scan planned (each distinct aggregate computed once).
+public enum Compiler {
+    public static func compile(_ checked: CheckedPlan) -> (CompiledPlan?, [Diagnostic]) {
+        var c = CompileRun(checked: checked)
+        let plan = c.run()
+        return (c.diagnostics.isEmpty ? plan : nil, c.diagnostics)
+    }
+}
+
+struct CompileRun {
+    let checked: CheckedPlan
+    var diagnostics: [Diagnostic] = []
+    var slots: [SlotInfo] = []
+    var symbolSlots: [Symbol: Int] = [:]
+    var scan: ScanPlan
+    var accumulatorKeys: [String: Int] = [:]
+    var listKeys: [String: Int] = [:]
+    var filterKeys: [String: Int] = [:]
+
+    init(checked: CheckedPlan) {
+        self.checked = checked
+        scan = ScanPlan(
+            txColumns: checked.plan.data.transactions.columns, accumulators: [], lists: [], filters: [])
+    }
+
+    var data: DataSpec { checked.plan.data }
+
+    mutating func run() -> CompiledPlan? {
+        for (i, m) in checked.metrics.enumerated() {
+            symbolSlots[.metric(i)] = slots.count
+            slots.append(SlotInfo(name: m.name, type: m.type, labels: m.definition.labels))
+        }
+        let ruleIndexes = Dictionary(uniqueKeysWithValues: checked.plan.rules.enumerated().map { ($0.element.name.value, $0.offset) })
+        for r in checked.rules {
+            guard let i = ruleIndexes[r.name] else { continue }
+            for (output, type) in RuleOutput.outputs(of: r.rule.kind.value) {
+                symbolSlots[.rule(i, output)] = slots.count
+                let name = output == .main ? r.name : "\(r.name).\(output.rawValue)"
+                slots.append(SlotInfo(name: name, type: type, labels: output == .main ? r.rule.labels : Labels()))
+            }
+        }
+        if checked.total != nil {
+            symbolSlots[.total] = slots.count
+            slots.append(SlotInfo(name: "total", type: .money, labels: Labels([("zh", "应发合计"), ("en", "total")])))
+            symbolSlots[.capped] = slots.count
+            slots.append(SlotInfo(name: "capped", type: .money, labels: Labels([("zh", "封顶扣减"), ("en", "cut by the cap")])))
+        }
+
+        var nodes: [TreeNode] = []
+        for symbol in checked.order {
+            switch symbol {
+            case .metric(let i):
+                let m = checked.metrics[i]
+                nodes.append(.metric(index: i, slot: symbolSlots[.metric(i)]!, expr: compile(m.expr)))
+            case .rule(let i, _):
+                guard let r = checked.rules.first(where: { $0.name == checked.plan.rules[i].name.value }) else { continue }
+                nodes.append(.rule(compileRule(r, index: i)))
+            default:
+                break
+            }
+        }
+        if let t = checked.total {
+            nodes.append(
+                .total(
+                    CompiledTotal(
+                        components: t.components.map { (symbolSlots[$0.0]!, $0.1) }, cap: t.cap.map { compile($0) },
+                        floor: t.floor.map { compile($0) }, rounding: t.rounding, totalSlot: symbolSlots[.total]!,
+                        cappedSlot: symbolSlots[.capped]!)))
+        }
+        let output = checked.output.map { CompiledColumn(header: $0.header, expr: compile($0.expr), type: $0.expr.type, decimals: $0.decimals) }
+        let populationWhen = checked.populationWhen.map { compile($0) }
+        let require = checked.populationRequire.map { (compile($0), $0.description, $0.range) }
+        return CompiledPlan(
+            checked: checked, slots: slots, symbolSlots: symbolSlots, nodes: nodes, scan: scan, shapes: checked.shapes,
+            output: output, populationWhen: populationWhen, populationRequire: require, rounding: checked.plan.rounding)
+    }
+
+    // MARK: - Rules
+
+    mutating func limits(_ l: CheckedLimiters) -> CompiledLimiters {
+        CompiledLimiters(gate: l.gate.map { compile($0) }, floor: l.floor.map { compile($0) }, cap: l.cap.map { compile($0) })
+    }
+
+    mutating func compileRule(_ r: CheckedRule, index: Int) -> CompiledRule {
+        var outputSlots: [RuleOutput: Int] = [:]
+        for (o, _) in RuleOutput.outputs(of: r.rule.kind.value) { outputSlots[o] = symbolSlots[.rule(index, o)] }
+        var group = false
+        let body: CompiledRuleBody
+        switch r.body {
+        case .attainmentBonus(let base, let measure, let shape, let multipliers, let limiters):
+            body = .attainmentBonus(
+                base: compile(base), measure: compile(measure), shape: shape.shape, inputs: shape.inputs.map { compile($0) },
+                multipliers: multipliers.map {
+                    CompiledMultiplier(
+                        name: $0.name, labels: $0.labels, shape: $0.shape?.shape, inputs: ($0.shape?.inputs ?? []).map { compile($0) },
+                        factor: $0.factor.map { compile($0) })
+                }, limits: limits(limiters))
+        case .productAward(let measure, let threshold, let inclusive, let award, let rate, let limiters, let fm):
+            var first: CompiledFirstMovers?
+            if let fm {
+                group = true
+                let list = registerList(value: fm.running, filter: fm.filter)
+                first = CompiledFirstMovers(count: fm.count, award: compile(fm.award), list: list)
+            }
+            body = .productAward(
+                measure: compile(measure), threshold: compile(threshold), inclusive: inclusive, award: compile(award),
+                rateAbove: rate.map { compile($0) }, limits: limits(limiters), firstMovers: first)
+        case .teamRanking(let groupBy, let members, let score, let eligible, let order, let prizes, let breakers, let split, let exclude):
+            group = true
+            let compiledSplit: CompiledSplit
+            switch split {
+            case .equal: compiledSplit = .equal
+            case .role(let role): compiledSplit = .role(role)
+            case .proRata(let w): compiledSplit = .proRata(compile(w))
+            }
+            body = .teamRanking(
+                groupBy: compile(groupBy), members: members.map { compile($0) }, score: compile(score),
+                eligible: eligible.map { compile($0) }, order: order, prizes: prizes.compactMap(\.constantValue),
+                breakers: breakers.map { (compile($0.0), $0.1) }, split: compiledSplit, exclude: exclude.map { compile($0) })
+        case .elimination(let measure, let among, let exempt, let below, let bottom, let levels, let none):
+            group = true
+            body = .elimination(
+                measure: compile(measure), among: among.map { compile($0) }, exempt: exempt.map { compile($0) },
+                below: below.map { compile($0) }, bottom: bottom, levels: levels, none: none)
+        case .commission(let amount, let filter, let rateOn, let shape, let limiters):
+            let list = registerList(value: amount, filter: filter)
+            body = .commission(list: list, rateOn: rateOn, shape: shape.shape, limits: limits(limiters))
+        case .formula(let value, let limiters):
+            body = .formula(value: compile(value), limits: limits(limiters))
+        }
+        return CompiledRule(
+            index: index, name: r.name, labels: r.rule.labels, kind: r.rule.kind.value, body: body, rounding: r.rounding,
+            slots: outputSlots, isGroupStage: group, range: r.rule.range)
+    }
+
+    // MARK: - Scan plan
+
+    mutating func registerFilter(_ e: TExpr) -> Int {
+        let key = e.description
+        if let i = filterKeys[key] { return i }
+        scan.filters.append(RowFilter(name: key, expr: compileRow(e)))
+        filterKeys[key] = scan.filters.count - 1
+        return scan.filters.count - 1
+    }
+
+    mutating func rowValue(_ e: TExpr) -> RowValue {
+        if case .txColumn(let name) = e.kind, let i = scan.txColumnIndex(name) { return .column(i) }
+        return .expr(compileRow(e))
+    }
+
+    mutating func registerAccumulator(_ a: Aggregate) -> Int {
+        if let i = accumulatorKeys[a.key] { return i }
+        let filter = a.filter.map { registerFilter($0) }
+        scan.accumulators.append(Accumulator(kind: a.kind, value: a.value.map { rowValue($0) }, filter: filter, description: a.key))
+        accumulatorKeys[a.key] = scan.accumulators.count - 1
+        return scan.accumulators.count - 1
+    }
+
+    mutating func registerList(value: TExpr, filter: TExpr?) -> Int {
+        let key = value.description + (filter.map { " where " + $0.description } ?? "")
+        if let i = listKeys[key] { return i }
+        let f = filter.map { registerFilter($0) }
+        scan.lists.append(TransactionList(value: rowValue(value), filter: f, description: key))
+        listKeys[key] = scan.lists.count - 1
+        return scan.lists.count - 1
+    }
+
+    // MARK: - Formulas
+
+    func repColumn(_ name: String) -> Int { data.reps.columns.firstIndex { $0.name == name } ?? 0 }
+    func targetColumn(_ name: String) -> Int { data.targets.columns.firstIndex { $0.name == name } ?? 0 }
+    func productColumn(_ name: String) -> Int { data.products.columns.firstIndex { $0.name == name } ?? 0 }
+
+    mutating func compile(_ e: TExpr) -> CExpr {
+        let folded = compileUnfolded(e)
+        return fold(folded, e)
+    }
+
+    /// Evaluates constant subtrees now. A constant that fails (1 / 0) is
+    /// left in place so the evaluator reports it at its location.
+    func fold(_ c: CExpr, _ e: TExpr) -> CExpr {
+        func constant(_ x: CExpr) -> Value? {
+            if case .constant(let v) = x { return v }
+            return nil
+        }
+        switch c {
+        case .binary(let op, let a, let b, _):
+            if let x = constant(a), let y = constant(b), let v = try? Semantics.binary(op, x, y) { return .constant(v) }
+        case .negate(let a, _):
+            if let x = constant(a), let v = try? Semantics.negate(x) { return .constant(v) }
+        case .not(let a):
+            if let x = constant(a), let v = try? Semantics.not(x) { return .constant(v) }
+        case .and(let a, let b):
+            if let x = constant(a), let y = constant(b), case .bool(let p) = x, case .bool(let q) = y { return .constant(.bool(p && q)) }
+        case .or(let a, let b):
+            if let x = constant(a), let y = constant(b), case .bool(let p) = x, case .bool(let q) = y { return .constant(.bool(p || q)) }
+        case .function(let f, let args, _):
+            if f != .round, args.allSatisfy({ constant($0) != nil }),
+                let v = try? Semantics.function(f, args.compactMap { constant($0) }, rounding: checked.plan.rounding)
+            {
+                return .constant(v)
+            }
+        default:
+            break
+        }
+        return c
+    }
+
+    mutating func compileUnfolded(_ e: TExpr) -> CExpr {
+        switch e.kind {
+        case .number(let v): return .constant(.number(v))
+        case .text(let s): return .constant(.text(s))
+        case .bool(let b): return .constant(.bool(b))
+        case .date(let d): return .constant(.date(d))
+        case .symbol(let s, _): return .slot(symbolSlots[s] ?? 0)
+        case .repColumn(let name): return .repColumn(repColumn(name))
+        case .targetColumn(let name): return .targetColumn(targetColumn(name))
+        case .txColumn, .productColumn, .filter:
+            // Only reachable inside transaction formulas, compiled by compileRow.
+            return .constant(.missing)
+        case .period(let f): return .period(f)
+        case .activeDays: return .activeDays
+        case .unary(.negate, let x): return fold(.negate(compile(x), e.range), e)
+        case .unary(.not, let x): return fold(.not(compile(x)), e)
+        case .binary(.and, let a, let b): return fold(.and(compile(a), compile(b)), e)
+        case .binary(.or, let a, let b): return fold(.or(compile(a), compile(b)), e)
+        case .binary(let op, let a, let b): return fold(.binary(op, compile(a), compile(b), e.range), e)
+        case .conditional(let c, let t, let f):
+            let cc = compile(c)
+            if case .constant(.bool(let b)) = cc { return b ? compile(t) : compile(f) }
+            return .conditional(cc, compile(t), compile(f))
+        case .function(.coalesce, let args): return .coalesce(compile(args[0]), compile(args[1]))
+        case .function(let f, let args): return fold(.function(f, args.map { compile($0) }, e.range), e)
+        case .aggregate(let a):
+            switch a.kind {
+            case .reachDate, .reachDeal:
+                let list = registerList(value: a.value!, filter: a.filter)
+                return .reach(list: list, date: a.kind == .reachDate, threshold: compile(a.threshold!))
+            default:
+                return .aggregate(registerAccumulator(a))
+            }
+        case .groupAggregate(let k, let x): return .groupAggregate(k, compile(x))
+        case .groupMembers: return .groupMembers
+        case .groupScore: return .groupScore
+        case .groupKey: return .groupKey
+        case .previous(let s, _, let d): return .previous(slot: symbolSlots[s] ?? 0, fallback: d.map { compile($0) })
+        case .yearToDate(let s, _): return .yearToDate(slot: symbolSlots[s] ?? 0)
+        case .shape(let i, _, let args): return .shape(i, args.map { compile($0) })
+        }
+    }
+
+    mutating func compileRow(_ e: TExpr) -> RowExpr {
+        switch e.kind {
+        case .number(let v): return .constant(.number(v))
+        case .text(let s): return .constant(.text(s))
+        case .bool(let b): return .constant(.bool(b))
+        case .date(let d): return .constant(.date(d))
+        case .txColumn(let name): return .txColumn(scan.txColumnIndex(name) ?? 0)
+        case .productColumn(let name): return .productColumn(productColumn(name))
+        case .repColumn(let name): return .repColumn(repColumn(name))
+        case .period(let f): return .period(f)
+        case .filter(_, _, let inner): return compileRow(inner)
+        case .unary(.negate, let x): return .negate(compileRow(x))
+        case .unary(.not, let x): return .not(compileRow(x))
+        case .binary(.and, let a, let b): return .and(compileRow(a), compileRow(b))
+        case .binary(.or, let a, let b): return .or(compileRow(a), compileRow(b))
+        case .binary(let op, let a, let b):
+            let x = compileRow(a)
+            let y = compileRow(b)
+            if case .constant(let p) = x, case .constant(let q) = y, let v = try? Semantics.binary(op, p, q) { return .constant(v) }
+            return .binary(op, x, y)
+        case .conditional(let c, let t, let f): return .conditional(compileRow(c), compileRow(t), compileRow(f))
+        case .function(.coalesce, let args): return .coalesce(compileRow(args[0]), compileRow(args[1]))
+        case .function(let f, let args): return .function(f, args.map { compileRow($0) })
+        default:
+            return .constant(.missing)
+        }
+    }
+}

@@ -1,0 +1,134 @@
+import PayplanChecker
+import PayplanCore
+import PayplanLanguage
+
+/// Prints the evaluation tree for `payplan check --tree`: the transaction
+/// scan, then every node in the order `run` executes it, with slot numbers,
+/// folded constants and the stage each node belongs to.
+public enum TreePrinter {
+    public static func text(_ plan: CompiledPlan) -> String {
+        var out: [String] = []
+        let scan = plan.scan
+        out.append("scan \(plan.plan.data.transactions.file): one pass, aggregated per rep and period as read")
+        for (i, f) in scan.filters.enumerated() {
+            let how = f.expr.dependsOnlyOnProductAndPeriod ? "tabulated per product and period" : "evaluated per row"
+            out.append("  filter#\(i) \(f.name)   [\(how)]")
+        }
+        for (i, a) in scan.accumulators.enumerated() {
+            out.append("  acc#\(i) \(a.description)")
+        }
+        for (i, l) in scan.lists.enumerated() {
+            out.append("  list#\(i) (date, deal_id, \(l.description)) kept per rep, ordered by (date, deal_id)")
+        }
+        out.append("population: \(plan.populationWhen.map { render($0, plan) } ?? "active_days > 0")")
+        for (_, source, _) in plan.populationRequire { out.append("  require \(source) (else: a data error in the run period)") }
+        out.append("nodes, in evaluation order:")
+        var stage = 0
+        var lastPerRep: Bool?
+        for node in plan.nodes {
+            let perRep: Bool
+            switch node {
+            case .metric, .total: perRep = true
+            case .rule(let r): perRep = !r.isGroupStage
+            }
+            if perRep != lastPerRep || !perRep {
+                stage += 1
+                out.append("  stage \(stage): \(perRep ? "per rep, in parallel" : "group stage (needs every rep)")")
+                lastPerRep = perRep
+            }
+            switch node {
+            case .metric(_, let slot, let expr):
+                out.append("    s\(slot) \(plan.slots[slot].name) : \(plan.slots[slot].type.base.rawValue) = \(render(expr, plan))")
+            case .rule(let r):
+                let outputs = r.slots.sorted { $0.value < $1.value }.map { "s\($0.value) \(plan.slots[$0.value].name)" }
+                out.append("    rule \(r.name) (\(r.kind.rawValue)) → \(outputs.joined(separator: ", "))")
+                for line in ruleLines(r, plan) { out.append("      " + line) }
+                if let rounding = r.rounding { out.append("      round to \(rounding.scale) places, \(rounding.mode.rawValue)") }
+            case .total(let t):
+                out.append("    s\(t.totalSlot) total = round(min(\(t.components.map(\.name).joined(separator: " + ")), \(t.cap.map { render($0, plan) } ?? "no cap")))")
+                out.append("    s\(t.cappedSlot) capped = sum of components − total")
+            }
+        }
+        out.append("output: " + plan.output.map { "\($0.header)=\(render($0.expr, plan))" }.joined(separator: ", "))
+        return out.joined(separator: "\n") + "\n"
+    }
+
+    static func ruleLines(_ r: CompiledRule, _ plan: CompiledPlan) -> [String] {
+        func lim(_ l: CompiledLimiters) -> [String] {
+            [l.gate.map { "gate " + render($0, plan) }, l.floor.map { "floor " + render($0, plan) }, l.cap.map { "cap " + render($0, plan) }].compactMap { $0 }
+        }
+        switch r.body {
+        case .attainmentBonus(let base, let measure, let shape, _, let multipliers, let limits):
+            return ["base \(render(base, plan))", "measure \(render(measure, plan))", "shape \(plan.shapes[shape].name)"]
+                + multipliers.map { m in "× \(m.name) " + (m.shape.map { "\(plan.shapes[$0].name)(\(m.inputs.map { render($0, plan) }.joined(separator: ", ")))" } ?? m.factor.map { render($0, plan) } ?? "") }
+                + lim(limits)
+        case .productAward(let measure, let threshold, let inclusive, let award, let rate, let limits, let fm):
+            var out = [
+                "measure \(render(measure, plan)) \(inclusive ? ">=" : ">") \(render(threshold, plan))",
+                "award \(render(award, plan))" + (rate.map { " + \(render($0, plan)) × (measure − threshold)" } ?? ""),
+            ] + lim(limits)
+            if let fm { out.append("first \(fm.count) to reach via list#\(fm.list) win \(render(fm.award, plan)) [group]") }
+            return out
+        case .teamRanking(let groupBy, _, let score, let eligible, let order, let prizes, _, let split, let exclude):
+            var splitText: String
+            switch split {
+            case .equal: splitText = "equal"
+            case .proRata(let w): splitText = "pro rata \(render(w, plan))"
+            case .role(let role): splitText = "to role \(role)"
+            }
+            if let exclude { splitText += ", excluding \(render(exclude, plan))" }
+            return [
+                "group by \(render(groupBy, plan)); score \(render(score, plan)) \(order.rawValue)",
+                "eligible \(eligible.map { render($0, plan) } ?? "always")", "prizes \(prizes.map(\.description).joined(separator: ", "))",
+                "split \(splitText); cents by largest remainder",
+            ]
+        case .elimination(let measure, _, let exempt, let below, let bottom, let levels, _):
+            var out = ["measure \(render(measure, plan))"]
+            if let exempt { out.append("exempt \(render(exempt, plan))") }
+            if let below { out.append("flag when below \(render(below, plan))") }
+            if let (size, rounding, ties) = bottom {
+                switch size {
+                case .share(let s): out.append("flag bottom \(s) of the ranked, rounded \(rounding.rawValue), ties \(ties ? "included" : "excluded")")
+                case .count(let k): out.append("flag bottom \(k), ties \(ties ? "included" : "excluded")")
+                }
+            }
+            out.append("levels over consecutive periods: \(levels.joined(separator: " → "))")
+            return out
+        case .commission(let list, let rateOn, let shape, let limits):
+            return ["rate list#\(list) with \(plan.shapes[shape].name), on \(rateOn.rawValue)"] + lim(limits)
+        case .formula(let value, let limits):
+            return ["value \(render(value, plan))"] + lim(limits)
+        }
+    }
+
+    public static func render(_ e: CExpr, _ plan: CompiledPlan) -> String {
+        func r(_ x: CExpr) -> String { render(x, plan) }
+        switch e {
+        case .constant(let v):
+            if case .text(let s) = v { return "\"\(s)\"" }
+            return v.description
+        case .slot(let s): return "s\(s)"
+        case .repColumn(let k): return "rep.\(plan.plan.data.reps.columns[k].name)"
+        case .targetColumn(let k): return "target.\(plan.plan.data.targets.columns[k].name)"
+        case .period(let f): return "period.\(f.rawValue)"
+        case .activeDays: return "active_days"
+        case .aggregate(let a): return "acc#\(a)"
+        case .reach(let l, let d, let t): return "\(d ? "reach_date" : "reach_deal")(list#\(l), \(r(t)))"
+        case .negate(let x, _): return "-(\(r(x)))"
+        case .not(let x): return "not (\(r(x)))"
+        case .binary(let op, let a, let b, _): return "(\(r(a)) \(op.rawValue) \(r(b)))"
+        case .and(let a, let b): return "(\(r(a)) and \(r(b)))"
+        case .or(let a, let b): return "(\(r(a)) or \(r(b)))"
+        case .conditional(let a, let b, let c): return "(if \(r(a)) then \(r(b)) else \(r(c)))"
+        case .function(let f, let args, _): return "\(f.rawValue)(\(args.map(r).joined(separator: ", ")))"
+        case .coalesce(let a, let b): return "coalesce(\(r(a)), \(r(b)))"
+        case .shape(let i, let args): return "\(plan.shapes[i].name)(\(args.map(r).joined(separator: ", ")))"
+        case .previous(let s, let f): return "previous(s\(s)\(f.map { ", " + r($0) } ?? ""))"
+        case .yearToDate(let s): return "ytd(s\(s))"
+        case .groupAggregate(let k, let x): return "\(k.rawValue) over members(\(r(x)))"
+        case .groupMembers: return "members"
+        case .groupScore: return "score"
+        case .groupKey: return "group"
+        }
+    }
+}

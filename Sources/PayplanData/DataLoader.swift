@@ -1,0 +1,278 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+import PayplanChecker
+import PayplanCompiler
+import PayplanCore
+import PayplanLanguage
+
+public struct DataLoadResult: Sendable {
+    public var data: DataSet?
+    /// Errors: bad data is never paid on silently.
+    public var problems: [DataProblem]
+    public var warnings: [Diagnostic]
+}
+
+/// Reads a data folder for a compiled plan: the small tables whole, the
+/// transactions streamed once and aggregated per rep and period as they are
+/// read. Reports every problem of every file in one pass.
+public enum DataLoader {
+    public static var processorCount: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
+
+    public static func load(
+        directory: String, plan: CompiledPlan, periods: [Period], limits: Limits = .default, threads: Int? = nil
+    ) -> DataLoadResult {
+        var problems: [DataProblem] = []
+        var warnings: [Diagnostic] = []
+        guard FileReader.isDirectory(directory) else {
+            let reason = FileReader.exists(directory) ? "is not a folder" : "no such folder"
+            return DataLoadResult(
+                data: nil, problems: [DataProblem(Diagnostic(.error, "D600", "the data folder \(reason)", at: nil, file: directory), rep: nil)],
+                warnings: [])
+        }
+        let spec = plan.plan.data
+        func path(_ t: TableSpec) -> String { directory.hasSuffix("/") ? directory + t.file : directory + "/" + t.file }
+
+        func open(_ t: TableSpec) -> MappedFile? {
+            do {
+                return try MappedFile(path: path(t))
+            } catch {
+                problems.append(DataProblem(Diagnostic(.error, "D601", "cannot read \(t.file): \(error.reason)", at: nil, file: path(t)), rep: nil))
+                return nil
+            }
+        }
+
+        // Reps.
+        var repsTable: Table?
+        var invalidIDs: [String] = []
+        if let file = open(spec.reps) {
+            var reader = TableReader(path: path(spec.reps), spec: spec.reps, limits: limits)
+            repsTable = reader.read(file, keyColumn: "rep_id")
+            problems += reader.problems
+            invalidIDs = reader.problems.compactMap(\.repID)
+        }
+        let emptyReps = Table(spec: spec.reps, path: path(spec.reps), lines: [], columns: spec.reps.columns.map { _ in .text([]) })
+        let reps = repsTable ?? emptyReps
+        let idColumn = reps.columnIndex("rep_id") ?? 0
+        var repIDs: [String] = (0..<reps.count).map { reps.text(idColumn, $0) }
+        var invalid: Set<Int> = []
+        var firstLine: [TextKey: Int] = [:]
+        var duplicateOf: [Int: Int] = [:]
+        for (i, id) in repIDs.enumerated() {
+            if let first = firstLine[TextKey(id)] {
+                problems.append(
+                    DataProblem(
+                        Diagnostic(
+                            .error, "D630", "duplicate rep_id \"\(id)\" (first on line \(reps.lines[first]))",
+                            at: SourceRange(at: SourceLocation(file: reps.path, line: reps.lines[i], column: 0)), file: reps.path),
+                        rep: id))
+                invalid.insert(i)
+                invalid.insert(first)
+                duplicateOf[i] = first
+            } else {
+                firstLine[TextKey(id)] = i
+            }
+        }
+        let hireColumn = reps.columnIndex("hire_date")
+        let exitColumn = reps.columnIndex("exit_date")
+        var hire: [CivilDate] = []
+        var exit: [CivilDate?] = []
+        for r in 0..<reps.count {
+            if let h = hireColumn, case .date(let d) = reps.value(h, r) { hire.append(d) } else { hire.append(CivilDate(dayNumber: 0)) }
+            if let e = exitColumn, case .date(let d) = reps.value(e, r) { exit.append(d) } else { exit.append(nil) }
+            if let x = exit[r], x < hire[r] {
+                warnings.append(
+                    Diagnostic(
+                        .warning, "D640", "rep \(repIDs[r]): exit_date \(x) is before hire_date \(hire[r]); the rep is never active",
+                        at: SourceRange(at: SourceLocation(file: reps.path, line: reps.lines[r], column: 0)), file: reps.path))
+            }
+        }
+        // Duplicates are not looked up as new reps; reps with unreadable rows
+        // are known (so their transactions are not "unknown") but never paid.
+        let validCount = repIDs.count
+        var scanIDs = repIDs
+        for (i, _) in duplicateOf { scanIDs[i] = "\u{0}duplicate-\(i)" }
+        for id in invalidIDs where firstLine[TextKey(id)] == nil {
+            scanIDs.append(id)
+            repIDs.append(id)
+            firstLine[TextKey(id)] = scanIDs.count - 1
+        }
+        let repIndex = IDIndex(scanIDs)
+
+        // Products.
+        var productsTable: Table?
+        if let file = open(spec.products) {
+            var reader = TableReader(path: path(spec.products), spec: spec.products, limits: limits)
+            productsTable = reader.read(file, keyColumn: nil)
+            problems += reader.problems
+        }
+        let products = productsTable ?? Table(spec: spec.products, path: path(spec.products), lines: [], columns: spec.products.columns.map { _ in .text([]) })
+        let productColumn = products.columnIndex("product") ?? 0
+        let launchColumn = products.columnIndex("launch_date")
+        var productIDs: [String] = []
+        var productRows: [Int] = []
+        var productFirst: [TextKey: Int] = [:]
+        for row in 0..<products.count {
+            let id = products.text(productColumn, row)
+            if let first = productFirst[TextKey(id)] {
+                let a = launchColumn.map { products.value($0, productRows[first]) }
+                let b = launchColumn.map { products.value($0, row) }
+                if a != b {
+                    problems.append(
+                        DataProblem(
+                            Diagnostic(
+                                .error, "D631",
+                                "product \"\(id)\" is listed twice with different launch dates (\(a?.description ?? "") on line \(products.lines[productRows[first]]), \(b?.description ?? "") here)",
+                                at: SourceRange(at: SourceLocation(file: products.path, line: products.lines[row], column: 0)), file: products.path),
+                            rep: nil))
+                }
+                continue
+            }
+            productFirst[TextKey(id)] = productIDs.count
+            productIDs.append(id)
+            productRows.append(row)
+        }
+        // Product rows as evaluated: the first listing of each product.
+        let productTable = Table(
+            spec: products.spec, path: products.path, lines: productRows.map { products.lines[$0] },
+            columns: products.columns.map { column in
+                switch column {
+                case .text(let v): .text(productRows.map { v[$0] })
+                case .decimal(let v): .decimal(productRows.map { v[$0] })
+                case .date(let v): .date(productRows.map { v[$0] })
+                }
+            })
+        let productIndex = IDIndex(productIDs)
+
+        // Targets.
+        var targetsTable: Table?
+        if let file = open(spec.targets) {
+            var reader = TableReader(path: path(spec.targets), spec: spec.targets, limits: limits)
+            targetsTable = reader.read(file, keyColumn: "rep_id")
+            problems += reader.problems
+        }
+        let targets = targetsTable ?? Table(spec: spec.targets, path: path(spec.targets), lines: [], columns: spec.targets.columns.map { _ in .text([]) })
+        var targetRows: [Int: [Int32]] = [:]
+        let wanted = Set(periods.map(\.ordinal))
+        let targetRep = targets.columnIndex("rep_id") ?? 0
+        let targetPeriod = targets.columnIndex("period") ?? 1
+        var seenTarget: [String: Int] = [:]
+        for row in 0..<targets.count {
+            let id = targets.text(targetRep, row)
+            let text = targets.text(targetPeriod, row)
+            let here = SourceRange(at: SourceLocation(file: targets.path, line: targets.lines[row], column: 0))
+            guard let p = Period(text) else {
+                problems.append(
+                    DataProblem(
+                        Diagnostic(
+                            .error, "D632", "column period: \"\(text)\" is not a period (2026-07, 2026-Q3 or 2026)", at: here, file: targets.path),
+                        rep: id))
+                continue
+            }
+            let key = "\(p)\u{0}\(id)"
+            if let first = seenTarget[key] {
+                problems.append(
+                    DataProblem(
+                        Diagnostic(
+                            .error, "D633", "rep \(id) has a second target row for \(p) (first on line \(targets.lines[first]))", at: here,
+                            file: targets.path), rep: id))
+                continue
+            }
+            seenTarget[key] = row
+            guard let r = firstLine[TextKey(id)] else {
+                warnings.append(
+                    Diagnostic(.warning, "D641", "target for unknown rep \"\(id)\" (not in reps.csv) is ignored", at: here, file: targets.path))
+                continue
+            }
+            guard p.kind == plan.plan.period.value, wanted.contains(p.ordinal) else { continue }
+            if targetRows[p.ordinal] == nil { targetRows[p.ordinal] = [Int32](repeating: -1, count: repIDs.count) }
+            targetRows[p.ordinal]![r] = Int32(row)
+        }
+
+        // Transactions.
+        var periodData: [PeriodData] = []
+        var transactionCount = 0
+        if let file = open(spec.transactions) {
+            var reader = TableReader(path: path(spec.transactions), spec: spec.transactions, limits: limits)
+            if let (start, fieldOf, fieldCount) = reader.header(file) {
+                let scanColumns = plan.scan.txColumns
+                let fieldFor = scanColumns.map { c in fieldOf[spec.transactions.columns.firstIndex { $0.name == c.name } ?? 0] }
+                func field(_ name: String) -> Int { fieldFor[scanColumns.firstIndex { $0.name == name } ?? 0] }
+                let sorted = periods.sorted()
+                var filterTables: [[Bool]?] = []
+                for f in plan.scan.filters {
+                    guard f.expr.dependsOnlyOnProductAndPeriod else {
+                        filterTables.append(nil)
+                        continue
+                    }
+                    var table = [Bool](repeating: false, count: sorted.count * productIDs.count)
+                    for (p, period) in sorted.enumerated() {
+                        for product in 0..<productIDs.count {
+                            let context = RowContext(
+                                txValue: { (_: Int) throws(EvalFailure) -> Value in .missing }, product: product, rep: 0, period: period,
+                                products: productTable, reps: reps, rounding: plan.rounding)
+                            do {
+                                table[p * productIDs.count + product] = try RowEvaluator.eval(f.expr, context) == .bool(true)
+                            } catch {
+                                problems.append(
+                                    DataProblem(
+                                        Diagnostic(
+                                            .error, "D624", "filter `\(f.name)` for product \(productIDs[product]) in \(period): \(error.words)",
+                                            at: SourceRange(at: SourceLocation(file: productTable.path, line: productTable.lines[product], column: 0)),
+                                            file: productTable.path), rep: nil))
+                            }
+                        }
+                    }
+                    filterTables.append(table)
+                }
+                var skip = [Bool](repeating: false, count: scanIDs.count)
+                for i in invalid { skip[i] = true }
+                for i in validCount..<scanIDs.count { skip[i] = true }
+                let setup = ScanSetup(
+                    file: file, displayName: path(spec.transactions), plan: plan.scan, fieldCount: fieldCount, fieldOf: fieldFor,
+                    repField: field("rep_id"), productField: field("product"), dateField: scanColumns.firstIndex { $0.name == "date" } ?? 0,
+                    dealField: field("deal_id"), repIndex: repIndex, repIDs: repIDs, skipRep: skip, productIndex: productIndex,
+                    periods: sorted, firstDay: sorted.first?.start.dayNumber ?? 0, lastDay: sorted.last?.end.dayNumber ?? -1,
+                    filterTables: filterTables, productCount: productIDs.count, repCount: scanIDs.count, reps: reps,
+                    products: productTable, rounding: plan.rounding, limits: limits)
+                var headerScanner = CSVScanner(bytes: file.bytes, from: 0)
+                _ = headerScanner.next()
+                let headerEndLine = headerScanner.line
+                let result = TransactionScan.run(setup, start: start, headerEndLine: headerEndLine, threads: threads ?? processorCount)
+                periodData = result.periods
+                transactionCount = result.rows
+                problems += result.problems
+            } else {
+                problems += reader.problems
+            }
+        }
+
+        let data = DataSet(
+            directory: directory, reps: reps, repIDs: Array(repIDs.prefix(validCount)), invalidReps: invalid, hire: hire, exit: exit,
+            products: productTable, targets: targets, targetRows: targetRows, periods: periodData, transactionCount: transactionCount,
+            warnings: warnings)
+        return DataLoadResult(data: data, problems: problems, warnings: warnings)
+    }
+
+    static func decimalCode(_ p: Fixed.Problem) -> String {
+        switch p {
+        case .notDecimal: "D613"
+        case .tooManyDecimals: "D614"
+        case .outOfRange: "D615"
+        }
+    }
+
+    static func decimalMessage(_ p: Fixed.Problem, column: String, text: String) -> String {
+        switch p {
+        case .notDecimal:
+            if text.isEmpty { return "column \(column): the value is blank" }
+            return "column \(column): \"\(text)\" is not a decimal"
+        case .tooManyDecimals:
+            return "column \(column): \"\(text)\" has more than \(Fixed.scale) decimal places"
+        case .outOfRange:
+            return "column \(column): \"\(text)\" is out of range (at most 20 digits before the decimal point)"
+        }
+    }
+}

@@ -1,0 +1,208 @@
+import PayplanCore
+
+/// Exact fixed-point decimals as read from data: units of 10⁻⁹ in an Int128.
+///
+/// Why fixed-point here and rationals elsewhere: the scan adds up millions of
+/// amounts, and an Int128 addition costs a nanosecond where an exact
+/// rational costs tens. Every decimal the data contract allows (optional
+/// sign, digits, optional fraction) with up to 9 decimal places and up to
+/// 10²⁰ in magnitude is represented exactly; anything else is a located
+/// data error, never a rounded number. Sums stay exact up to ±1.7·10²⁹.
+public enum Fixed {
+    public static let scale = 9
+    public static let one: Int128 = 1_000_000_000
+
+    public enum Problem: Error, Sendable {
+        case notDecimal
+        case tooManyDecimals
+        case outOfRange
+    }
+
+    /// Parses `-12.5`, `300`, `0.05`; rejects blanks, exponents, separators.
+    @inline(__always)
+    public static func parse(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> Result<Int128, Problem> {
+        var i = start
+        guard i < end else { return .failure(.notDecimal) }
+        var negative = false
+        if p[i] == 0x2D || p[i] == 0x2B {
+            negative = p[i] == 0x2D
+            i += 1
+        }
+        var units: Int64 = 0
+        var intDigits = 0
+        while i < end {
+            let d = p[i] &- 0x30
+            if d > 9 { break }
+            if intDigits >= 18 { return parseWide(p, start, end) }
+            units = units &* 10 &+ Int64(d)
+            intDigits += 1
+            i += 1
+        }
+        guard intDigits > 0 else { return .failure(.notDecimal) }
+        var fraction: Int64 = 0
+        var fracDigits = 0
+        if i < end {
+            guard p[i] == 0x2E else { return .failure(.notDecimal) }
+            i += 1
+            while i < end {
+                let d = p[i] &- 0x30
+                if d > 9 { return .failure(.notDecimal) }
+                if fracDigits < 9 {
+                    fraction = fraction &* 10 &+ Int64(d)
+                } else if d != 0 {
+                    // digits beyond the 9th are allowed only as trailing zeros
+                    var j = i
+                    while j < end {
+                        let e = p[j] &- 0x30
+                        if e > 9 { return .failure(.notDecimal) }
+                        if e != 0 { return .failure(.tooManyDecimals) }
+                        j += 1
+                    }
+                }
+                fracDigits += 1
+                i += 1
+            }
+            guard fracDigits > 0 else { return .failure(.notDecimal) }
+        }
+        var f = fraction
+        var k = min(fracDigits, 9)
+        while k < 9 {
+            f &*= 10
+            k += 1
+        }
+        let value = Int128(units) * one + Int128(f)
+        return .success(negative ? -value : value)
+    }
+
+    /// The rare path for more than 18 integer digits.
+    static func parseWide(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> Result<Int128, Problem> {
+        var text = Substring(String(decoding: UnsafeBufferPointer(start: p + start, count: end - start), as: UTF8.self))
+        var negative = false
+        if let first = text.first, first == "-" || first == "+" {
+            negative = first == "-"
+            text = text.dropFirst()
+        }
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        func digits(_ s: Substring) -> Bool { !s.isEmpty && s.utf8.allSatisfy { $0 >= 0x30 && $0 <= 0x39 } }
+        guard parts.count <= 2, digits(parts[0]), parts.count == 1 || digits(parts[1]) else { return .failure(.notDecimal) }
+        let integer = parts[0].drop { $0 == "0" }
+        guard integer.count <= 20 else { return .failure(.outOfRange) }
+        var fraction = parts.count == 2 ? parts[1] : ""
+        while fraction.count > 9, fraction.last == "0" { fraction = fraction.dropLast() }
+        guard fraction.count <= 9 else { return .failure(.tooManyDecimals) }
+        var units: Int128 = 0
+        for c in integer.utf8 { units = units * 10 + Int128(c - 0x30) }
+        var f: Int128 = 0
+        for c in fraction.utf8 { f = f * 10 + Int128(c - 0x30) }
+        for _ in fraction.count..<9 { f *= 10 }
+        let value = units * one + f
+        return .success(negative ? -value : value)
+    }
+
+    public static func exact(_ units: Int128) -> Exact { Exact(units: units, scale: scale) }
+
+    /// A rational as fixed-point, when it is exactly representable.
+    public static func from(_ v: Exact) -> Int128? {
+        guard let units = try? v.roundedUnits(scale: scale, mode: .towardZero), Exact(units: units, scale: scale) == v else {
+            return nil
+        }
+        return units
+    }
+}
+
+public enum DateField {
+    /// Strict `YYYY-MM-DD`, a real calendar date.
+    @inline(__always)
+    public static func parse(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> CivilDate? {
+        guard end - start == 10, p[start + 4] == 0x2D, p[start + 7] == 0x2D else { return nil }
+        var y = 0
+        for i in start..<(start + 4) {
+            let d = p[i] &- 0x30
+            if d > 9 { return nil }
+            y = y * 10 + Int(d)
+        }
+        let m1 = p[start + 5] &- 0x30
+        let m2 = p[start + 6] &- 0x30
+        let d1 = p[start + 8] &- 0x30
+        let d2 = p[start + 9] &- 0x30
+        guard m1 <= 9, m2 <= 9, d1 <= 9, d2 <= 9 else { return nil }
+        return CivilDate(year: y, month: Int(m1) * 10 + Int(m2), day: Int(d1) * 10 + Int(d2))
+    }
+}
+
+/// Looks ids up by their bytes without building a `String` per row: an
+/// open-addressing table over a flat byte blob. (A `[String: Int]` lookup
+/// with a String made per row halves the scan speed.)
+public struct IDIndex: Sendable {
+    private var blob: [UInt8] = []
+    private var offsets: [Int] = [0]
+    private var slots: [Int32]
+    private let mask: Int
+
+    public init(_ ids: [String]) {
+        var capacity = 16
+        while capacity < ids.count * 2 { capacity <<= 1 }
+        slots = [Int32](repeating: -1, count: capacity)
+        mask = capacity - 1
+        for id in ids {
+            blob.append(contentsOf: id.utf8)
+            offsets.append(blob.count)
+        }
+        for index in ids.indices {
+            let (s, e) = (offsets[index], offsets[index + 1])
+            var h = blob.withUnsafeBufferPointer { IDIndex.hash($0.baseAddress!, s, e) } & mask
+            while slots[h] >= 0 { h = (h + 1) & mask }
+            slots[h] = Int32(index)
+        }
+    }
+
+    @inline(__always)
+    static func hash(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> Int {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        var i = start
+        while i < end {
+            h = (h ^ UInt64(p[i])) &* 0x100_0000_01b3
+            i += 1
+        }
+        return Int(truncatingIfNeeded: h ^ (h >> 29))
+    }
+
+    /// The index of the id spelled by these bytes.
+    @inline(__always)
+    public func lookup(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> Int? {
+        var h = IDIndex.hash(p, start, end) & mask
+        let length = end - start
+        return blob.withUnsafeBufferPointer { b -> Int? in
+            while true {
+                let s = slots[h]
+                if s < 0 { return nil }
+                let index = Int(s)
+                let (ks, ke) = (offsets[index], offsets[index + 1])
+                if ke - ks == length {
+                    var equal = true
+                    var k = 0
+                    while k < length {
+                        if b[ks + k] != p[start + k] {
+                            equal = false
+                            break
+                        }
+                        k += 1
+                    }
+                    if equal { return index }
+                }
+                h = (h + 1) & mask
+            }
+        }
+    }
+
+    public func lookup(_ text: String) -> Int? {
+        var bytes = Array(text.utf8)
+        if bytes.isEmpty { bytes = [] }
+        return bytes.withUnsafeBufferPointer { buffer in
+            guard let base = buffer.baseAddress else {
+                return [UInt8(0)].withUnsafeBufferPointer { lookup($0.baseAddress!, 0, 0) }
+            }
+            return lookup(base, 0, buffer.count)
+        }
+    }
+}

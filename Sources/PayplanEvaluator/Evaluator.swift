@@ -1,0 +1,455 @@
+import Dispatch
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+import PayplanChecker
+import PayplanCompiler
+import PayplanCore
+import PayplanData
+import PayplanLanguage
+
+public enum TraceSelection: Sendable {
+    case none
+    case reps(Set<Int>)
+    case all
+}
+
+public struct EvaluationOptions: Sendable {
+    public var threads: Int
+    public var skipInvalid: Bool
+    public var trace: TraceSelection
+
+    public init(threads: Int = DataLoader.processorCount, skipInvalid: Bool = false, trace: TraceSelection = .none) {
+        self.threads = threads
+        self.skipInvalid = skipInvalid
+        self.trace = trace
+    }
+}
+
+/// A rep left out with `--skip-invalid`, and why.
+public struct SkippedRep: Sendable {
+    public var repID: String
+    public var reasons: [String]
+
+    public init(repID: String, reasons: [String]) {
+        self.repID = repID
+        self.reasons = reasons
+    }
+}
+
+/// A failure that stops a run: where, for whom, what.
+public struct EvaluationFailure: Error, Sendable, CustomStringConvertible {
+    public var diagnostic: Diagnostic
+    public var description: String { diagnostic.description }
+}
+
+public struct EvaluationResult: Sendable {
+    public var plan: CompiledPlan
+    public var data: DataSet
+    public var period: Period
+    /// Every evaluated period, in order; the run period is last.
+    public var states: [PeriodState]
+    /// Population reps of the run period who cannot be paid (no target, a
+    /// requirement not met). When not empty, nothing may be written.
+    public var problems: [DataProblem]
+    public var skipped: [SkippedRep]
+    public var traces: [Int: RepTrace]
+
+    public var current: PeriodState { states[states.count - 1] }
+}
+
+/// Runs a compiled plan over a data set.
+public enum Evaluator {
+    /// The periods to evaluate to run `period`: the history it reads
+    /// (previous periods, the year to date, state from the effective start).
+    public static func periods(for plan: CompiledPlan, running period: Period, limits: Limits = .default) -> Result<[Period], Diagnostic> {
+        let p = plan.plan
+        guard period.kind == p.period.value else {
+            return .failure(
+                Diagnostic(
+                    .error, "E701", "the plan pays per \(p.period.value.rawValue); \(period) is a \(period.kind.rawValue)", at: p.period.range,
+                    help: "give a \(p.period.value.rawValue) such as \(Period(containing: CivilDate(year: 2026, month: 7, day: 1)!, kind: p.period.value))"))
+        }
+        var start = period.ordinal - plan.checked.lookback
+        if plan.checked.usesYearToDate { start = min(start, period.firstOfYear.ordinal) }
+        if let from = p.effectiveFrom {
+            let first = Period(containing: from.value, kind: period.kind).ordinal
+            if period.ordinal < first {
+                return .failure(Diagnostic(.error, "E702", "\(period) is before the plan takes effect (\(from.value))", at: from.range))
+            }
+            start = plan.checked.carriesState ? first : max(start, first)
+        }
+        if let to = p.effectiveTo, period.start > to.value {
+            return .failure(Diagnostic(.error, "E703", "\(period) is after the plan ends (\(to.value))", at: to.range))
+        }
+        start = max(start, Period(kind: period.kind, year: 1, index: 1).ordinal)
+        if period.ordinal - start + 1 > limits.historyPeriods {
+            return .failure(
+                Diagnostic(
+                    .error, "E704", "running \(period) needs \(period.ordinal - start + 1) periods of history, over the limit of \(limits.historyPeriods) (Limits.historyPeriods)",
+                    at: p.effectiveFrom?.range ?? p.period.range))
+        }
+        return .success((start...period.ordinal).map { Period(kind: period.kind, ordinal: $0) })
+    }
+
+    public static func evaluate(
+        plan: CompiledPlan, data: DataSet, period: Period, options: EvaluationOptions = EvaluationOptions(), excluded: Set<Int> = []
+    ) throws(EvaluationFailure) -> EvaluationResult {
+        var run = EvaluationRun(plan: plan, data: data, options: options, excluded: excluded.union(data.invalidReps))
+        return try run.run(period)
+    }
+}
+
+struct EvaluationRun {
+    let plan: CompiledPlan
+    let data: DataSet
+    let options: EvaluationOptions
+    var excluded: Set<Int>
+    var states: [PeriodState] = []
+    var problems: [DataProblem] = []
+    var skipped: [Int: [String]] = [:]
+
+    init(plan: CompiledPlan, data: DataSet, options: EvaluationOptions, excluded: Set<Int>) {
+        self.plan = plan
+        self.data = data
+        self.options = options
+        self.excluded = excluded
+    }
+
+    func failure(_ error: EvalError, rep: Int?, period: Period, what: String) -> EvaluationFailure {
+        let who = rep.map { "rep \(data.repIDs[$0])" } ?? "the group stage"
+        return EvaluationFailure(
+            diagnostic: Diagnostic(
+                .error, "E710", "\(error.failure.words) while computing \(what) for \(who) in \(period)", at: error.range,
+                file: plan.plan.file,
+                help: error.failure == .divisionByZero ? "guard the division, e.g. `if x > 0 then a / x else 0`, or use divide(a, x, 0)" : nil))
+    }
+
+    var traced: Set<Int> {
+        switch options.trace {
+        case .none: return []
+        case .reps(let s): return s
+        case .all: return Set(0..<data.repCount)
+        }
+    }
+
+    mutating func run(_ period: Period) throws(EvaluationFailure) -> EvaluationResult {
+        let slotCount = plan.slots.count
+        let repCount = data.periods.first.map { $0.accumulators.first.map { _ in data.repCount } ?? data.repCount } ?? data.repCount
+        for (k, pd) in data.periods.enumerated() {
+            let isCurrent = k == data.periods.count - 1
+            let state = PeriodState(period: pd.period, dataIndex: k, repCount: repCount, slotCount: slotCount)
+            let previous = states.last
+            let yearStates = states.filter { $0.period.year == pd.period.year }
+            try state.values.withUnsafeMutableBufferPointer { (buffer) throws(EvaluationFailure) in
+                let context = Context(
+                    plan: plan, data: data, periodData: pd, state: state, previous: previous, yearStates: yearStates, values: buffer, group: nil)
+                try population(context, isCurrent: isCurrent)
+                try evaluateNodes(context, traced: isCurrent ? traced : [])
+            }
+            states.append(state)
+        }
+        guard let current = states.last else {
+            throw EvaluationFailure(diagnostic: Diagnostic(.error, "E705", "no period to evaluate", at: nil, file: plan.plan.file))
+        }
+        var traces: [Int: RepTrace] = [:]
+        if !traced.isEmpty {
+            try current.values.withUnsafeMutableBufferPointer { (buffer) throws(EvaluationFailure) in
+                let previous = states.count > 1 ? states[states.count - 2] : nil
+                let context = Context(
+                    plan: plan, data: data, periodData: data.periods[data.periods.count - 1], state: current, previous: previous,
+                    yearStates: states.dropLast().filter { $0.period.year == current.period.year }, values: buffer, group: nil)
+                for rep in current.population where traced.contains(rep) {
+                    traces[rep] = try trace(rep, context)
+                }
+            }
+        }
+        let skippedList = skipped.keys.sorted { CodePoint.less(data.repIDs[$0], data.repIDs[$1]) }.map {
+            SkippedRep(repID: data.repIDs[$0], reasons: skipped[$0]!)
+        }
+        return EvaluationResult(
+            plan: plan, data: data, period: period, states: states, problems: problems, skipped: skippedList, traces: traces)
+    }
+
+    // MARK: - Population
+
+    mutating func population(_ c: Context, isCurrent: Bool) throws(EvaluationFailure) {
+        let state = c.state
+        let period = state.period
+        let targetSpec = plan.plan.data.targets
+        for rep in 0..<data.repCount where !excluded.contains(rep) {
+            var member: Bool
+            if let when = plan.populationWhen {
+                do {
+                    member = try ExpressionEvaluator.truth(try ExpressionEvaluator.eval(when, rep, c), nil)
+                } catch {
+                    // A condition on a missing target: not decidable, so not a member.
+                    member = false
+                }
+            } else {
+                member = data.activeDays(rep, period) > 0
+            }
+            guard member else { continue }
+            var reasons: [(String, Diagnostic)] = []
+            let repLine = SourceRange(at: SourceLocation(file: data.reps.path, line: data.reps.lines[rep], column: 0))
+            let targetRow = data.targetRow(rep, period)
+            if plan.checked.readsTargets && targetRow == nil {
+                let text = "rep \(data.repIDs[rep]) is in the \(period) population but has no row in \(targetSpec.file) for \(period)"
+                reasons.append(("no target row for \(period)", Diagnostic(.error, "D650", text, at: repLine, file: data.reps.path)))
+            } else {
+                for (expr, source, _) in plan.populationRequire {
+                    var holds = false
+                    var shown = ""
+                    do {
+                        holds = try ExpressionEvaluator.truth(try ExpressionEvaluator.eval(expr, rep, c), nil)
+                        var steps: [Step] = []
+                        let (_, segments) = try ExpressionEvaluator.explain(expr, rep, c, &steps)
+                        shown = segments.map { s in
+                            switch s {
+                            case .text(let t): return t
+                            case .value(let v): return v.description
+                            }
+                        }.joined()
+                    } catch {
+                        holds = false
+                        shown = "a value is missing"
+                    }
+                    if !holds {
+                        let at = targetRow.map { SourceRange(at: SourceLocation(file: data.targets.path, line: data.targets.lines[$0], column: 0)) } ?? repLine
+                        let text = "rep \(data.repIDs[rep]): `\(source)` does not hold for \(period) (\(shown))"
+                        reasons.append(("`\(source)` does not hold for \(period)", Diagnostic(.error, "D651", text, at: at, file: at.start.file)))
+                    }
+                }
+            }
+            if !reasons.isEmpty {
+                if isCurrent {
+                    if options.skipInvalid {
+                        skipped[rep, default: []] += reasons.map(\.0)
+                    } else {
+                        problems += reasons.map { DataProblem($0.1, rep: data.repIDs[rep]) }
+                    }
+                } else {
+                    state.notEvaluated[rep] = reasons.map(\.0).joined(separator: "; ")
+                }
+                continue
+            }
+            state.inPopulation[rep] = true
+            state.population.append(rep)
+        }
+        state.population.sort { CodePoint.less(data.repIDs[$0], data.repIDs[$1]) }
+    }
+
+    // MARK: - Stages
+
+    func isPerRep(_ node: TreeNode) -> Bool {
+        switch node {
+        case .metric, .total: return true
+        case .rule(let r): return !r.isGroupStage
+        }
+    }
+
+    func evaluateNodes(_ c: Context, traced: Set<Int>) throws(EvaluationFailure) {
+        let nodes = plan.nodes
+        var i = 0
+        while i < nodes.count {
+            if isPerRep(nodes[i]) {
+                var j = i
+                while j < nodes.count && isPerRep(nodes[j]) { j += 1 }
+                try perRepStage(Array(nodes[i..<j]), c)
+                i = j
+            } else {
+                guard case .rule(let rule) = nodes[i] else { continue }
+                try groupStage(rule, c, traced: traced)
+                i += 1
+            }
+        }
+    }
+
+    /// Per-rep nodes are independent across reps: the population is cut into
+    /// chunks evaluated on all threads, each writing only its own reps' slots.
+    func perRepStage(_ nodes: [TreeNode], _ c: Context) throws(EvaluationFailure) {
+        let population = c.state.population
+        let chunkCount = max(1, min(population.count / 256, options.threads * 4))
+        let failures = FailureBox(count: chunkCount)
+        let plan = self.plan
+        DispatchQueue.concurrentPerform(iterations: chunkCount) { chunk in
+            let lo = population.count * chunk / chunkCount
+            let hi = population.count * (chunk + 1) / chunkCount
+            for p in lo..<hi {
+                let rep = population[p]
+                for node in nodes {
+                    do throws(EvalError) {
+                        for (slot, v) in try EvaluationRun.evaluate(node, rep, c) { c.values[slot * c.repCount + rep] = v }
+                    } catch {
+                        failures.set(chunk, (p, error, EvaluationRun.name(node, plan)))
+                        return
+                    }
+                }
+            }
+        }
+        if let (p, error, what) = failures.first() {
+            throw failure(error, rep: population[p], period: c.period, what: what)
+        }
+    }
+
+    static func name(_ node: TreeNode, _ plan: CompiledPlan) -> String {
+        switch node {
+        case .metric(let i, _, _): return "`\(plan.checked.metrics[i].name)`"
+        case .rule(let r): return "rule `\(r.name)`"
+        case .total: return "the total"
+        }
+    }
+
+    static func evaluate(_ node: TreeNode, _ rep: Int, _ c: Context) throws(EvalError) -> [(Int, Value)] {
+        var none: [Step]? = nil
+        switch node {
+        case .metric(_, let slot, let expr):
+            return [(slot, try ExpressionEvaluator.eval(expr, rep, c))]
+        case .rule(let r):
+            return try RuleEvaluator.perRep(r, rep, c, &none)
+        case .total(let t):
+            return try RuleEvaluator.total(t, rep, c, &none)
+        }
+    }
+
+    func groupStage(_ rule: CompiledRule, _ c: Context, traced: Set<Int>) throws(EvaluationFailure) {
+        do throws(EvalError) {
+            switch rule.body {
+            case .teamRanking:
+                try GroupStages.teamRanking(rule, c, traced)
+            case .elimination:
+                try GroupStages.elimination(rule, c, traced)
+            case .productAward:
+                break
+            default:
+                break
+            }
+        } catch {
+            throw failure(error, rep: nil, period: c.period, what: "rule `\(rule.name)`")
+        }
+        guard case .productAward = rule.body else { return }
+        // The award itself is per rep; only the first movers need everyone.
+        try perRepStage([.rule(rule)], c)
+        do throws(EvalError) {
+            try GroupStages.firstMovers(rule, c, traced)
+        } catch {
+            throw failure(error, rep: nil, period: c.period, what: "rule `\(rule.name)`")
+        }
+    }
+
+    // MARK: - Traces
+
+    /// Re-walks the per-rep nodes for one rep with explanations on, and joins
+    /// the group stages' notes. The values must equal those of the run.
+    func trace(_ rep: Int, _ c: Context) throws(EvaluationFailure) -> RepTrace {
+        var entries: [TraceEntry] = []
+        for node in plan.nodes {
+            var steps: [Step]? = []
+            var value: Value = .missing
+            var kind = TraceKind.metric
+            var name = ""
+            var labels = Labels()
+            var ruleKind: RuleKind?
+            do throws(EvalError) {
+                switch node {
+                case .metric(let i, let slot, let expr):
+                    name = plan.checked.metrics[i].name
+                    labels = plan.checked.metrics[i].definition.labels
+                    var s: [Step] = []
+                    let (v, segments) = try ExpressionEvaluator.explain(expr, rep, c, &s)
+                    steps = s
+                    if segments.count > 1 || s.isEmpty {
+                        steps!.append(.formula(source: ExpressionEvaluator.render(expr, c), substituted: segments, result: v))
+                    }
+                    value = c.slot(slot, rep)
+                    try check(v, value, name)
+                case .rule(let r):
+                    kind = .rule
+                    name = r.name
+                    labels = r.labels
+                    ruleKind = r.kind
+                    if !r.isGroupStage || r.kind == .productAward {
+                        let outputs = try RuleEvaluator.perRep(r, rep, c, &steps)
+                        for (slot, v) in outputs { try check(v, c.slot(slot, rep), name) }
+                    }
+                    steps! += c.state.groupSteps[r.index]?[rep] ?? []
+                    value = c.slot(r.slots[.main]!, rep)
+                case .total(let t):
+                    kind = .total
+                    name = "total"
+                    labels = plan.slots[t.totalSlot].labels
+                    let outputs = try RuleEvaluator.total(t, rep, c, &steps)
+                    for (slot, v) in outputs { try check(v, c.slot(slot, rep), name) }
+                    value = c.slot(t.totalSlot, rep)
+                }
+            } catch {
+                throw failure(error, rep: rep, period: c.period, what: name)
+            }
+            entries.append(TraceEntry(name: name, labels: labels, kind: kind, ruleKind: ruleKind, value: value, steps: steps ?? []))
+        }
+        let nameColumn = data.reps.columnIndex("name")
+        let teamColumn = data.reps.columnIndex("team")
+        return RepTrace(
+            repID: data.repIDs[rep], name: nameColumn.map { data.reps.text($0, rep) } ?? "",
+            team: teamColumn.map { data.reps.text($0, rep) } ?? "", period: c.period, entries: entries)
+    }
+
+    func check(_ explained: Value, _ computed: Value, _ name: String) throws(EvalError) {
+        if explained != computed {
+            throw EvalError(.invalid("internal error: the explanation of \(name) gives \(explained) but the run computed \(computed)"), nil)
+        }
+    }
+}
+
+/// Collects the first failure of each chunk of a parallel stage, so the
+/// reported failure is the same whatever the thread count.
+final class FailureBox: @unchecked Sendable {
+    private var slots: [(Int, EvalError, String)?]
+    private let lock = NSLockLike()
+
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+
+    func set(_ chunk: Int, _ value: (Int, EvalError, String)) {
+        lock.withLock { slots[chunk] = value }
+    }
+
+    func first() -> (Int, EvalError, String)? {
+        lock.withLock { slots.compactMap { $0 }.min { $0.0 < $1.0 } }
+    }
+}
+
+/// A minimal mutex on pthreads (Foundation's NSLock is avoided to keep this
+/// stage free of Foundation).
+final class NSLockLike: @unchecked Sendable {
+    private var mutex = pthread_mutex_t()
+
+    init() { pthread_mutex_init(&mutex, nil) }
+    deinit { pthread_mutex_destroy(&mutex) }
+
+    func withLock<T>(_ body: () -> T) -> T {
+        pthread_mutex_lock(&mutex)
+        defer { pthread_mutex_unlock(&mutex) }
+        return body()
+    }
+}
+
+/// Evaluates the plan's output columns for the run period's population.
+public enum OutputEvaluator {
+    /// One row per population rep (in rep_id order), one value per column.
+    /// A column that cannot be computed is missing (printed empty); the
+    /// payout columns themselves were computed by the run.
+    public static func rows(_ result: EvaluationResult) -> [[Value]] {
+        let state = result.current
+        let previous = result.states.count > 1 ? result.states[result.states.count - 2] : nil
+        return state.values.withUnsafeMutableBufferPointer { buffer in
+            let c = Context(
+                plan: result.plan, data: result.data, periodData: result.data.periods[state.dataIndex], state: state, previous: previous,
+                yearStates: result.states.dropLast().filter { $0.period.year == state.period.year }, values: buffer, group: nil)
+            return state.population.map { rep in
+                result.plan.output.map { column in (try? ExpressionEvaluator.eval(column.expr, rep, c)) ?? .missing }
+            }
+        }
+    }
+}

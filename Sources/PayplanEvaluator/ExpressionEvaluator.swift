@@ -1,0 +1,360 @@
+import PayplanChecker
+import PayplanCompiler
+import PayplanCore
+import PayplanData
+import PayplanLanguage
+
+/// A failure while evaluating, with the formula's location when known.
+public struct EvalError: Error, Sendable {
+    public var failure: EvalFailure
+    public var range: SourceRange?
+
+    init(_ failure: EvalFailure, _ range: SourceRange?) {
+        self.failure = failure
+        self.range = range
+    }
+}
+
+/// The results of one period: every slot for every rep.
+public final class PeriodState: @unchecked Sendable {
+    public let period: Period
+    public let dataIndex: Int
+    public let repCount: Int
+    /// slot × repCount + rep
+    public var values: [Value]
+    public var inPopulation: [Bool]
+    /// Population reps in rep_id order (code points).
+    public var population: [Int]
+    /// Reps left out of this period and why (history periods only).
+    public var notEvaluated: [Int: String] = [:]
+    /// Explanations of group stages, for the reps being traced: rule index → rep → steps.
+    public var groupSteps: [Int: [Int: [Step]]] = [:]
+
+    init(period: Period, dataIndex: Int, repCount: Int, slotCount: Int) {
+        self.period = period
+        self.dataIndex = dataIndex
+        self.repCount = repCount
+        values = [Value](repeating: .missing, count: repCount * slotCount)
+        inPopulation = [Bool](repeating: false, count: repCount)
+        population = []
+    }
+
+    public func value(_ slot: Int, _ rep: Int) -> Value { values[slot * repCount + rep] }
+}
+
+/// What formulas of one rep (or one group) read. Shared by the threads of a
+/// stage, each writing only its own reps' cells of `values`.
+struct Context: @unchecked Sendable {
+    let plan: CompiledPlan
+    let data: DataSet
+    let periodData: PeriodData
+    let state: PeriodState
+    let previous: PeriodState?
+    /// Earlier periods of the same calendar year, for `ytd`.
+    let yearStates: [PeriodState]
+    let values: UnsafeMutableBufferPointer<Value>
+    var group: GroupScope?
+
+    var repCount: Int { state.repCount }
+    var period: Period { state.period }
+
+    @inline(__always)
+    func slot(_ s: Int, _ rep: Int) -> Value { values[s * repCount + rep] }
+}
+
+struct GroupScope {
+    var members: [Int]
+    var score: Value?
+    var key: String
+}
+
+/// Evaluates compiled formulas. `eval` is the fast path; `explain` walks the
+/// same tree, calls the same `Semantics` and shape code, and also returns
+/// the formula with its values filled in and the steps it took.
+enum ExpressionEvaluator {
+    static func number(_ v: Value, _ range: SourceRange?) throws(EvalError) -> Exact {
+        switch v {
+        case .number(let x): return x
+        case .missing: throw EvalError(.missingValue, range)
+        default: throw EvalError(.typeMismatch("expected a number"), range)
+        }
+    }
+
+    static func truth(_ v: Value, _ range: SourceRange?) throws(EvalError) -> Bool {
+        switch v {
+        case .bool(let b): return b
+        case .missing: throw EvalError(.missingValue, range)
+        default: throw EvalError(.typeMismatch("expected a condition"), range)
+        }
+    }
+
+    static func eval(_ e: CExpr, _ rep: Int, _ c: Context) throws(EvalError) -> Value {
+        switch e {
+        case .constant(let v): return v
+        case .slot(let s): return c.slot(s, rep)
+        case .repColumn(let k): return c.data.reps.value(k, rep)
+        case .targetColumn(let k):
+            guard let row = c.data.targetRow(rep, c.period) else { return .missing }
+            return c.data.targets.value(k, row)
+        case .period(let f): return periodField(f, c.period)
+        case .activeDays: return .number(Exact(c.data.activeDays(rep, c.period)))
+        case .aggregate(let a): return c.periodData.accumulators[a].value(rep)
+        case .reach(let list, let date, let threshold):
+            let t = try number(try eval(threshold, rep, c), nil)
+            return reach(c.periodData.lists[list].entries(of: rep), t, date: date).value
+        case .negate(let x, let r):
+            let v = try eval(x, rep, c)
+            do throws(EvalFailure) { return try Semantics.negate(v) } catch { throw EvalError(error, r) }
+        case .not(let x):
+            return .bool(!(try truth(try eval(x, rep, c), nil)))
+        case .binary(let op, let a, let b, let r):
+            let x = try eval(a, rep, c)
+            let y = try eval(b, rep, c)
+            do throws(EvalFailure) { return try Semantics.binary(op, x, y) } catch { throw EvalError(error, r) }
+        case .and(let a, let b):
+            return .bool(try truth(try eval(a, rep, c), nil) ? try truth(try eval(b, rep, c), nil) : false)
+        case .or(let a, let b):
+            return .bool(try truth(try eval(a, rep, c), nil) ? true : try truth(try eval(b, rep, c), nil))
+        case .conditional(let a, let b, let d):
+            return try eval(try truth(try eval(a, rep, c), nil) ? b : d, rep, c)
+        case .coalesce(let a, let b):
+            let v = try eval(a, rep, c)
+            return v.isMissing ? try eval(b, rep, c) : v
+        case .function(let f, let args, let r):
+            var values: [Value] = []
+            values.reserveCapacity(args.count)
+            for a in args { values.append(try eval(a, rep, c)) }
+            do throws(EvalFailure) { return try Semantics.function(f, values, rounding: c.plan.rounding) } catch { throw EvalError(error, r) }
+        case .shape(let i, let args):
+            var inputs: [Exact] = []
+            for a in args { inputs.append(try number(try eval(a, rep, c), nil)) }
+            do throws(EvalFailure) { return .number(try ShapeEvaluator.evaluate(c.plan.shapes[i], inputs).0) } catch {
+                throw EvalError(error, c.plan.shapes[i].range)
+            }
+        case .previous(let s, let fallback):
+            if let p = c.previous, p.inPopulation[rep] {
+                let v = p.value(s, rep)
+                if !v.isMissing { return v }
+            }
+            return try fallback.map { f throws(EvalError) in try eval(f, rep, c) } ?? .missing
+        case .yearToDate(let s):
+            var sum = try number(c.slot(s, rep), nil)
+            for st in c.yearStates where st.inPopulation[rep] {
+                if case .number(let v) = st.value(s, rep) {
+                    do { sum = try sum + v } catch { throw EvalError(.overflow, nil) }
+                }
+            }
+            return .number(sum)
+        case .groupAggregate(let kind, let x):
+            return try groupAggregate(kind, x, c)
+        case .groupMembers:
+            return .number(Exact(c.group?.members.count ?? 0))
+        case .groupScore:
+            return c.group?.score ?? .missing
+        case .groupKey:
+            return .text(c.group?.key ?? "")
+        }
+    }
+
+    static func periodField(_ f: PeriodField, _ p: Period) -> Value {
+        switch f {
+        case .start: .date(p.start)
+        case .end: .date(p.end)
+        case .days: .number(Exact(p.days))
+        }
+    }
+
+    static func groupAggregate(_ kind: GroupAggregateKind, _ x: CExpr, _ c: Context) throws(EvalError) -> Value {
+        guard let members = c.group?.members, !members.isEmpty else {
+            return kind == .sum ? .number(.zero) : .missing
+        }
+        var acc: Exact?
+        for m in members {
+            let v = try number(try eval(x, m, c), nil)
+            do {
+                switch kind {
+                case .sum, .avg: acc = try (acc ?? .zero) + v
+                case .min: acc = acc.map { Swift.min($0, v) } ?? v
+                case .max: acc = acc.map { Swift.max($0, v) } ?? v
+                }
+            } catch {
+                throw EvalError(.overflow, nil)
+            }
+        }
+        if kind == .avg, let a = acc {
+            do { acc = try a / Exact(members.count) } catch { throw EvalError(.overflow, nil) }
+        }
+        return acc.map { .number($0) } ?? .missing
+    }
+
+    /// The first retained transaction at which the running sum reaches `threshold`.
+    static func reach(_ entries: ArraySlice<TxEntry>, _ threshold: Exact, date: Bool, inclusive: Bool = true) -> (value: Value, entry: TxEntry?, running: Exact?) {
+        var running = Exact.zero
+        for e in entries {
+            guard let next = try? running + e.value else { return (.missing, nil, nil) }
+            running = next
+            if inclusive ? running >= threshold : running > threshold {
+                return (date ? .date(e.date) : .text(e.deal), e, running)
+            }
+        }
+        return (.missing, nil, nil)
+    }
+
+    // MARK: - Explaining
+
+    static func precedence(_ e: CExpr) -> Int {
+        switch e {
+        case .or: 1
+        case .and: 2
+        case .not: 3
+        case .binary(let op, _, _, _):
+            switch op {
+            case .add, .subtract: 5
+            case .multiply, .divide: 6
+            default: 4
+            }
+        case .conditional: 0
+        default: 9
+        }
+    }
+
+    static func wrap(_ segments: [Segment], _ child: CExpr, _ parent: Int, right: Bool = false) -> [Segment] {
+        let p = precedence(child)
+        if p < parent || (right && p == parent && parent >= 5) { return [.text("(")] + segments + [.text(")")] }
+        return segments
+    }
+
+    /// Evaluates and explains: the value, the formula with values filled in,
+    /// and steps for aggregates, branches and shapes met on the way.
+    static func explain(_ e: CExpr, _ rep: Int, _ c: Context, _ steps: inout [Step]) throws(EvalError) -> (Value, [Segment]) {
+        switch e {
+        case .constant(let v):
+            return (v, [.value(v)])
+        case .slot, .repColumn, .targetColumn, .period, .activeDays, .groupMembers, .groupScore, .groupKey:
+            let v = try eval(e, rep, c)
+            return (v, [.value(v)])
+        case .aggregate(let a):
+            let v = try eval(e, rep, c)
+            steps.append(
+                .aggregate(
+                    description: c.plan.scan.accumulators[a].description, count: c.periodData.accumulators[a].count(rep), result: v))
+            return (v, [.value(v)])
+        case .reach(let list, let date, let threshold):
+            let (t, _) = try explain(threshold, rep, c, &steps)
+            let r = reach(c.periodData.lists[list].entries(of: rep), try number(t, nil), date: date)
+            steps.append(
+                .note(
+                    r.entry.map { "the running total of \(c.plan.scan.lists[list].description) reached \(t) on \($0.date) with deal \($0.deal)" }
+                        ?? "the running total of \(c.plan.scan.lists[list].description) never reached \(t)"))
+            return (r.value, [.value(r.value)])
+        case .negate(let x, _):
+            let (_, s) = try explain(x, rep, c, &steps)
+            let v = try eval(e, rep, c)
+            return (v, [.text("−")] + wrap(s, x, 7))
+        case .not(let x):
+            let (_, s) = try explain(x, rep, c, &steps)
+            let v = try eval(e, rep, c)
+            return (v, [.text("not ")] + wrap(s, x, 3))
+        case .binary(let op, let a, let b, let r):
+            let (x, sa) = try explain(a, rep, c, &steps)
+            let (y, sb) = try explain(b, rep, c, &steps)
+            let v: Value
+            do throws(EvalFailure) { v = try Semantics.binary(op, x, y) } catch { throw EvalError(error, r) }
+            let p = precedence(e)
+            return (v, wrap(sa, a, p) + [.text(" \(op.display) ")] + wrap(sb, b, p, right: true))
+        case .and(let a, let b), .or(let a, let b):
+            let isAnd = { if case .and = e { return true } else { return false } }()
+            let (x, sa) = try explain(a, rep, c, &steps)
+            let first = try truth(x, nil)
+            if first != isAnd { return (.bool(first), sa) }
+            let (y, sb) = try explain(b, rep, c, &steps)
+            return (.bool(try truth(y, nil)), wrap(sa, a, precedence(e)) + [.text(isAnd ? " and " : " or ")] + wrap(sb, b, precedence(e)))
+        case .conditional(let a, let b, let d):
+            let (x, _) = try explain(a, rep, c, &steps)
+            let taken = try truth(x, nil)
+            steps.append(.branch(condition: render(a, c), taken: taken))
+            return try explain(taken ? b : d, rep, c, &steps)
+        case .coalesce(let a, let b):
+            let (x, sa) = try explain(a, rep, c, &steps)
+            if !x.isMissing { return (x, sa) }
+            return try explain(b, rep, c, &steps)
+        case .function(let f, let args, let r):
+            var values: [Value] = []
+            var segments: [Segment] = [.text("\(f.rawValue)(")]
+            for (i, a) in args.enumerated() {
+                let (v, s) = try explain(a, rep, c, &steps)
+                values.append(v)
+                if i > 0 { segments.append(.text(", ")) }
+                segments += s
+            }
+            segments.append(.text(")"))
+            do throws(EvalFailure) { return (try Semantics.function(f, values, rounding: c.plan.rounding), segments) } catch {
+                throw EvalError(error, r)
+            }
+        case .shape(let i, let args):
+            var inputs: [Exact] = []
+            var segments: [Segment] = [.text("\(c.plan.shapes[i].name)(")]
+            for (k, a) in args.enumerated() {
+                let (v, s) = try explain(a, rep, c, &steps)
+                inputs.append(try number(v, nil))
+                if k > 0 { segments.append(.text(", ")) }
+                segments += s
+            }
+            segments.append(.text(")"))
+            do throws(EvalFailure) {
+                let (v, detail) = try ShapeEvaluator.evaluate(c.plan.shapes[i], inputs)
+                steps.append(.shape(name: c.plan.shapes[i].name, labels: c.plan.shapes[i].labels, inputs: inputs, detail: detail, result: v))
+                return (.number(v), segments)
+            } catch {
+                throw EvalError(error, c.plan.shapes[i].range)
+            }
+        case .previous(let s, _):
+            let v = try eval(e, rep, c)
+            steps.append(.previous(name: c.plan.slots[s].name, period: c.period.previous.description, value: v))
+            return (v, [.value(v)])
+        case .yearToDate(let s):
+            let v = try eval(e, rep, c)
+            steps.append(.note("\(c.plan.slots[s].name) for the year to date (\(c.period.firstOfYear) to \(c.period)) is \(v)"))
+            return (v, [.value(v)])
+        case .groupAggregate(let kind, let x):
+            let v = try eval(e, rep, c)
+            return (v, [.text("\(kind.rawValue)("), .text(render(x, c)), .text(") = "), .value(v)])
+        }
+    }
+
+    /// The formula as text, with names (not values).
+    static func render(_ e: CExpr, _ c: Context) -> String {
+        let plan = c.plan
+        switch e {
+        case .constant(let v):
+            if case .text(let s) = v { return "\"\(s)\"" }
+            return v.description
+        case .slot(let s): return plan.slots[s].name
+        case .repColumn(let k): return "rep." + plan.plan.data.reps.columns[k].name
+        case .targetColumn(let k): return "target." + plan.plan.data.targets.columns[k].name
+        case .period(let f): return "period.\(f.rawValue)"
+        case .activeDays: return "active_days"
+        case .aggregate(let a): return plan.scan.accumulators[a].description
+        case .reach(let l, let date, let t): return "\(date ? "reach_date" : "reach_deal")(\(plan.scan.lists[l].description), \(render(t, c)))"
+        case .negate(let x, _): return "-" + render(x, c)
+        case .not(let x): return "not " + render(x, c)
+        case .binary(let op, let a, let b, _):
+            let p = precedence(e)
+            let l = precedence(a) < p ? "(\(render(a, c)))" : render(a, c)
+            let r = precedence(b) < p || (precedence(b) == p && p >= 5) ? "(\(render(b, c)))" : render(b, c)
+            return "\(l) \(op.display) \(r)"
+        case .and(let a, let b): return "\(render(a, c)) and \(render(b, c))"
+        case .or(let a, let b): return "\(render(a, c)) or \(render(b, c))"
+        case .conditional(let a, let b, let d): return "if \(render(a, c)) then \(render(b, c)) else \(render(d, c))"
+        case .coalesce(let a, let b): return "coalesce(\(render(a, c)), \(render(b, c)))"
+        case .function(let f, let args, _): return "\(f.rawValue)(\(args.map { render($0, c) }.joined(separator: ", ")))"
+        case .shape(let i, let args): return "\(plan.shapes[i].name)(\(args.map { render($0, c) }.joined(separator: ", ")))"
+        case .previous(let s, let f): return "previous(\(plan.slots[s].name)\(f.map { ", " + render($0, c) } ?? ""))"
+        case .yearToDate(let s): return "ytd(\(plan.slots[s].name))"
+        case .groupAggregate(let k, let x): return "\(k.rawValue)(\(render(x, c)))"
+        case .groupMembers: return "members"
+        case .groupScore: return "score"
+        case .groupKey: return "group"
+        }
+    }
+}

@@ -1,0 +1,94 @@
+import PayplanChecker
+import PayplanCompiler
+import PayplanCore
+import PayplanLanguage
+
+/// Turns values into text for files and people.
+public struct Formatter: Sendable {
+    public var rounding: Rounding
+    public var currency: String
+
+    public init(rounding: Rounding, currency: String) {
+        self.rounding = rounding
+        self.currency = currency
+    }
+
+    public init(plan: Plan) {
+        self.init(rounding: plan.rounding, currency: plan.currency.value)
+    }
+
+    /// Machine text for CSV and JSON: money at the plan's scale, counts as
+    /// integers, ratios exact (up to 10 places, rounded with the plan's mode
+    /// beyond that), or at `decimals` when the plan gives them.
+    public func plain(_ v: Value, type: ValueType, decimals: Int? = nil) -> String {
+        switch v {
+        case .missing: return ""
+        case .text(let s): return s
+        case .bool(let b): return b ? "true" : "false"
+        case .date(let d): return d.description
+        case .number(let x):
+            if let decimals { return (try? x.formatted(scale: decimals, mode: rounding.mode)) ?? x.description }
+            switch type.base {
+            case .money: return (try? x.formatted(scale: rounding.scale, mode: rounding.mode)) ?? x.description
+            case .count: return x.isInteger ? String(x.floor()) : Formatter.trimmed(x, 10, rounding.mode)
+            default: return Formatter.trimmed(x, 10, rounding.mode)
+            }
+        }
+    }
+
+    /// Up to `places` decimals, trailing zeros removed.
+    public static func trimmed(_ x: Exact, _ places: Int, _ mode: RoundingMode) -> String {
+        guard var text = try? x.formatted(scale: places, mode: mode) else { return x.description }
+        if text.contains(".") {
+            while text.hasSuffix("0") { text.removeLast() }
+            if text.hasSuffix(".") { text.removeLast() }
+        }
+        return text == "-0" ? "0" : text
+    }
+
+    public var symbol: String {
+        switch currency {
+        case "CNY", "JPY": "¥"
+        case "USD": "$"
+        case "EUR": "€"
+        case "GBP": "£"
+        default: currency + " "
+        }
+    }
+
+    /// `¥1,234,567.50`
+    public func money(_ x: Exact) -> String {
+        let text = (try? x.formatted(scale: rounding.scale, mode: rounding.mode)) ?? x.description
+        let negative = text.hasPrefix("-")
+        return (negative ? "−" : "") + symbol + Formatter.grouped(negative ? String(text.dropFirst()) : text)
+    }
+
+    /// `1,234,567.5` for amounts, `0.9123…` for long fractions.
+    public func number(_ x: Exact, places: Int = 6) -> String {
+        var text = x.decimalText(maxFractionDigits: places)
+        let negative = text.hasPrefix("-")
+        if negative { text.removeFirst() }
+        return (negative ? "−" : "") + Formatter.grouped(text)
+    }
+
+    public func value(_ v: Value) -> String {
+        switch v {
+        case .number(let x): return number(x)
+        case .missing: return "—"
+        default: return v.description
+        }
+    }
+
+    /// Thousands separators in the integer part.
+    public static func grouped(_ text: String) -> String {
+        let parts = text.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
+        let integer = Array(parts[0])
+        guard integer.count > 3 else { return text }
+        var out = ""
+        for (i, ch) in integer.enumerated() {
+            if i > 0 && (integer.count - i) % 3 == 0 { out.append(",") }
+            out.append(ch)
+        }
+        return parts.count > 1 ? out + "." + parts[1] : out
+    }
+}

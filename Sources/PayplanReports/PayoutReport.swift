@@ -1,0 +1,195 @@
+import PayplanChecker
+import PayplanCompiler
+import PayplanCore
+import PayplanEvaluator
+import PayplanLanguage
+
+/// The result of a run as rows and columns: one row per population rep, in
+/// rep_id order (by code point), with the plan's output columns.
+public struct PayoutReport: Sendable {
+    public struct Column: Sendable {
+        public var header: String
+        public var type: ValueType
+        public var decimals: Int?
+    }
+
+    public var planName: String
+    public var planVersion: String?
+    public var fingerprint: String
+    public var period: Period
+    public var currency: String
+    public var columns: [Column]
+    public var repIDs: [String]
+    public var rows: [[Value]]
+    public var summary: RunSummary
+    let formatter: Formatter
+
+    public init(result: EvaluationResult, fingerprint: String) {
+        let plan = result.plan
+        let state = result.current
+        formatter = Formatter(plan: plan.plan)
+        planName = plan.plan.name.value
+        planVersion = plan.plan.version?.value
+        self.fingerprint = fingerprint
+        period = result.period
+        currency = plan.plan.currency.value
+        columns = plan.output.map { Column(header: $0.header, type: $0.type, decimals: $0.decimals) }
+        repIDs = state.population.map { result.data.repIDs[$0] }
+        rows = OutputEvaluator.rows(result)
+        summary = RunSummary(result: result, fingerprint: fingerprint)
+    }
+
+    public func cell(_ row: Int, _ column: Int) -> String {
+        formatter.plain(rows[row][column], type: columns[column].type, decimals: columns[column].decimals)
+    }
+
+    // MARK: - Writers
+
+    public func csv() -> String {
+        var out = columns.map { CSVText.quote($0.header) }.joined(separator: ",") + "\n"
+        for r in rows.indices {
+            out += columns.indices.map { CSVText.quote(cell(r, $0)) }.joined(separator: ",") + "\n"
+        }
+        return out
+    }
+
+    public func json() -> String {
+        var fields: [(String, JSON)] = [
+            ("plan", .string(planName)),
+        ]
+        if let planVersion { fields.append(("version", .string(planVersion))) }
+        fields += [
+            ("fingerprint", .string(fingerprint)),
+            ("period", .string(period.description)),
+            ("currency", .string(currency)),
+        ]
+        var rowsJSON: [JSON] = []
+        for r in rows.indices {
+            var obj: [(String, JSON)] = []
+            for (c, column) in columns.enumerated() {
+                let v = rows[r][c]
+                let text = cell(r, c)
+                switch v {
+                case .missing: obj.append((column.header, .null))
+                case .number: obj.append((column.header, .number(text)))
+                case .bool(let b): obj.append((column.header, .bool(b)))
+                default: obj.append((column.header, .string(text)))
+                }
+            }
+            rowsJSON.append(.object(obj))
+        }
+        fields.append(("rows", .array(rowsJSON)))
+        fields.append(("summary", summary.json(formatter)))
+        return JSON.object(fields).pretty
+    }
+
+    /// An aligned terminal table; numbers right-aligned; CJK names take two columns.
+    public func table() -> String {
+        var grid: [[String]] = [columns.map(\.header)]
+        for r in rows.indices { grid.append(columns.indices.map { cell(r, $0) }) }
+        let widths = columns.indices.map { c in grid.map { TextWidth.of($0[c]) }.max() ?? 0 }
+        var out = ""
+        for (i, line) in grid.enumerated() {
+            var parts: [String] = []
+            for (c, text) in line.enumerated() {
+                let numeric = columns[c].type.base.isNumeric
+                parts.append(numeric && i > 0 ? TextWidth.padLeft(text, to: widths[c]) : TextWidth.padRight(text, to: widths[c]))
+            }
+            var line = parts.joined(separator: "  ")
+            while line.hasSuffix(" ") { line.removeLast() }
+            out += line + "\n"
+            if i == 0 { out += widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ") + "\n" }
+        }
+        return out
+    }
+}
+
+public enum CSVText {
+    /// RFC 4180: quote a field holding a comma, quote or line break.
+    public static func quote(_ s: String) -> String {
+        if s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
+            return "\"" + s.replacingAll("\"", with: "\"\"") + "\""
+        }
+        return s
+    }
+}
+
+extension String {
+    func replacingAll(_ target: Character, with replacement: String) -> String {
+        var out = ""
+        for c in self {
+            if c == target { out += replacement } else { out.append(c) }
+        }
+        return out
+    }
+}
+
+/// What a run paid, printed on stderr after every run.
+public struct RunSummary: Sendable {
+    public var reps: Int
+    public var totalPaid: Exact
+    public var cutByCaps: Exact
+    public var flags: [(String, Int)]
+    public var skipped: [SkippedRep]
+    public var fingerprint: String
+    public var period: Period
+
+    public init(result: EvaluationResult, fingerprint: String) {
+        let plan = result.plan
+        let state = result.current
+        reps = state.population.count
+        var paid = Exact.zero
+        var cut = Exact.zero
+        if let total = plan.symbolSlots[.total], let capped = plan.symbolSlots[.capped] {
+            for rep in state.population {
+                if let v = state.value(total, rep).number { paid = (try? paid + v) ?? paid }
+                if let v = state.value(capped, rep).number { cut = (try? cut + v) ?? cut }
+            }
+        } else {
+            for case .rule(let r) in plan.nodes where r.kind != .elimination {
+                guard let slot = r.slots[.main] else { continue }
+                for rep in state.population {
+                    if let v = state.value(slot, rep).number { paid = (try? paid + v) ?? paid }
+                }
+            }
+        }
+        totalPaid = paid
+        cutByCaps = cut
+        var flags: [(String, Int)] = []
+        for case .rule(let r) in plan.nodes {
+            guard case .elimination(_, _, _, _, _, let levels, _) = r.body, let slot = r.slots[.flag] else { continue }
+            for level in levels {
+                let n = state.population.filter { state.value(slot, $0) == .text(level) }.count
+                flags.append((level, n))
+            }
+        }
+        self.flags = flags
+        skipped = result.skipped
+        self.fingerprint = fingerprint
+        period = result.period
+    }
+
+    public func text(_ f: Formatter) -> String {
+        var lines = [
+            "period \(period): \(reps) reps, total paid \(f.money(totalPaid)), cut by caps \(f.money(cutByCaps))"
+        ]
+        if !flags.isEmpty {
+            lines.append("flags: " + flags.map { "\($0.0) \($0.1)" }.joined(separator: ", ") + " (flags call for a review, not a dismissal)")
+        }
+        if !skipped.isEmpty {
+            lines.append("skipped (--skip-invalid), not paid: " + skipped.map { "\($0.repID) (\($0.reasons.joined(separator: "; ")))" }.joined(separator: ", "))
+        }
+        lines.append("plan fingerprint \(fingerprint)")
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    public func json(_ f: Formatter) -> JSON {
+        .object([
+            ("reps", .int(reps)),
+            ("total_paid", .number(f.plain(.number(totalPaid), type: .money))),
+            ("cut_by_caps", .number(f.plain(.number(cutByCaps), type: .money))),
+            ("flags", .object(flags.map { ($0.0, .int($0.1)) })),
+            ("skipped", .array(skipped.map { .object([("rep_id", .string($0.repID)), ("reasons", .array($0.reasons.map { .string($0) }))]) })),
+        ])
+    }
+}
