@@ -87,26 +87,27 @@ let package = Package(
         ),
         .testTarget(
             name: "PayplanCheckerTests",
-            dependencies: ["PayplanChecker", "PayplanCompiler", "PayplanCLI"],
-            resources: [.copy("Fixtures")],
+            dependencies: ["PayplanChecker", "PayplanCompiler", "PayplanCompare"],
+            exclude: ["Fixtures"],
             swiftSettings: strictSettings
         ),
         .testTarget(name: "PayplanDataTests", dependencies: ["PayplanData"], swiftSettings: strictSettings),
         .testTarget(
             name: "PayplanEvaluatorTests",
-            dependencies: ["PayplanEvaluator", "PayplanCLI", "PayplanReports"],
+            dependencies: ["PayplanEvaluator", "PayplanReports", "PayplanCompare", "PayplanData"],
+            exclude: ["Golden"],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "PayplanCompareTests",
-            dependencies: ["PayplanCompare", "PayplanCLI"],
-            resources: [.copy("Pairs")],
+            dependencies: ["PayplanCompare", "PayplanEvaluator", "PayplanData"],
+            exclude: ["Pairs"],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "PayplanCLITests",
-            dependencies: ["PayplanCLI"],
-            resources: [.copy("Corpus")],
+            dependencies: ["PayplanCLI", "payplan"],
+            exclude: ["Corpus"],
             swiftSettings: strictSettings
         ),
     ]

@@ -40,7 +40,8 @@ struct ExpressionChecker {
     var metricTypes: [Int: TExpr] = [:]
     var metricVisiting: [Int] = []
     var metricFailed: Set<Int> = []
-    /// Types assumed for `previous(self)` while a state metric is checked.
+    /// Types assumed for metrics read through `previous` before they were
+    /// typed; verified by `verifyAssumedTypes` once all metrics are typed.
     var assumedSelfTypes: [Int: (ValueType, SourceRange)] = [:]
     var filterTypes: [Int: TExpr] = [:]
     var filterVisiting: Set<Int> = []
@@ -107,11 +108,6 @@ struct ExpressionChecker {
         if typed.type.literal {
             typed.type = ValueType(.number, optional: typed.type.optional)
         }
-        if let (assumed, at) = assumedSelfTypes[i], assumed.base != typed.type.base {
-            error(
-                "C439", "metric `\(def.name.value)` reads previous(\(def.name.value)), which was taken as \(assumed.base.words), but its formula gives \(typed.type)",
-                at: at, help: "declare its type: `\(def.name.value): {formula: ..., type: \(typed.type.base == .count ? "count" : "number")}`")
-        }
         metricTypes[i] = typed
         return typed
     }
@@ -131,6 +127,16 @@ struct ExpressionChecker {
         }
         filterTypes[i] = t
         return t
+    }
+
+    mutating func verifyAssumedTypes() {
+        for (i, (assumed, at)) in assumedSelfTypes.sorted(by: { $0.key < $1.key }) {
+            guard let typed = metricTypes[i], typed.type.base != assumed.base else { continue }
+            let name = plan.metrics[i].name.value
+            error(
+                "C439", "previous(\(name)) was taken as \(assumed.base.words), but the formula of `\(name)` gives \(typed.type)",
+                at: at, help: "declare its type: `\(name): {formula: ..., type: \(typed.type.base == .count ? "count" : "number")}`")
+        }
     }
 
     // MARK: - Expressions
@@ -481,6 +487,11 @@ struct ExpressionChecker {
                 return nil
             }
             if ta.literal && tb.literal { return make(ValueType(.number, literal: true)) }
+            // An amount per unit times a count (`500 * deals`) is as untyped as
+            // the amount: it becomes money where money is expected.
+            if (ta.literal && tb.base == .count) || (tb.literal && ta.base == .count) {
+                return make(ValueType(.count, literal: true))
+            }
             if ta.base == .money && !ta.literal { return make(.money, a, adapt(b, to: .number)) }
             if tb.base == .money && !tb.literal { return make(.money, adapt(a, to: .number), b) }
             if ta.base == .count && tb.base == .count && !ta.literal && !tb.literal { return make(.count) }
@@ -751,14 +762,17 @@ struct ExpressionChecker {
         let display = parts.map(\.text).joined(separator: ".")
         if let i = metricIndex[head], parts.count == 1 {
             symbol = .metric(i)
-            // Type it without creating a same-period dependency (state may refer to itself).
-            if metricVisiting.contains(i) {
-                let f = plan.metrics[i].formula
-                type = declaredOrGuessed(i, f)
-                assumedSelfTypes[i] = (type!, args[0].range)
-                previousOfSelf = true
+            // previous() reads another period, so it must not recurse into the
+            // metric's own formula (a carried balance refers to itself through
+            // other metrics). Use the type when known, otherwise assume the
+            // declared type (or money) and verify it once every metric is typed.
+            if let known = metricTypes[i] {
+                type = known.type
             } else {
-                type = metric(i)?.type
+                let assumed = declaredOrGuessed(i, plan.metrics[i].formula)
+                type = assumed
+                if assumedSelfTypes[i] == nil { assumedSelfTypes[i] = (assumed, args[0].range) }
+                if metricVisiting.contains(i) { previousOfSelf = true }
             }
         } else if let i = ruleIndex[head] {
             let outputs = RuleOutput.outputs(of: plan.rules[i].kind.value)

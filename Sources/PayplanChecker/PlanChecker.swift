@@ -8,7 +8,11 @@ public enum PlanChecker {
     public static func check(_ plan: Plan, limits: Limits = .default) -> (CheckedPlan?, [Diagnostic]) {
         var run = CheckRun(plan: plan, limits: limits)
         let checked = run.run()
-        let diagnostics = Diagnostic.sorted(run.x.diagnostics)
+        // One mistake read from two places (a measure that is also a shape's
+        // input) is reported once.
+        var seen: Set<Diagnostic> = []
+        let unique = run.x.diagnostics.filter { seen.insert($0).inserted }
+        let diagnostics = Diagnostic.sorted(unique)
         if diagnostics.contains(where: { $0.severity == .error }) { return (nil, diagnostics) }
         return (checked, diagnostics)
     }
@@ -54,9 +58,18 @@ struct CheckRun {
             seen[name.value] = (what, name.range)
             return true
         }
-        for (i, f) in plan.filters.enumerated() where claim(f.name, "a filter", &x) { x.filterIndex[f.name.value] = i }
-        for (i, m) in plan.metrics.enumerated() where claim(m.name, "a metric", &x) { x.metricIndex[m.name.value] = i }
-        for (i, r) in plan.rules.enumerated() where claim(r.name, "a rule", &x) { x.ruleIndex[r.name.value] = i }
+        // A name claimed twice is an error, but each definition stays known in
+        // its own kind, so later references do not pile up more errors.
+        func own(_ name: Located<String>) -> Bool { !ExpressionChecker.reservedNames.contains(name.value) }
+        for (i, f) in plan.filters.enumerated() where claim(f.name, "a filter", &x) || own(f.name) {
+            if x.filterIndex[f.name.value] == nil { x.filterIndex[f.name.value] = i }
+        }
+        for (i, m) in plan.metrics.enumerated() where claim(m.name, "a metric", &x) || own(m.name) {
+            if x.metricIndex[m.name.value] == nil { x.metricIndex[m.name.value] = i }
+        }
+        for (i, r) in plan.rules.enumerated() where claim(r.name, "a rule", &x) || own(r.name) {
+            if x.ruleIndex[r.name.value] == nil { x.ruleIndex[r.name.value] = i }
+        }
         for s in plan.shapes {
             if functionNames.contains(s.name.value) {
                 x.error("C441", "`\(s.name.value)` is a function name and cannot name a shape", at: s.name.range)
@@ -453,6 +466,7 @@ struct CheckRun {
         for (i, m) in plan.metrics.enumerated() {
             if let t = x.metric(i) { metrics.append(CheckedMetric(name: m.name.value, definition: m, expr: t, type: t.type)) }
         }
+        x.verifyAssumedTypes()
         var filters: [CheckedFilter] = []
         for (i, f) in plan.filters.enumerated() {
             if let t = x.filter(i) { filters.append(CheckedFilter(name: f.name.value, definition: f, expr: t)) }
@@ -484,7 +498,13 @@ struct CheckRun {
                 let outputs = RuleOutput.outputs(of: plan.rules[ri].kind.value)
                 let wanted = parts.count == 2 ? parts[1] : ""
                 guard let (o, type) = outputs.first(where: { $0.0.rawValue == wanted }), type.base == .money, !type.optional else {
-                    error("C449", "`\(c.value)` is not a payout (money) of rule `\(parts[0])`", at: c.range)
+                    if plan.rules[ri].kind.value == .elimination {
+                        error(
+                            "C449", "`\(parts[0])` flags reps for review and pays nothing; it cannot be part of the total", at: c.range,
+                            help: "list paying rules only; other rules read the flag, e.g. `exclude: \(parts[0]).flag != \"none\"`")
+                    } else {
+                        error("C449", "`\(c.value)` is not a payout (money) of rule `\(parts[0])`", at: c.range)
+                    }
                     continue
                 }
                 if !seen.insert(c.value).inserted {
@@ -514,9 +534,10 @@ struct CheckRun {
         lintUnused(metrics: metrics, rules: rules, total: total, output: output, populationExprs: require + [populationWhen].compactMap { $0 })
         let history = historyNeeds(metrics: metrics, rules: rules)
         if history.carriesState && plan.effectiveFrom == nil {
+            let at = x.assumedSelfTypes.sorted { $0.key < $1.key }.first?.value.1 ?? plan.name.range
             error(
-                "C451", "this plan carries a value from period to period (previous of itself); it needs `effective: {from: DATE}` to know where to start",
-                at: plan.name.range)
+                "C451", "this carries a value from period to period, so the plan needs to say where it starts", at: at,
+                help: "add `effective: {from: DATE}` at the top level of the plan")
             return nil
         }
         return CheckedPlan(
@@ -680,31 +701,54 @@ struct CheckRun {
         n < plan.metrics.count ? plan.metrics[n].name.range : plan.rules[n - plan.metrics.count].name.range
     }
 
-    /// How far back in time the plan reads.
+    /// How far back in time the plan reads: previous(x) needs x one period
+    /// back, and x's own previous() reads further. A chain that returns to
+    /// itself (a carried balance) runs back to the effective start.
     func historyNeeds(metrics: [CheckedMetric], rules: [CheckedRule]) -> (lookback: Int, carriesState: Bool) {
-        var lookback = 0
-        var carries = false
-        var all: [TExpr] = metrics.map(\.expr)
-        for r in rules {
-            all += CheckRun.ruleExpressions(r)
-            if case .elimination(_, _, _, _, _, let levels, _) = r.body { lookback = max(lookback, levels.count - 1) }
-        }
-        // previous(x) needs x one period back; when x itself (transitively)
-        // reads previous values, the chain runs to the effective start.
-        var usesPrevious: Set<String> = []
+        var exprs: [Symbol: [TExpr]] = [:]
         for m in metrics {
-            var found = false
-            m.expr.visit { if case .previous = $0.kind { found = true } }
-            if found { usesPrevious.insert(m.name) }
+            if let i = x.metricIndex[m.name] { exprs[.metric(i)] = [m.expr] }
         }
-        for e in all {
-            e.visit { n in
-                guard case .previous(let s, _, _) = n.kind else { return }
-                lookback = max(lookback, 1)
-                if case .metric(let i) = s, usesPrevious.contains(plan.metrics[i].name.value) { carries = true }
+        var levelsNeeded = 0
+        for r in rules {
+            guard let i = x.ruleIndex[r.name] else { continue }
+            exprs[.rule(i, .main)] = CheckRun.ruleExpressions(r)
+            if case .elimination(_, _, _, _, _, let levels, _) = r.body { levelsNeeded = max(levelsNeeded, levels.count - 1) }
+        }
+        func key(_ s: Symbol) -> Symbol {
+            if case .rule(let i, _) = s { return .rule(i, .main) }
+            return s
+        }
+        // depth(s): periods back that evaluating s in one period reads.
+        var memo: [Symbol: Int] = [:]
+        var visiting: Set<Symbol> = []
+        var infinite = false
+        func depth(_ s: Symbol) -> Int {
+            let k = key(s)
+            if let d = memo[k] { return d }
+            if visiting.contains(k) {
+                infinite = true
+                return 0
             }
+            visiting.insert(k)
+            var d = 0
+            for e in exprs[k] ?? [] {
+                e.visit { n in
+                    switch n.kind {
+                    case .symbol(let t, _): d = max(d, depth(t))
+                    case .previous(let t, _, _): d = max(d, 1 + depth(t))
+                    case .yearToDate(let t, _): d = max(d, depth(t))
+                    default: break
+                    }
+                }
+            }
+            visiting.remove(k)
+            memo[k] = d
+            return d
         }
-        return (lookback, carries || x.previousOfSelf)
+        var lookback = levelsNeeded
+        for s in exprs.keys.sorted(by: { "\($0)" < "\($1)" }) { lookback = max(lookback, depth(s)) }
+        return (min(lookback, limits.historyPeriods), infinite || x.previousOfSelf)
     }
 
     mutating func lintUnused(metrics: [CheckedMetric], rules: [CheckedRule], total: CheckedTotal?, output: [CheckedColumn], populationExprs: [TExpr]) {

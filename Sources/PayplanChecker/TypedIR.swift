@@ -248,6 +248,10 @@ public struct TExpr: Sendable, CustomStringConvertible {
             case .function(_, let args), .shape(_, _, let args): stack += args.reversed()
             case .groupAggregate(_, let x): stack.append(x)
             case .previous(_, _, let d): if let d { stack.append(d) }
+            case .aggregate(let a):
+                if let f = a.filter { stack.append(f) }
+                if let t = a.threshold { stack.append(t) }
+                if let v = a.value { stack.append(v) }
             default: break
             }
         }

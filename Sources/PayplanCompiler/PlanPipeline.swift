@@ -18,13 +18,28 @@ public struct PlanLoad: Sendable {
 
 public enum PlanPipeline {
     public static func load(file: String, limits: Limits = .default) -> PlanLoad {
-        let (document, yamlDiagnostics) = YAMLLoader.load(file: file, limits: limits)
-        return finish(file: file, document: document, diagnostics: yamlDiagnostics, limits: limits)
+        let bytes: [UInt8]
+        do {
+            bytes = try FileReader.readBytes(file, limit: limits.planFileBytes)
+        } catch {
+            let d = Diagnostic(.error, "Y100", "cannot read the plan: \(error.reason)", at: nil, file: file)
+            return PlanLoad(file: file, document: nil, plan: nil, checked: nil, diagnostics: [d], sources: SourceTexts())
+        }
+        return load(bytes: bytes, file: file, limits: limits)
     }
 
     public static func load(text: String, file: String, limits: Limits = .default) -> PlanLoad {
-        let (document, yamlDiagnostics) = YAMLLoader.load(text: text, file: file, limits: limits)
-        return finish(file: file, document: document, diagnostics: yamlDiagnostics, limits: limits)
+        load(bytes: Array(text.utf8), file: file, limits: limits)
+    }
+
+    public static func load(bytes: [UInt8], file: String, limits: Limits = .default) -> PlanLoad {
+        let (document, yamlDiagnostics) = YAMLLoader.load(bytes: bytes, file: file, limits: limits)
+        var load = finish(file: file, document: document, diagnostics: yamlDiagnostics, limits: limits)
+        if document == nil {
+            // Show the offending line even when the YAML itself is broken.
+            load.sources.add(file: file, text: String(decoding: bytes, as: UTF8.self))
+        }
+        return load
     }
 
     public static func load(document: YAMLDocument, limits: Limits = .default) -> PlanLoad {

@@ -256,8 +256,7 @@ public struct FormulaParser {
                 .conditional(condition, then: whenTrue, else: whenFalse),
                 SourceRange(start: range(t).start, end: whenFalse.range.end))
         case .symbol("("):
-            try enter(t)
-            defer { depth -= 1 }
+            // The inner parseExpression counts this level of nesting.
             if isSymbol(")") {
                 throw .error("F208", "expected a value inside `()`", at: range(peek()))
             }

@@ -940,7 +940,7 @@ public enum PlanParser {
             }
             seen[l.value] = l.range
         }
-        if below == nil && bottom == nil {
+        if below == nil && bottom == nil && !f.has("below") && !f.has("bottom") {
             c.error("P332", "\(what) flags nobody: give `below: THRESHOLD`, `bottom: {share: ...}`, or both", at: node.range)
         }
         guard let measure, !levels.isEmpty else { return nil }
