@@ -91,7 +91,7 @@ let package = Package(
             exclude: ["Fixtures"],
             swiftSettings: strictSettings
         ),
-        .testTarget(name: "PayplanDataTests", dependencies: ["PayplanData"], swiftSettings: strictSettings),
+        .testTarget(name: "PayplanDataTests", dependencies: ["PayplanData", "PayplanCompiler"], swiftSettings: strictSettings),
         .testTarget(
             name: "PayplanEvaluatorTests",
             dependencies: ["PayplanEvaluator", "PayplanReports", "PayplanCompare", "PayplanData"],

@@ -45,7 +45,7 @@ final class ChunkScan: @unchecked Sendable {
     var extremes: [[Value]]
     var exactSums: [[Exact]]
     var entries: [[(rep: Int32, period: Int32, entry: TxEntry)]]
-    var problems: [(line: Int, code: String, message: String, rep: String?)] = []
+    var problems: [(line: Int, code: String, message: String, rep: String?, help: String?)] = []
     var suppressed = 0
     var newlines = 0
     var rows = 0
@@ -66,12 +66,12 @@ final class ChunkScan: @unchecked Sendable {
         entries = setup.plan.lists.map { _ in [] }
     }
 
-    func report(_ line: Int, _ code: String, _ message: String, rep: String?, limit: Int) {
+    func report(_ line: Int, _ code: String, _ message: String, rep: String?, limit: Int, help: String? = nil) {
         if problems.count >= limit {
             suppressed += 1
             return
         }
-        problems.append((line, code, message, rep))
+        problems.append((line, code, message, rep, help))
     }
 
     /// Scans records in [start, end). Lines are counted from 1 within the chunk.
@@ -104,7 +104,7 @@ final class ChunkScan: @unchecked Sendable {
             if fields.count != s.fieldCount {
                 report(
                     line, "D607", "the row has \(fields.count) field\(fields.count == 1 ? "" : "s"); the header has \(s.fieldCount)",
-                    rep: nil, limit: limit)
+                    rep: nil, limit: limit, help: "quote fields that contain commas: \"a,b\"")
                 continue
             }
             // The rep.
@@ -277,7 +277,7 @@ enum TransactionScan {
                     DataProblem(
                         Diagnostic(
                             .error, p.code, p.message, at: SourceRange(at: SourceLocation(file: setup.displayName, line: line, column: 0)),
-                            file: setup.displayName), rep: p.rep))
+                            file: setup.displayName, help: p.help), rep: p.rep))
             }
             if k > 0 {
                 for a in 0..<setup.plan.accumulators.count {

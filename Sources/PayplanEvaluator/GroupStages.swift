@@ -188,7 +188,7 @@ enum GroupStages {
                             TeamDetail(
                                 group: g.key, members: g.members.count, score: g.score, eligible: g.eligible, eligibility: eligibility,
                                 rank: g.rank, tiedWith: g.tied, pool: g.pool, teamPrize: g.prize, weight: weights[k], totalWeight: totalWeight,
-                                excluded: excluded[k], exactShare: try R.arithmetic(nil) { () throws(ArithmeticError) in try shares.exact[k] * unit },
+                                excluded: excluded[k], exclusion: exclude.map { E.render($0, c) }, exactShare: try R.arithmetic(nil) { () throws(ArithmeticError) in try shares.exact[k] * unit },
                                 floorShare: Exact(units: shares.shares[k] - (shares.extra[k] ? 1 : 0), scale: scale), extraCent: shares.extra[k],
                                 share: share, unit: unit)))
                 }

@@ -64,6 +64,8 @@ public struct TeamDetail: Sendable {
     public var weight: Exact
     public var totalWeight: Exact
     public var excluded: Bool
+    /// The condition that excluded the rep, as written in the plan.
+    public var exclusion: String?
     public var exactShare: Exact
     public var floorShare: Exact
     public var extraCent: Bool

@@ -334,7 +334,8 @@ public struct ExplanationRenderer {
         }
         if d.teamPrize.isZero { return out }
         if d.excluded {
-            out.append(zh ? "本人被排除在分配之外（权重为 0），分得 0" : "you are excluded from the split (weight 0), so your share is 0")
+            let why = d.exclusion.map { zh ? "（\($0) 成立）" : " because `\($0)` holds" } ?? ""
+            out.append(zh ? "本人被排除在分配之外\(why)，权重为 0，分得 0" : "excluded from the split\(why): weight 0, so the share is 0")
             return out
         }
         if d.totalWeight.isZero {
