@@ -79,7 +79,9 @@ struct Generator: ParsableCommand {
         for r in 0..<reps {
             let name = given[Int(g.next() % UInt64(given.count))] + " \(r)"
             let quoted = r % 97 == 0 ? "\"\(name), Jr.\"" : name
-            w.line("R\(pad(r)),\(quoted),\(teams[teamOf[r]]),\(regions[teamOf[r] % regions.count]),\(r % 11 == 0 ? "manager" : "rep"),\(hire[r]),\(exit[r].map { "\($0)" } ?? ""),\(incentive[r])")
+            w.line(
+                "R\(pad(r)),\(quoted),\(teams[teamOf[r]]),\(regions[teamOf[r] % regions.count]),\(r % 11 == 0 ? "manager" : "rep"),\(hire[r]),\(exit[r].map { "\($0)" } ?? ""),\(incentive[r])"
+            )
         }
         w.close()
 
@@ -138,7 +140,9 @@ struct Generator: ParsableCommand {
             written += 1
         }
         w.close()
-        print("wrote \(reps) reps in \(teams.count) teams, \(written) transactions, \(products.count) products, \(quarters) quarters from \(first) to \(out)")
+        print(
+            "wrote \(reps) reps in \(teams.count) teams, \(written) transactions, \(products.count) products, \(quarters) quarters from \(first) to \(out)"
+        )
     }
 
     func pad(_ r: Int) -> String {

@@ -1,10 +1,11 @@
-#if canImport(Glibc)
-    import Glibc
-#endif
 import ArgumentParser
 import PayplanCore
 import PayplanEvaluator
 import PayplanReports
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -42,7 +43,8 @@ struct RunCommand: ParsableCommand {
         try exiting { () throws(Stop) in
             let loaded = try Session.plan(plan)
             let (data, period, _, excluded, skipped) = try Session.data(loaded, options)
-            let result = try Session.evaluate(loaded, data, period, options, excluded: excluded, trace: explain == nil ? .none : .all, skipped: skipped)
+            let result = try Session.evaluate(
+                loaded, data, period, options, excluded: excluded, trace: explain == nil ? .none : .all, skipped: skipped)
             let report = PayoutReport(result: result, fingerprint: loaded.fingerprint)
             let text: String
             switch format {

@@ -1,8 +1,3 @@
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
 import ArgumentParser
 import PayplanChecker
 import PayplanCompare
@@ -13,6 +8,12 @@ import PayplanEvaluator
 import PayplanLanguage
 import PayplanReports
 import PayplanYAML
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// Writes to the standard streams with plain write(2): unbuffered, so the
 /// summary on stderr and the table on stdout never interleave mid-line.
@@ -101,7 +102,9 @@ enum Session {
 
     /// Reads the data for a run; prints every problem and stops on bad data
     /// unless `--skip-invalid` can leave the offending reps out.
-    static func data(_ plan: LoadedPlan, _ options: DataOptions, limits: Limits = .default) throws(Stop) -> (DataSet, Period, [Period], Set<Int>, [SkippedRep]) {
+    static func data(_ plan: LoadedPlan, _ options: DataOptions, limits: Limits = .default) throws(Stop) -> (
+        DataSet, Period, [Period], Set<Int>, [SkippedRep]
+    ) {
         let period = Period(options.period)!
         let periods: [Period]
         switch Evaluator.periods(for: plan.compiled, running: period, limits: limits) {
@@ -129,7 +132,8 @@ enum Session {
                 Console.error(render(Diagnostic.sorted(result.problems.map(\.diagnostic)), sources))
                 let n = result.problems.count
                 Console.error(
-                    "\(n) data problem\(n == 1 ? "" : "s"): nothing was written. Fix the data\(fatal.isEmpty ? ", or pass --skip-invalid to leave the reps named above out of this run" : "").\n")
+                    "\(n) data problem\(n == 1 ? "" : "s"): nothing was written. Fix the data\(fatal.isEmpty ? ", or pass --skip-invalid to leave the reps named above out of this run" : "").\n"
+                )
                 throw Stop(code: Exit.badData)
             }
             for p in result.problems {
@@ -166,7 +170,8 @@ enum Session {
             Console.error(render(Diagnostic.sorted(result.problems.map(\.diagnostic)), SourceTexts()))
             let n = result.problems.count
             Console.error(
-                "\(n) data problem\(n == 1 ? "" : "s"): nothing was written. Fix the data, or pass --skip-invalid to leave the reps named above out of this run.\n")
+                "\(n) data problem\(n == 1 ? "" : "s"): nothing was written. Fix the data, or pass --skip-invalid to leave the reps named above out of this run.\n"
+            )
             throw Stop(code: Exit.badData)
         }
         result.skipped = skipped + result.skipped

@@ -533,7 +533,8 @@ struct ExpressionChecker {
         let fn = name.text
         // Aggregates over a rep's transactions.
         if scope == .rep, ExpressionChecker.aggregateNames.contains(fn) {
-            let isAggregate = fn == "sum" || fn == "count" || fn.hasPrefix("reach_") || filter != nil
+            let isAggregate =
+                fn == "sum" || fn == "count" || fn.hasPrefix("reach_") || filter != nil
                 || (args.count == 1 && mentionsTransaction(args[0]))
             if isAggregate { return aggregate(fn, name, args, filter, range) }
         }
@@ -581,7 +582,8 @@ struct ExpressionChecker {
             return TExpr(.shape(s, name: fn, inputs), type, range)
         }
         guard let f = Function(rawValue: fn) else {
-            let known = Function.allCases.map(\.rawValue) + ExpressionChecker.aggregateNames + ExpressionChecker.specialFunctions
+            let known =
+                Function.allCases.map(\.rawValue) + ExpressionChecker.aggregateNames + ExpressionChecker.specialFunctions
                 + Array(shapeIndex.keys)
             var help = Suggest.didYouMean(fn, among: known)
             if help == nil, ExpressionChecker.aggregateNames.contains(fn) || fn == "avg" {
@@ -786,7 +788,9 @@ struct ExpressionChecker {
             type = .money
         }
         guard let symbol, var type else {
-            error("C437", "`\(display)` is not a metric or rule result", at: args[0].range, help: Suggest.didYouMean(display, among: visibleNames(.rep)))
+            error(
+                "C437", "`\(display)` is not a metric or rule result", at: args[0].range, help: Suggest.didYouMean(display, among: visibleNames(.rep))
+            )
             return nil
         }
         if fn == "ytd" {

@@ -20,7 +20,8 @@ extension CheckRun {
             let b = c.points[k]
             if b.y.value < a.y.value {
                 warning(
-                    "L501", "the curve of \(name) pays less at x = \(b.x.value) (\(b.y.value)) than at x = \(a.x.value) (\(a.y.value)): it is not monotone",
+                    "L501",
+                    "the curve of \(name) pays less at x = \(b.x.value) (\(b.y.value)) than at x = \(a.x.value) (\(a.y.value)): it is not monotone",
                     at: b.y.range)
             }
         }
@@ -95,7 +96,8 @@ extension CheckRun {
             let gaps = covered.indices.filter { covered[$0].isEmpty }.map { pieces[$0].describe }
             if !gaps.isEmpty, let first = tests.first {
                 warning(
-                    "L503", "\(what) matches no \(rowWord) for \(gaps.prefix(3).joined(separator: "; "))\(gaps.count > 3 ? "; …" : ""); such values get 0",
+                    "L503",
+                    "\(what) matches no \(rowWord) for \(gaps.prefix(3).joined(separator: "; "))\(gaps.count > 3 ? "; …" : ""); such values get 0",
                     at: first.range, help: "add an `else` \(rowWord) to say what they get")
             }
         }
@@ -112,21 +114,24 @@ extension CheckRun {
                 let prev = t.rows[k - 1]
                 if row.from.value <= prev.from.value {
                     error(
-                        "C456", "tiers must be listed in increasing order: tier \(k + 1) starts at \(row.from.value), not after tier \(k) (\(prev.from.value))",
+                        "C456",
+                        "tiers must be listed in increasing order: tier \(k + 1) starts at \(row.from.value), not after tier \(k) (\(prev.from.value))",
                         at: row.from.range)
                     return
                 }
                 if let to = prev.to {
                     if to.value > row.from.value {
                         error(
-                            "C457", "tiers \(k) and \(k + 1) of \(name) both claim \(row.from.value)…\(to.value): tier \(k) ends at \(to.value) but tier \(k + 1) starts at \(row.from.value)",
+                            "C457",
+                            "tiers \(k) and \(k + 1) of \(name) both claim \(row.from.value)…\(to.value): tier \(k) ends at \(to.value) but tier \(k + 1) starts at \(row.from.value)",
                             at: row.from.range, notes: [.init("tier \(k) ends here", at: to.range)],
                             help: "let each tier start where the previous one ends; say which tier a boundary value takes with `on_boundary`")
                         return
                     }
                     if to.value < row.from.value {
                         warning(
-                            "L504", "values between \(to.value) and \(row.from.value) fall between tiers \(k) and \(k + 1) of \(name) and earn nothing",
+                            "L504",
+                            "values between \(to.value) and \(row.from.value) fall between tiers \(k) and \(k + 1) of \(name) and earn nothing",
                             at: row.from.range)
                     }
                 }

@@ -135,7 +135,9 @@ struct CheckRun {
 
     mutating func constantNumber(_ e: Expr, _ what: String) -> TExpr? {
         guard let v = e.constantNumber else {
-            error("C443", "\(what) must be a constant number, found `\(e)`", at: e.range, help: "tables hold constants; compute per-rep values in a metric")
+            error(
+                "C443", "\(what) must be a constant number, found `\(e)`", at: e.range,
+                help: "tables hold constants; compute per-rep values in a metric")
             return nil
         }
         return TExpr(.number(v), .number, e.range)
@@ -165,7 +167,8 @@ struct CheckRun {
         }
         if u.inputs.count != shapes[index].arity {
             error(
-                "C425", "shape `\(shapes[index].name)` takes \(shapes[index].arity) input\(shapes[index].arity == 1 ? "" : "s"), given \(u.inputs.count)",
+                "C425",
+                "shape `\(shapes[index].name)` takes \(shapes[index].arity) input\(shapes[index].arity == 1 ? "" : "s"), given \(u.inputs.count)",
                 at: u.range)
             return nil
         }
@@ -352,7 +355,9 @@ struct CheckRun {
             if case .breakBy(let list, _) = t.ties {
                 for b in list {
                     if let e = x.check(b.expr, .group(scoreVisible: true)) {
-                        if e.type.base.isNumeric { breakers.append((e, b.order.value)) } else {
+                        if e.type.base.isNumeric {
+                            breakers.append((e, b.order.value))
+                        } else {
                             error("C445", "a tie-breaker must be a number, found \(e.type)", at: e.range)
                         }
                     }
@@ -364,7 +369,9 @@ struct CheckRun {
             case .role(let r): split = .role(r)
             case .proRata(let w):
                 if let weight = rep(w, nil, "a split weight", symbol: me) {
-                    if weight.type.base.isNumeric || weight.type.literal { split = .proRata(weight) } else {
+                    if weight.type.base.isNumeric || weight.type.literal {
+                        split = .proRata(weight)
+                    } else {
                         error("C445", "a split weight must be a number or money, found \(weight.type)", at: weight.range)
                     }
                 }
@@ -432,7 +439,8 @@ struct CheckRun {
                     x.shapeKinds.append(s.kindName)
                 }
             }
-            if let index, case .tiers = shapes[index].kind {} else if let index {
+            if let index, case .tiers = shapes[index].kind {
+            } else if let index {
                 error("C448", "a commission rates with tiers; `\(shapes[index].name)` is a \(x.shapeKinds[index])", at: shapeUse.range)
             }
             let lim = limiters(c.limiters, symbol: me)
@@ -751,7 +759,8 @@ struct CheckRun {
         return (min(lookback, limits.historyPeriods), infinite || x.previousOfSelf)
     }
 
-    mutating func lintUnused(metrics: [CheckedMetric], rules: [CheckedRule], total: CheckedTotal?, output: [CheckedColumn], populationExprs: [TExpr]) {
+    mutating func lintUnused(metrics: [CheckedMetric], rules: [CheckedRule], total: CheckedTotal?, output: [CheckedColumn], populationExprs: [TExpr])
+    {
         var used: Set<String> = []
         var usedFilters: Set<Int> = []
         var usedShapes: Set<Int> = []

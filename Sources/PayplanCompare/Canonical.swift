@@ -42,7 +42,9 @@ public enum Canonical {
             for (key, value) in ruleFields(r) { add("  \(key) = \(value)") }
         }
         if let t = plan.total {
-            add("total components=[\(t.components.map(\.value).joined(separator: ","))] cap=\(t.cap?.description ?? "-") floor=\(t.floor?.description ?? "-") round=\(roundChoice(t.round))")
+            add(
+                "total components=[\(t.components.map(\.value).joined(separator: ","))] cap=\(t.cap?.description ?? "-") floor=\(t.floor?.description ?? "-") round=\(roundChoice(t.round))"
+            )
         }
         for c in plan.output {
             add("output \(quoted(c.header.value)) = \(c.value) decimals=\(c.decimals.map { String($0.value) } ?? "-")")
@@ -85,7 +87,8 @@ public enum Canonical {
     public static func shape(_ s: Shape) -> String {
         switch s {
         case .curve(let c):
-            return "curve points=[\(c.points.map { "(\($0.x.value),\($0.y.value))" }.joined(separator: ","))] below=\(c.below.value.rawValue) above=\(c.above.value.rawValue)"
+            return
+                "curve points=[\(c.points.map { "(\($0.x.value),\($0.y.value))" }.joined(separator: ","))] below=\(c.below.value.rawValue) above=\(c.above.value.rawValue)"
         case .band(let b):
             return "band hit=\(b.hit.value.rawValue) rows=[\(b.rows.map { "\($0.test.canonical) -> \($0.value)" }.joined(separator: "; "))]"
         case .tiers(let t):
@@ -94,7 +97,8 @@ public enum Canonical {
             }
             return "tiers method=\(t.method.value.rawValue) on_boundary=\(t.boundary.value.rawValue) rows=[\(rows.joined(separator: "; "))]"
         case .matrix(let m):
-            return "matrix hit=\(m.hit.value.rawValue) rows=[\(m.rowTests.map(\.canonical).joined(separator: ","))] columns=[\(m.columnTests.map(\.canonical).joined(separator: ","))] values=[\(m.values.map { $0.map { "\($0.value)" }.joined(separator: ",") }.joined(separator: "; "))]"
+            return
+                "matrix hit=\(m.hit.value.rawValue) rows=[\(m.rowTests.map(\.canonical).joined(separator: ","))] columns=[\(m.columnTests.map(\.canonical).joined(separator: ","))] values=[\(m.values.map { $0.map { "\($0.value)" }.joined(separator: ",") }.joined(separator: "; "))]"
         }
     }
 
@@ -165,7 +169,10 @@ public enum Canonical {
                 ("none", e.none.value),
             ]
         case .commission(let c):
-            return [("amount", c.amount.description), ("where", c.filter?.description ?? "-"), ("rate_on", c.rateOn.value.rawValue), ("shape", shapeUse(c.shape))]
+            return [
+                ("amount", c.amount.description), ("where", c.filter?.description ?? "-"), ("rate_on", c.rateOn.value.rawValue),
+                ("shape", shapeUse(c.shape)),
+            ]
                 + limiters(c.limiters)
         case .formula(let f):
             return [("value", f.value.description)] + limiters(f.limiters)

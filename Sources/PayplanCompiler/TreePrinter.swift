@@ -45,7 +45,9 @@ public enum TreePrinter {
                 for line in ruleLines(r, plan) { out.append("      " + line) }
                 if let rounding = r.rounding { out.append("      round to \(rounding.scale) places, \(rounding.mode.rawValue)") }
             case .total(let t):
-                out.append("    s\(t.totalSlot) total = round(min(\(t.components.map(\.name).joined(separator: " + ")), \(t.cap.map { render($0, plan) } ?? "no cap")))")
+                out.append(
+                    "    s\(t.totalSlot) total = round(min(\(t.components.map(\.name).joined(separator: " + ")), \(t.cap.map { render($0, plan) } ?? "no cap")))"
+                )
                 out.append("    s\(t.cappedSlot) capped = sum of components − total")
             }
         }
@@ -55,18 +57,25 @@ public enum TreePrinter {
 
     static func ruleLines(_ r: CompiledRule, _ plan: CompiledPlan) -> [String] {
         func lim(_ l: CompiledLimiters) -> [String] {
-            [l.gate.map { "gate " + render($0, plan) }, l.floor.map { "floor " + render($0, plan) }, l.cap.map { "cap " + render($0, plan) }].compactMap { $0 }
+            [l.gate.map { "gate " + render($0, plan) }, l.floor.map { "floor " + render($0, plan) }, l.cap.map { "cap " + render($0, plan) }]
+                .compactMap { $0 }
         }
         switch r.body {
         case .attainmentBonus(let base, let measure, let shape, _, let multipliers, let limits):
             return ["base \(render(base, plan))", "measure \(render(measure, plan))", "shape \(plan.shapes[shape].name)"]
-                + multipliers.map { m in "× \(m.name) " + (m.shape.map { "\(plan.shapes[$0].name)(\(m.inputs.map { render($0, plan) }.joined(separator: ", ")))" } ?? m.factor.map { render($0, plan) } ?? "") }
+                + multipliers.map { m in
+                    "× \(m.name) "
+                        + (m.shape.map { "\(plan.shapes[$0].name)(\(m.inputs.map { render($0, plan) }.joined(separator: ", ")))" } ?? m.factor.map {
+                            render($0, plan)
+                        } ?? "")
+                }
                 + lim(limits)
         case .productAward(let measure, let threshold, let inclusive, let award, let rate, let limits, let fm):
-            var out = [
-                "measure \(render(measure, plan)) \(inclusive ? ">=" : ">") \(render(threshold, plan))",
-                "award \(render(award, plan))" + (rate.map { " + \(render($0, plan)) × (measure − threshold)" } ?? ""),
-            ] + lim(limits)
+            var out =
+                [
+                    "measure \(render(measure, plan)) \(inclusive ? ">=" : ">") \(render(threshold, plan))",
+                    "award \(render(award, plan))" + (rate.map { " + \(render($0, plan)) × (measure − threshold)" } ?? ""),
+                ] + lim(limits)
             if let fm { out.append("first \(fm.count) to reach via list#\(fm.list) win \(render(fm.award, plan)) [group]") }
             return out
         case .teamRanking(let groupBy, _, let score, let eligible, let order, let prizes, _, let split, let exclude):

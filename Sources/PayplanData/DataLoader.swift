@@ -1,12 +1,13 @@
+import PayplanChecker
+import PayplanCompiler
+import PayplanCore
+import PayplanLanguage
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
     import Darwin
 #endif
-import PayplanChecker
-import PayplanCompiler
-import PayplanCore
-import PayplanLanguage
 
 public struct DataLoadResult: Sendable {
     public var data: DataSet?
@@ -108,7 +109,8 @@ public enum DataLoader {
             productsTable = reader.read(file, keyColumn: nil)
             problems += reader.problems
         }
-        let products = productsTable ?? Table(spec: spec.products, path: path(spec.products), lines: [], columns: spec.products.columns.map { _ in .text([]) })
+        let products =
+            productsTable ?? Table(spec: spec.products, path: path(spec.products), lines: [], columns: spec.products.columns.map { _ in .text([]) })
         let productColumn = products.columnIndex("product") ?? 0
         let launchColumn = products.columnIndex("launch_date")
         var productIDs: [String] = []
@@ -153,7 +155,8 @@ public enum DataLoader {
             targetsTable = reader.read(file, keyColumn: "rep_id")
             problems += reader.problems
         }
-        let targets = targetsTable ?? Table(spec: spec.targets, path: path(spec.targets), lines: [], columns: spec.targets.columns.map { _ in .text([]) })
+        let targets =
+            targetsTable ?? Table(spec: spec.targets, path: path(spec.targets), lines: [], columns: spec.targets.columns.map { _ in .text([]) })
         var targetRows: [Int: [Int32]] = [:]
         let wanted = Set(periods.map(\.ordinal))
         let targetRep = targets.columnIndex("rep_id") ?? 0
@@ -220,7 +223,8 @@ public enum DataLoader {
                                     DataProblem(
                                         Diagnostic(
                                             .error, "D624", "filter `\(f.name)` for product \(productIDs[product]) in \(period): \(error.words)",
-                                            at: SourceRange(at: SourceLocation(file: productTable.path, line: productTable.lines[product], column: 0)),
+                                            at: SourceRange(
+                                                at: SourceLocation(file: productTable.path, line: productTable.lines[product], column: 0)),
                                             file: productTable.path), rep: nil))
                             }
                         }

@@ -1,9 +1,10 @@
+import PayplanCore
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
     import Darwin
 #endif
-import PayplanCore
 
 /// A read-only view of a whole file. Large files are memory-mapped so a
 /// 600 MB transaction export is scanned in place, never copied into the heap.

@@ -187,7 +187,9 @@ struct TableReader {
                             ok = false
                         }
                     case .failure(let problem):
-                        report(DataLoader.decimalCode(problem), DataLoader.decimalMessage(problem, column: c.name, text: scanner.string(f)), line: line, rep: repID)
+                        report(
+                            DataLoader.decimalCode(problem), DataLoader.decimalMessage(problem, column: c.name, text: scanner.string(f)), line: line,
+                            rep: repID)
                         ok = false
                     }
                 case .date:

@@ -290,7 +290,9 @@ enum TransactionScan {
                             if o {
                                 problems.append(
                                     DataProblem(
-                                        Diagnostic(.error, "D623", "a sum of \(setup.plan.accumulators[a].description) exceeds Payplan's exact range", at: nil, file: setup.displayName),
+                                        Diagnostic(
+                                            .error, "D623", "a sum of \(setup.plan.accumulators[a].description) exceeds Payplan's exact range",
+                                            at: nil, file: setup.displayName),
                                         rep: nil))
                             }
                             first.sums[a][cell] = v
@@ -331,7 +333,9 @@ enum TransactionScan {
             if chunk.suppressed > 0 {
                 problems.append(
                     DataProblem(
-                        Diagnostic(.error, "D699", "\(chunk.suppressed) more problems in this file are not listed (Limits.diagnosticsPerFile)", at: nil, file: setup.displayName),
+                        Diagnostic(
+                            .error, "D699", "\(chunk.suppressed) more problems in this file are not listed (Limits.diagnosticsPerFile)", at: nil,
+                            file: setup.displayName),
                         rep: nil))
             }
         }

@@ -1,14 +1,15 @@
 import Dispatch
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
 import PayplanChecker
 import PayplanCompiler
 import PayplanCore
 import PayplanData
 import PayplanLanguage
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 public enum TraceSelection: Sendable {
     case none
@@ -70,7 +71,9 @@ public enum Evaluator {
             return .failure(
                 Diagnostic(
                     .error, "E701", "the plan pays per \(p.period.value.rawValue); \(period) is a \(period.kind.rawValue)", at: p.period.range,
-                    help: "give a \(p.period.value.rawValue) such as \(Period(containing: CivilDate(year: 2026, month: 7, day: 1)!, kind: p.period.value))"))
+                    help:
+                        "give a \(p.period.value.rawValue) such as \(Period(containing: CivilDate(year: 2026, month: 7, day: 1)!, kind: p.period.value))"
+                ))
         }
         var start = period.ordinal - plan.checked.lookback
         if plan.checked.usesYearToDate { start = min(start, period.firstOfYear.ordinal) }
@@ -88,7 +91,8 @@ public enum Evaluator {
         if period.ordinal - start + 1 > limits.historyPeriods {
             return .failure(
                 Diagnostic(
-                    .error, "E704", "running \(period) needs \(period.ordinal - start + 1) periods of history, over the limit of \(limits.historyPeriods) (Limits.historyPeriods)",
+                    .error, "E704",
+                    "running \(period) needs \(period.ordinal - start + 1) periods of history, over the limit of \(limits.historyPeriods) (Limits.historyPeriods)",
                     at: p.effectiveFrom?.range ?? p.period.range))
         }
         return .success((start...period.ordinal).map { Period(kind: period.kind, ordinal: $0) })
@@ -217,7 +221,9 @@ struct EvaluationRun {
                         shown = "a value is missing"
                     }
                     if !holds {
-                        let at = targetRow.map { SourceRange(at: SourceLocation(file: data.targets.path, line: data.targets.lines[$0], column: 0)) } ?? repLine
+                        let at =
+                            targetRow.map { SourceRange(at: SourceLocation(file: data.targets.path, line: data.targets.lines[$0], column: 0)) }
+                            ?? repLine
                         let text = "rep \(data.repIDs[rep]): `\(source)` does not hold for \(period) (\(shown))"
                         reasons.append(("`\(source)` does not hold for \(period)", Diagnostic(.error, "D651", text, at: at, file: at.start.file)))
                     }

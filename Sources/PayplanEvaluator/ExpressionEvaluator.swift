@@ -188,7 +188,9 @@ enum ExpressionEvaluator {
     }
 
     /// The first retained transaction at which the running sum reaches `threshold`.
-    static func reach(_ entries: ArraySlice<TxEntry>, _ threshold: Exact, date: Bool, inclusive: Bool = true) -> (value: Value, entry: TxEntry?, running: Exact?) {
+    static func reach(_ entries: ArraySlice<TxEntry>, _ threshold: Exact, date: Bool, inclusive: Bool = true) -> (
+        value: Value, entry: TxEntry?, running: Exact?
+    ) {
         var running = Exact.zero
         for e in entries {
             guard let next = try? running + e.value else { return (.missing, nil, nil) }

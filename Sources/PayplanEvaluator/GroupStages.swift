@@ -29,11 +29,15 @@ enum GroupStages {
     /// rounded down, then the leftover units go one each to the largest
     /// remainders, ties by `order` (rep_id or team name, by code point).
     /// The shares always add up to `total`.
-    static func largestRemainder(_ total: Int128, weights: [Exact], order: [String]) throws(EvalError) -> (shares: [Int128], exact: [Exact], extra: [Bool]) {
+    static func largestRemainder(_ total: Int128, weights: [Exact], order: [String]) throws(EvalError) -> (
+        shares: [Int128], exact: [Exact], extra: [Bool]
+    ) {
         let n = weights.count
         var sum = Exact.zero
         for w in weights { sum = try R.arithmetic(nil) { () throws(ArithmeticError) in try sum + w } }
-        guard n > 0, sum.isPositive else { return ([Int128](repeating: 0, count: n), [Exact](repeating: .zero, count: n), [Bool](repeating: false, count: n)) }
+        guard n > 0, sum.isPositive else {
+            return ([Int128](repeating: 0, count: n), [Exact](repeating: .zero, count: n), [Bool](repeating: false, count: n))
+        }
         var floors: [Int128] = []
         var remainders: [Exact] = []
         var exacts: [Exact] = []
@@ -64,7 +68,9 @@ enum GroupStages {
     // MARK: - Team ranking
 
     static func teamRanking(_ rule: CompiledRule, _ c: Context, _ traced: Set<Int>) throws(EvalError) {
-        guard case .teamRanking(let groupBy, let members, let score, let eligible, let order, let prizes, let breakers, let split, let exclude) = rule.body
+        guard
+            case .teamRanking(let groupBy, let members, let score, let eligible, let order, let prizes, let breakers, let split, let exclude) = rule
+                .body
         else { return }
         let scale = c.plan.rounding.scale
         let unit = Exact(units: 1, scale: scale)
@@ -188,7 +194,8 @@ enum GroupStages {
                             TeamDetail(
                                 group: g.key, members: g.members.count, score: g.score, eligible: g.eligible, eligibility: eligibility,
                                 rank: g.rank, tiedWith: g.tied, pool: g.pool, teamPrize: g.prize, weight: weights[k], totalWeight: totalWeight,
-                                excluded: excluded[k], exclusion: exclude.map { E.render($0, c) }, exactShare: try R.arithmetic(nil) { () throws(ArithmeticError) in try shares.exact[k] * unit },
+                                excluded: excluded[k], exclusion: exclude.map { E.render($0, c) },
+                                exactShare: try R.arithmetic(nil) { () throws(ArithmeticError) in try shares.exact[k] * unit },
                                 floorShare: Exact(units: shares.shares[k] - (shares.extra[k] ? 1 : 0), scale: scale), extraCent: shares.extra[k],
                                 share: share, unit: unit)))
                 }
@@ -199,7 +206,9 @@ enum GroupStages {
     // MARK: - Elimination
 
     static func elimination(_ rule: CompiledRule, _ c: Context, _ traced: Set<Int>) throws(EvalError) {
-        guard case .elimination(let measureExpr, let among, let exemptExpr, let belowExpr, let bottom, let levels, let none) = rule.body else { return }
+        guard case .elimination(let measureExpr, let among, let exemptExpr, let belowExpr, let bottom, let levels, let none) = rule.body else {
+            return
+        }
         var candidates: [(rep: Int, measure: Exact)] = []
         var exempt: [Int: Bool] = [:]
         var belowHit: [Int: (Exact, Bool)] = [:]
@@ -265,7 +274,8 @@ enum GroupStages {
                     .elimination(
                         EliminationDetail(
                             exempt: false, evaluated: true, measure: m, below: belowHit[rep]?.0, belowHit: below, population: n, bottomCount: k,
-                            cutoff: cutoff, position: positions[rep], bottomHit: bottomHit, flagged: flagged, consecutive: consecutive, level: level)))
+                            cutoff: cutoff, position: positions[rep], bottomHit: bottomHit, flagged: flagged, consecutive: consecutive, level: level))
+                )
             }
         }
         for (rep, isExempt) in exempt where isExempt && traced.contains(rep) {

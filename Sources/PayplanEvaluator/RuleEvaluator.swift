@@ -30,7 +30,8 @@ enum RuleEvaluator {
         return v
     }
 
-    static func number(_ e: CExpr, _ name: String, _ rep: Int, _ c: Context, _ trace: inout [Step]?, _ range: SourceRange?) throws(EvalError) -> Exact {
+    static func number(_ e: CExpr, _ name: String, _ rep: Int, _ c: Context, _ trace: inout [Step]?, _ range: SourceRange?) throws(EvalError) -> Exact
+    {
         try E.number(try value(e, name, rep, c, &trace), range)
     }
 
@@ -42,7 +43,9 @@ enum RuleEvaluator {
     }
 
     /// Gate, then floor, then cap.
-    static func limit(_ x: Exact, _ l: CompiledLimiters, _ rep: Int, _ c: Context, _ trace: inout [Step]?, _ range: SourceRange?) throws(EvalError) -> Exact {
+    static func limit(_ x: Exact, _ l: CompiledLimiters, _ rep: Int, _ c: Context, _ trace: inout [Step]?, _ range: SourceRange?) throws(EvalError)
+        -> Exact
+    {
         var v = x
         if let gate = l.gate {
             let met = try E.truth(try value(gate, "gate", rep, c, &trace), range)
@@ -66,7 +69,9 @@ enum RuleEvaluator {
         return v
     }
 
-    static func shape(_ index: Int, _ inputs: [CExpr], _ rep: Int, _ c: Context, _ trace: inout [Step]?, label: Labels? = nil, name: String? = nil) throws(EvalError) -> Exact {
+    static func shape(_ index: Int, _ inputs: [CExpr], _ rep: Int, _ c: Context, _ trace: inout [Step]?, label: Labels? = nil, name: String? = nil)
+        throws(EvalError) -> Exact
+    {
         var xs: [Exact] = []
         for i in inputs { xs.append(try E.number(try value(i, "input", rep, c, &trace), nil)) }
         let s = c.plan.shapes[index]

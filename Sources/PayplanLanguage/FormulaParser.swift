@@ -400,7 +400,8 @@ struct Lexer {
                         exponent = true
                         let spelled = String(String.UnicodeScalarView(s[start..<j]))
                         guard e <= 30, let mantissa = Exact(decimal: text),
-                            let scaled = try? (negativeExponent
+                            let scaled = try?
+                                (negativeExponent
                                 ? mantissa / Exact(integer: Exact.powerOfTen(e))
                                 : mantissa * Exact(integer: Exact.powerOfTen(e)))
                         else {

@@ -456,7 +456,8 @@ public enum PlanParser {
         let method = f.require("method", &c, help: "`method: marginal` (each slice at its rate) or `method: retroactive`").flatMap {
             c.choice($0, p.key("method"), "tier method", Tiers.Method.self)
         }
-        let boundary = f.take("on_boundary").flatMap { c.choice($0, p.key("on_boundary"), "boundary rule", Tiers.Boundary.self) }
+        let boundary =
+            f.take("on_boundary").flatMap { c.choice($0, p.key("on_boundary"), "boundary rule", Tiers.Boundary.self) }
             ?? Located(.higher, node.range)
         let rowsNode = f.require("rows", &c)
         f.finish(&c)
@@ -705,7 +706,9 @@ public enum PlanParser {
     }
 
     static func readAttainmentBonus(_ f: inout Fields, _ node: YAMLNode, _ p: Path, _ c: inout ReadContext, _ what: String) -> AttainmentBonus? {
-        let base = f.require("base", &c, help: "e.g. `base: rep.target_incentive * proration`").flatMap { c.formula($0, p.key("base"), "the base amount") }
+        let base = f.require("base", &c, help: "e.g. `base: rep.target_incentive * proration`").flatMap {
+            c.formula($0, p.key("base"), "the base amount")
+        }
         let measure = f.require("measure", &c, help: "e.g. `measure: attainment`").flatMap { c.formula($0, p.key("measure"), "the measure") }
         let shape = readShapeUse(&f, node, p, &c, defaultInputs: measure.map { [$0] } ?? [], what: what)
         var multipliers: [Multiplier] = []
@@ -756,7 +759,8 @@ public enum PlanParser {
                 case "does_not_count": inclusive = Located(false, t.range)
                 default:
                     c.error(
-                        "P307", "unknown `at_threshold` value `\(t.value)`; expected `counts` (reaching it is enough) or `does_not_count` (it must be exceeded)",
+                        "P307",
+                        "unknown `at_threshold` value `\(t.value)`; expected `counts` (reaching it is enough) or `does_not_count` (it must be exceeded)",
                         at: t.range, help: Suggest.didYouMean(t.value, among: ["counts", "does_not_count"]))
                 }
             }
@@ -864,7 +868,9 @@ public enum PlanParser {
                 } else if let w = sf.take("pro_rata") {
                     method = c.formula(w, sp.key("pro_rata"), "a weight").map { .proRata($0) }
                 } else if let e = sf.take("equal") {
-                    if let b = c.bool(e, sp.key("equal"), "`equal`"), b.value { method = .equal } else {
+                    if let b = c.bool(e, sp.key("equal"), "`equal`"), b.value {
+                        method = .equal
+                    } else {
                         c.error("P328", "`equal: false` splits nothing; use `pro_rata` or `to_role`", at: e.range)
                     }
                 } else if let r = sf.take("to_role") {
@@ -906,7 +912,8 @@ public enum PlanParser {
                 } else if let k = bf.take("count") {
                     size = c.integer(k, bp.key("count"), "the bottom count", range: 0...1_000_000_000).map { .count($0) }
                 }
-                let rounding = bf.take("round").flatMap { c.choice($0, bp.key("round"), "rounding of the bottom count", Bottom.Rounding.self) }
+                let rounding =
+                    bf.take("round").flatMap { c.choice($0, bp.key("round"), "rounding of the bottom count", Bottom.Rounding.self) }
                     ?? Located(.down, bn.range)
                 var includeTies = Located(true, bn.range)
                 if let tn = bf.take("ties"), let t = c.text(tn, bp.key("ties"), "`include` or `exclude`") {
@@ -914,7 +921,8 @@ public enum PlanParser {
                         includeTies = Located(t.value == "include", t.range)
                     } else {
                         c.error(
-                            "P307", "unknown `ties` value `\(t.value)`; expected `include` (reps tied with the last one are flagged too) or `exclude`",
+                            "P307",
+                            "unknown `ties` value `\(t.value)`; expected `include` (reps tied with the last one are flagged too) or `exclude`",
                             at: t.range, help: Suggest.didYouMean(t.value, among: ["include", "exclude"]))
                     }
                 }
@@ -1057,7 +1065,8 @@ enum UnaryTestParser {
                 return .failure(.error("F231", "expected a number after `\(op)`", at: whole, help: help))
             }
             guard tokens[1 + width(1)].kind == .end else {
-                return .failure(.error("F232", "unexpected text after the test", at: source.range(tokens[1 + width(1)].start, source.text.count), help: help))
+                return .failure(
+                    .error("F232", "unexpected text after the test", at: source.range(tokens[1 + width(1)].start, source.text.count), help: help))
             }
             switch op {
             case "<": return .success(.interval(low: nil, lowInclusive: false, high: v, highInclusive: false))

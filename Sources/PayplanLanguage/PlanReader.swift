@@ -90,7 +90,8 @@ struct ReadContext {
         case "true": return Located(true, node.range)
         case "false": return Located(false, node.range)
         default:
-            let help = ReadContext.yaml11Booleans.contains(t)
+            let help =
+                ReadContext.yaml11Booleans.contains(t)
                 ? "YAML 1.1 would read `\(t)` as a boolean; Payplan does not guess: write true or false"
                 : "write true or false"
             error("P306", "expected true or false for \(what), found `\(t)`", at: node.range, help: help)

@@ -108,7 +108,8 @@ public struct ExplanationRenderer {
                 ? ["\(description)：本期 \(count) 笔交易，合计 \(v(result))"]
                 : ["\(description) over \(count) transaction\(count == 1 ? "" : "s") in the period = \(v(result))"]
         case .branch(let condition, let taken):
-            return zh ? ["条件 \(condition) \(taken ? "成立" : "不成立")，取\(taken ? "“则”" : "“否则”")分支"]
+            return zh
+                ? ["条件 \(condition) \(taken ? "成立" : "不成立")，取\(taken ? "“则”" : "“否则”")分支"]
                 : ["`\(condition)` is \(taken ? "true" : "false"), so the \(taken ? "`then`" : "`else`") value applies"]
         case .previous(let name, let period, let value):
             return zh ? ["上期（\(period)）\(name) = \(v(value))"] : ["\(name) in the previous period (\(period)) = \(v(value))"]
@@ -118,7 +119,8 @@ public struct ExplanationRenderer {
             let text = factors.map { n($0.1) }.joined(separator: " × ")
             return ["\(factors.map(\.0).joined(separator: " × ")) = \(text) = \(n(result))"]
         case .gate(let condition, let met):
-            return zh ? ["门槛 \(condition) \(met ? "满足" : "未满足，本项为 0")"]
+            return zh
+                ? ["门槛 \(condition) \(met ? "满足" : "未满足，本项为 0")"]
                 : [met ? "gate `\(condition)` is met" : "gate `\(condition)` is not met: this rule pays 0"]
         case .floor(let before, let floor, let after):
             return zh ? ["保底 \(n(floor))：\(n(before)) 提高到 \(n(after))"] : ["floor \(n(floor)): \(n(before)) raised to \(n(after))"]
@@ -126,11 +128,13 @@ public struct ExplanationRenderer {
             return zh ? ["封顶 \(n(cap))：\(n(before)) 降为 \(n(after))"] : ["cap \(n(cap)): \(n(before)) cut to \(n(after))"]
         case .round(let before, let after, let r):
             let mode = zh ? modeZH(r.mode) : r.mode.rawValue.replacingAll("_", with: " ")
-            return zh ? ["按\(mode)保留 \(r.scale) 位小数：\(n(before)) → \(n(after))"]
+            return zh
+                ? ["按\(mode)保留 \(r.scale) 位小数：\(n(before)) → \(n(after))"]
                 : ["rounded to \(r.scale) decimal place\(r.scale == 1 ? "" : "s"), \(mode): \(n(before)) → \(n(after))"]
         case .threshold(let measure, let threshold, let inclusive, let reached):
             let op = inclusive ? "≥" : ">"
-            return zh ? ["\(n(measure)) \(reached ? "" : "未")达到门槛（\(op) \(n(threshold))）"]
+            return zh
+                ? ["\(n(measure)) \(reached ? "" : "未")达到门槛（\(op) \(n(threshold))）"]
                 : ["\(n(measure)) \(reached ? "reaches" : "does not reach") the threshold (\(op) \(n(threshold)))"]
         case .award(let award, let rate, let above, let result):
             if let rate {
@@ -192,20 +196,25 @@ public struct ExplanationRenderer {
             switch region {
             case .below:
                 if below == .zero {
-                    return zh ? ["\(name)：\(x) 低于曲线起点 \(x0.map(n) ?? "")，系数为 0（门槛）"]
+                    return zh
+                        ? ["\(name)：\(x) 低于曲线起点 \(x0.map(n) ?? "")，系数为 0（门槛）"]
                         : ["\(name): \(x) is below the curve's first point \(x0.map(n) ?? ""), so the factor is 0 (the gate)"]
                 }
                 return zh ? ["\(name)：\(x) 低于曲线起点，取 \(n(result))"] : ["\(name): \(x) is below the first point: \(n(result))"]
             case .above:
                 if let x1, let y1, let x0, let y0 {
-                    return ["\(name): \(x) \(zh ? "超过末点，沿末段延伸" : "is beyond the last point; the last segment extends"): \(n(y0)) + (\(x) − \(n(x0))) × (\(n(y1)) − \(n(y0))) ÷ (\(n(x1)) − \(n(x0))) = \(n(result))"]
+                    return [
+                        "\(name): \(x) \(zh ? "超过末点，沿末段延伸" : "is beyond the last point; the last segment extends"): \(n(y0)) + (\(x) − \(n(x0))) × (\(n(y1)) − \(n(y0))) ÷ (\(n(x1)) − \(n(x0))) = \(n(result))"
+                    ]
                 }
-                return zh ? ["\(name)：\(x) 达到或超过曲线末点 \(x0.map(n) ?? "")，封顶取 \(n(result))"]
+                return zh
+                    ? ["\(name)：\(x) 达到或超过曲线末点 \(x0.map(n) ?? "")，封顶取 \(n(result))"]
                     : ["\(name): \(x) is at or beyond the curve's last point \(x0.map(n) ?? ""), so it holds at \(n(result))"]
             case .segment:
                 guard let x0, let y0, let x1, let y1 else { return ["\(name): \(n(result))"] }
                 return [
-                    zh ? "\(name)：\(x) 位于曲线 (\(n(x0)), \(n(y0))) 与 (\(n(x1)), \(n(y1))) 之间，线性插值："
+                    zh
+                        ? "\(name)：\(x) 位于曲线 (\(n(x0)), \(n(y0))) 与 (\(n(x1)), \(n(y1))) 之间，线性插值："
                         : "\(name): \(x) lies between the points (\(n(x0)), \(n(y0))) and (\(n(x1)), \(n(y1))), interpolated:",
                     "  \(n(y0)) + (\(x) − \(n(x0))) × (\(n(y1)) − \(n(y0))) ÷ (\(n(x1)) − \(n(x0))) = \(n(result))",
                 ]
@@ -220,10 +229,12 @@ public struct ExplanationRenderer {
             let testText = first < rows.count ? rows[first] : ""
             let policy = zh ? hitZH(hit) : hit.rawValue.replacingAll("_", with: " ")
             if matched.count > 1 {
-                return zh ? ["\(name)：\(x) 符合第 \(matched.map { String($0 + 1) }.joined(separator: "、")) 行（\(policy)），得 \(n(result))"]
+                return zh
+                    ? ["\(name)：\(x) 符合第 \(matched.map { String($0 + 1) }.joined(separator: "、")) 行（\(policy)），得 \(n(result))"]
                     : ["\(name): \(x) matches rows \(matched.map { String($0 + 1) }.joined(separator: ", ")) (hit policy \(policy)): \(n(result))"]
             }
-            return zh ? ["\(name)：\(x) 符合第 \(first + 1) 行（\(testText)，\(policy)），系数 \(n(result))"]
+            return zh
+                ? ["\(name)：\(x) 符合第 \(first + 1) 行（\(testText)，\(policy)），系数 \(n(result))"]
                 : ["\(name): \(x) matches row \(first + 1) (\(testText); hit policy \(policy)): \(n(result))"]
         case .tiers(let method, let slices, let tier):
             if method == .marginal {
@@ -231,9 +242,15 @@ public struct ExplanationRenderer {
                 for s in slices {
                     let range = "\(n(s.from)) – \(s.to.map(n) ?? "∞")"
                     if let r = s.rate {
-                        out.append(zh ? "  第 \(s.tier + 1) 档 \(range)：\(n(s.portion)) × \(n(r)) = \(n(s.pay))" : "  tier \(s.tier + 1) \(range): \(n(s.portion)) × \(n(r)) = \(n(s.pay))")
+                        out.append(
+                            zh
+                                ? "  第 \(s.tier + 1) 档 \(range)：\(n(s.portion)) × \(n(r)) = \(n(s.pay))"
+                                : "  tier \(s.tier + 1) \(range): \(n(s.portion)) × \(n(r)) = \(n(s.pay))")
                     } else if let a = s.amount {
-                        out.append(zh ? "  第 \(s.tier + 1) 档 \(range)：\(n(a)) × \(n(s.portion)) ÷ 档宽 = \(n(s.pay))" : "  tier \(s.tier + 1) \(range): \(n(a)) × \(n(s.portion)) of the tier's width = \(n(s.pay))")
+                        out.append(
+                            zh
+                                ? "  第 \(s.tier + 1) 档 \(range)：\(n(a)) × \(n(s.portion)) ÷ 档宽 = \(n(s.pay))"
+                                : "  tier \(s.tier + 1) \(range): \(n(a)) × \(n(s.portion)) of the tier's width = \(n(s.pay))")
                     }
                 }
                 if slices.isEmpty { out.append(zh ? "  未达到第一档：0" : "  below the first tier: 0") }
@@ -245,16 +262,22 @@ public struct ExplanationRenderer {
             }
             let range = "\(n(s.from)) – \(s.to.map(n) ?? "∞")"
             if let r = s.rate {
-                return zh ? ["\(name)（全额累进）：\(x) 落在第 \(t + 1) 档 \(range)，全额按 \(n(r))：\(x) × \(n(r)) = \(n(result))"]
-                    : ["\(name) (retroactive: the whole amount at the reached tier's rate): \(x) falls in tier \(t + 1) \(range): \(x) × \(n(r)) = \(n(result))"]
+                return zh
+                    ? ["\(name)（全额累进）：\(x) 落在第 \(t + 1) 档 \(range)，全额按 \(n(r))：\(x) × \(n(r)) = \(n(result))"]
+                    : [
+                        "\(name) (retroactive: the whole amount at the reached tier's rate): \(x) falls in tier \(t + 1) \(range): \(x) × \(n(r)) = \(n(result))"
+                    ]
             }
-            return zh ? ["\(name)：\(x) 落在第 \(t + 1) 档 \(range)，奖励 \(n(result))"] : ["\(name): \(x) falls in tier \(t + 1) \(range), which pays \(n(result))"]
+            return zh
+                ? ["\(name)：\(x) 落在第 \(t + 1) 档 \(range)，奖励 \(n(result))"]
+                : ["\(name): \(x) falls in tier \(t + 1) \(range), which pays \(n(result))"]
         case .matrix(let row, let column):
             let y = inputs.count > 1 ? n(inputs[1]) : "?"
             guard let row, let column else {
                 return zh ? ["\(name)：(\(x), \(y)) 不在矩阵任何格内，取 0"] : ["\(name): (\(x), \(y)) falls in no cell, so 0"]
             }
-            return zh ? ["\(name)：\(x) 属于第 \(row + 1) 行档，\(y) 属于第 \(column + 1) 列档，系数 \(n(result))"]
+            return zh
+                ? ["\(name)：\(x) 属于第 \(row + 1) 行档，\(y) 属于第 \(column + 1) 列档，系数 \(n(result))"]
                 : ["\(name): \(x) is in row band \(row + 1), \(y) in column band \(column + 1): \(n(result))"]
         }
     }
@@ -298,16 +321,22 @@ public struct ExplanationRenderer {
     func firstMoverLines(_ d: FirstMoverDetail) -> [String] {
         guard let date = d.reachedOn, let position = d.position else {
             if d.breakthrough {
-                return zh ? ["突破但累计额未在排序中达到门槛，不参与先行者排名"] : ["broke through, but the running total never reached the threshold: not in the first-mover race"]
+                return zh
+                    ? ["突破但累计额未在排序中达到门槛，不参与先行者排名"] : ["broke through, but the running total never reached the threshold: not in the first-mover race"]
             }
             return zh ? ["未突破，不参与先行者奖励"] : ["did not break through: no first-mover prize"]
         }
         var out: [String] = []
         out.append(
-            zh ? "于 \(date) 以交易 \(d.deal ?? "") 累计达到门槛（累计 \(d.runningTotal.map(n) ?? "")），在 \(d.contenders) 位突破者中排\(ordinal(position))（按日期、交易号、业务员编号排序）"
-                : "reached the threshold on \(date) with deal \(d.deal ?? "") (running total \(d.runningTotal.map(n) ?? "")): \(ordinal(position)) of \(d.contenders) reps who broke through, ordered by (date, deal id, rep id)")
+            zh
+                ? "于 \(date) 以交易 \(d.deal ?? "") 累计达到门槛（累计 \(d.runningTotal.map(n) ?? "")），在 \(d.contenders) 位突破者中排\(ordinal(position))（按日期、交易号、业务员编号排序）"
+                : "reached the threshold on \(date) with deal \(d.deal ?? "") (running total \(d.runningTotal.map(n) ?? "")): \(ordinal(position)) of \(d.contenders) reps who broke through, ordered by (date, deal id, rep id)"
+        )
         if !d.sameDay.isEmpty {
-            out.append(zh ? "同日达到的还有：\(d.sameDay.joined(separator: "、"))，以交易号先后排序" : "also reached on the same date: \(d.sameDay.joined(separator: ", ")); the deal id decides the order")
+            out.append(
+                zh
+                    ? "同日达到的还有：\(d.sameDay.joined(separator: "、"))，以交易号先后排序"
+                    : "also reached on the same date: \(d.sameDay.joined(separator: ", ")); the deal id decides the order")
         }
         out.append(
             position <= d.winners
@@ -318,18 +347,26 @@ public struct ExplanationRenderer {
 
     func teamLines(_ d: TeamDetail) -> [String] {
         var out: [String] = []
-        out.append(zh ? "团队 \(d.group)（\(d.members) 人），团队得分 \(d.score.map(n) ?? "—")" : "team \(d.group) (\(d.members) members), score \(d.score.map(n) ?? "—")")
+        out.append(
+            zh
+                ? "团队 \(d.group)（\(d.members) 人），团队得分 \(d.score.map(n) ?? "—")"
+                : "team \(d.group) (\(d.members) members), score \(d.score.map(n) ?? "—")")
         if !d.eligible {
             out.append(zh ? "团队未达到参评条件（\(d.eligibility ?? "")），无团队奖" : "the team is not eligible (`\(d.eligibility ?? "")` is false): no team prize")
             return out
         }
         if let rank = d.rank {
             if d.tiedWith.isEmpty {
-                out.append(zh ? "合格团队中排\(ordinal(rank))，团队奖金 \(m(d.teamPrize))" : "ranked \(ordinal(rank)) among eligible teams: team prize \(m(d.teamPrize))")
+                out.append(
+                    zh
+                        ? "合格团队中排\(ordinal(rank))，团队奖金 \(m(d.teamPrize))"
+                        : "ranked \(ordinal(rank)) among eligible teams: team prize \(m(d.teamPrize))")
             } else {
                 out.append(
-                    zh ? "与 \(d.tiedWith.joined(separator: "、")) 得分完全相同，并列\(ordinal(rank))，平分所占名次奖金合计 \(m(d.pool))，本队 \(m(d.teamPrize))"
-                        : "tied with \(d.tiedWith.joined(separator: ", ")) at rank \(rank): the tied teams share the prizes of their positions (\(m(d.pool))), this team gets \(m(d.teamPrize))")
+                    zh
+                        ? "与 \(d.tiedWith.joined(separator: "、")) 得分完全相同，并列\(ordinal(rank))，平分所占名次奖金合计 \(m(d.pool))，本队 \(m(d.teamPrize))"
+                        : "tied with \(d.tiedWith.joined(separator: ", ")) at rank \(rank): the tied teams share the prizes of their positions (\(m(d.pool))), this team gets \(m(d.teamPrize))"
+                )
             }
         }
         if d.teamPrize.isZero { return out }
@@ -343,8 +380,10 @@ public struct ExplanationRenderer {
             return out
         }
         out.append(
-            zh ? "按权重分配：\(m(d.teamPrize)) × \(n(d.weight)) ÷ \(n(d.totalWeight)) = \(n(d.exactShare))，先舍到分：\(m(d.floorShare))"
-                : "split by weight: \(m(d.teamPrize)) × \(n(d.weight)) ÷ \(n(d.totalWeight)) = \(n(d.exactShare)), rounded down to \(m(d.floorShare))")
+            zh
+                ? "按权重分配：\(m(d.teamPrize)) × \(n(d.weight)) ÷ \(n(d.totalWeight)) = \(n(d.exactShare))，先舍到分：\(m(d.floorShare))"
+                : "split by weight: \(m(d.teamPrize)) × \(n(d.weight)) ÷ \(n(d.totalWeight)) = \(n(d.exactShare)), rounded down to \(m(d.floorShare))"
+        )
         if d.extraCent {
             out.append(zh ? "按最大余数法补 1 分：\(m(d.share))" : "plus one cent by largest remainder: \(m(d.share))")
         }
@@ -358,19 +397,23 @@ public struct ExplanationRenderer {
         var out: [String] = []
         if let below = d.below, let measure = d.measure {
             out.append(
-                zh ? "\(n(measure)) \(d.belowHit ? "低于" : "不低于")标准 \(n(below))"
+                zh
+                    ? "\(n(measure)) \(d.belowHit ? "低于" : "不低于")标准 \(n(below))"
                     : "\(n(measure)) is \(d.belowHit ? "below" : "not below") the threshold \(n(below))")
         }
         if d.bottomCount > 0, let position = d.position {
             out.append(
-                zh ? "参评 \(d.population) 人，末位 \(d.bottomCount) 人（界线 \(d.cutoff.map(n) ?? "")，并列者一并计入）；本人排名倒数第 \(position)\(d.bottomHit ? "，在末位内" : "")"
-                    : "\(d.population) reps ranked, the bottom \(d.bottomCount) (cut-off \(d.cutoff.map(n) ?? ""), ties included) are flagged; position \(position) from the bottom\(d.bottomHit ? ": in the bottom group" : "")")
+                zh
+                    ? "参评 \(d.population) 人，末位 \(d.bottomCount) 人（界线 \(d.cutoff.map(n) ?? "")，并列者一并计入）；本人排名倒数第 \(position)\(d.bottomHit ? "，在末位内" : "")"
+                    : "\(d.population) reps ranked, the bottom \(d.bottomCount) (cut-off \(d.cutoff.map(n) ?? ""), ties included) are flagged; position \(position) from the bottom\(d.bottomHit ? ": in the bottom group" : "")"
+            )
         } else if d.bottomCount == 0 {
             out.append(zh ? "参评 \(d.population) 人，末位比例对应 0 人" : "\(d.population) reps ranked: the bottom share is 0 reps")
         }
         if d.flagged {
             out.append(
-                zh ? "连续 \(d.consecutive) 期被标记 → \(d.level)" : "flagged \(d.consecutive) period\(d.consecutive == 1 ? "" : "s") in a row → \(d.level)")
+                zh ? "连续 \(d.consecutive) 期被标记 → \(d.level)" : "flagged \(d.consecutive) period\(d.consecutive == 1 ? "" : "s") in a row → \(d.level)"
+            )
         } else {
             out.append(zh ? "未被标记" : "not flagged")
         }

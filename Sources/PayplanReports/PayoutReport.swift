@@ -55,7 +55,7 @@ public struct PayoutReport: Sendable {
 
     public func json() -> String {
         var fields: [(String, JSON)] = [
-            ("plan", .string(planName)),
+            ("plan", .string(planName))
         ]
         if let planVersion { fields.append(("version", .string(planVersion))) }
         fields += [
@@ -177,7 +177,9 @@ public struct RunSummary: Sendable {
             lines.append("flags: " + flags.map { "\($0.0) \($0.1)" }.joined(separator: ", ") + " (flags call for a review, not a dismissal)")
         }
         if !skipped.isEmpty {
-            lines.append("skipped (--skip-invalid), not paid: " + skipped.map { "\($0.repID) (\($0.reasons.joined(separator: "; ")))" }.joined(separator: ", "))
+            lines.append(
+                "skipped (--skip-invalid), not paid: " + skipped.map { "\($0.repID) (\($0.reasons.joined(separator: "; ")))" }.joined(separator: ", ")
+            )
         }
         lines.append("plan fingerprint \(fingerprint)")
         return lines.joined(separator: "\n") + "\n"

@@ -55,12 +55,16 @@ extension ExplanationRenderer {
                 fields.append(("method", .string(method.rawValue)))
                 fields.append(("tier", tier.map { .int($0 + 1) } ?? .null))
                 fields.append(
-                    ("slices", .array(slices.map { s in
-                        .object([
-                            ("tier", .int(s.tier + 1)), ("from", num(s.from)), ("to", s.to.map(num) ?? .null), ("portion", num(s.portion)),
-                            ("pay", num(s.pay)),
-                        ])
-                    })))
+                    (
+                        "slices",
+                        .array(
+                            slices.map { s in
+                                .object([
+                                    ("tier", .int(s.tier + 1)), ("from", num(s.from)), ("to", s.to.map(num) ?? .null), ("portion", num(s.portion)),
+                                    ("pay", num(s.pay)),
+                                ])
+                            })
+                    ))
             case .matrix(let row, let column):
                 fields.append(("row", row.map { .int($0 + 1) } ?? .null))
                 fields.append(("column", column.map { .int($0 + 1) } ?? .null))
@@ -71,14 +75,21 @@ extension ExplanationRenderer {
         case .floor(let b, let f, let a): fields = [("type", .string("floor")), ("before", num(b)), ("floor", num(f)), ("after", num(a))]
         case .cap(let b, let c, let a): fields = [("type", .string("cap")), ("before", num(b)), ("cap", num(c)), ("after", num(a))]
         case .round(let b, let a, let r):
-            fields = [("type", .string("round")), ("before", num(b)), ("after", num(a)), ("scale", .int(r.scale)), ("mode", .string(r.mode.rawValue))]
+            fields = [
+                ("type", .string("round")), ("before", num(b)), ("after", num(a)), ("scale", .int(r.scale)), ("mode", .string(r.mode.rawValue)),
+            ]
         case .threshold(let m, let t, let inc, let reached):
-            fields = [("type", .string("threshold")), ("measure", num(m)), ("threshold", num(t)), ("inclusive", .bool(inc)), ("reached", .bool(reached))]
+            fields = [
+                ("type", .string("threshold")), ("measure", num(m)), ("threshold", num(t)), ("inclusive", .bool(inc)), ("reached", .bool(reached)),
+            ]
         case .award(let a, let rate, let above, let result):
-            fields = [("type", .string("award")), ("award", num(a)), ("rate", rate.map(num) ?? .null), ("above", num(above)), ("result", num(result))]
+            fields = [
+                ("type", .string("award")), ("award", num(a)), ("rate", rate.map(num) ?? .null), ("above", num(above)), ("result", num(result)),
+            ]
         case .firstMover(let d):
             fields = [
-                ("type", .string("first_mover")), ("breakthrough", .bool(d.breakthrough)), ("reached_on", d.reachedOn.map { .string($0.description) } ?? .null),
+                ("type", .string("first_mover")), ("breakthrough", .bool(d.breakthrough)),
+                ("reached_on", d.reachedOn.map { .string($0.description) } ?? .null),
                 ("deal", d.deal.map { .string($0) } ?? .null), ("position", d.position.map { .int($0) } ?? .null), ("contenders", .int(d.contenders)),
                 ("winners", .int(d.winners)), ("award", num(d.award)),
             ]
@@ -99,9 +110,15 @@ extension ExplanationRenderer {
         case .commission(let rateOn, let lines, _, let total):
             fields = [
                 ("type", .string("commission")), ("rate_on", .string(rateOn.rawValue)),
-                ("transactions", .array(lines.map { l in
-                    .object([("date", .string(l.date.description)), ("deal", .string(l.deal)), ("amount", num(l.amount)), ("pay", num(l.pay))])
-                })), ("total", num(total)),
+                (
+                    "transactions",
+                    .array(
+                        lines.map { l in
+                            .object([
+                                ("date", .string(l.date.description)), ("deal", .string(l.deal)), ("amount", num(l.amount)), ("pay", num(l.pay)),
+                            ])
+                        })
+                ), ("total", num(total)),
             ]
         case .total(let components, let sum, let cap, let floor, let total, let capped):
             fields = [
@@ -138,4 +155,3 @@ extension ExplanationRenderer {
         ])
     }
 }
-

@@ -259,10 +259,12 @@ struct Composer {
                             at: range(event)))
                     return nil
                 }
-                let anchor = isMapping
+                let anchor =
+                    isMapping
                     ? Composer.string(event.data.mapping_start.anchor)
                     : Composer.string(event.data.sequence_start.anchor)
-                let tag = isMapping
+                let tag =
+                    isMapping
                     ? Composer.string(event.data.mapping_start.tag)
                     : Composer.string(event.data.sequence_start.tag)
                 stack.append(Frame(isMapping: isMapping, start: location(event.start_mark), tag: tag, anchor: anchor))

@@ -1,2 +1,3 @@
 import PayplanCLI
+
 Payplan.main()

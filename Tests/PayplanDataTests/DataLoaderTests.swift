@@ -159,7 +159,8 @@ struct DataLoaderTests {
             let day = 1 + next() % 28
             let month = 7 + next() % 3
             let amount = Double(next() % 1_000_000) / 100
-            tx += "D\(i),\(rep),2026-0\(month)-\(day < 10 ? "0" : "")\(day),\(product),\(String(format: "%.2f", amount - 1000)),\(String(format: "%.2f", amount))\n"
+            tx +=
+                "D\(i),\(rep),2026-0\(month)-\(day < 10 ? "0" : "")\(day),\(product),\(String(format: "%.2f", amount - 1000)),\(String(format: "%.2f", amount))\n"
         }
         let data = try TempData.valid(["transactions.csv": tx])
         let one = try #require(DataLoader.load(directory: data.path, plan: plan, periods: [q3], threads: 1).data)

@@ -30,7 +30,8 @@ struct ReferencePlanTests {
             let renderer = ExplanationRenderer(plan: plan, language: language)
             try golden(renderer.text(trace, fingerprint: fingerprint), "examples/expected/explain-\(rep).\(language.rawValue).txt")
         }
-        try golden(ExplanationRenderer(plan: plan, language: .en).json(trace, fingerprint: fingerprint).pretty, "examples/expected/explain-\(rep).json")
+        try golden(
+            ExplanationRenderer(plan: plan, language: .en).json(trace, fingerprint: fingerprint).pretty, "examples/expected/explain-\(rep).json")
     }
 
     @Test func theStoriesOfTheExampleCompany() throws {

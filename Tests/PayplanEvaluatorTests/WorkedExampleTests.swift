@@ -29,20 +29,21 @@ struct WorkedExampleTests {
     }
 
     @Test func marginalStepTiersRatedPerTransaction() throws {
-        let plan = try compile(Self.header + """
-            rules:
-              commission:
-                kind: commission
-                amount: tx.amount
-                rate_on: each
-                tiers:
-                  method: marginal
-                  rows:
-                    - {from: 0, rate: 1%}
-                    - {from: 1000, rate: 2%}
-                    - {from: 3000, rate: 3%}
-                    - {from: 8000, to: 20000, rate: 5%}
-            """)
+        let plan = try compile(
+            Self.header + """
+                rules:
+                  commission:
+                    kind: commission
+                    amount: tx.amount
+                    rate_on: each
+                    tiers:
+                      method: marginal
+                      rows:
+                        - {from: 0, rate: 1%}
+                        - {from: 1000, rate: 2%}
+                        - {from: 3000, rate: 3%}
+                        - {from: 8000, to: 20000, rate: 5%}
+                """)
         let data = try dataFolder(reps: Self.rep, transactions: Self.deals(["200", "300", "1500", "1200", "2000", "4500"]))
         let r = try evaluate(plan, data, "2026-Q3", trace: .all)
         #expect(pays(r, rule: "commission") == [2, 3, 20, 14, 30, 95].map { Exact($0) })
@@ -50,20 +51,21 @@ struct WorkedExampleTests {
     }
 
     @Test func interpolatedCumulativeTiers() throws {
-        let plan = try compile(Self.header + """
-            rules:
-              commission:
-                kind: commission
-                amount: tx.amount
-                rate_on: each
-                tiers:
-                  method: marginal
-                  rows:
-                    - {from: 0, to: 1000, amount: 10}
-                    - {from: 1000, to: 3000, amount: 40}
-                    - {from: 3000, to: 8000, amount: 100}
-                    - {from: 8000, to: 20000, amount: 2000}
-            """)
+        let plan = try compile(
+            Self.header + """
+                rules:
+                  commission:
+                    kind: commission
+                    amount: tx.amount
+                    rate_on: each
+                    tiers:
+                      method: marginal
+                      rows:
+                        - {from: 0, to: 1000, amount: 10}
+                        - {from: 1000, to: 3000, amount: 40}
+                        - {from: 3000, to: 8000, amount: 100}
+                        - {from: 8000, to: 20000, amount: 2000}
+                """)
         let data = try dataFolder(reps: Self.rep, transactions: Self.deals(["200", "300", "1500", "1200", "2000", "4500"]))
         let r = try evaluate(plan, data, "2026-Q3", trace: .all)
         #expect(pays(r, rule: "commission") == [2, 3, 20, 14, 30, 80].map { Exact($0) })
@@ -71,19 +73,20 @@ struct WorkedExampleTests {
     }
 
     @Test func marginalRateOnAnIncrementalDeal() throws {
-        let plan = try compile(Self.header + """
-            rules:
-              commission:
-                kind: commission
-                amount: tx.amount
-                rate_on: running
-                tiers:
-                  method: marginal
-                  rows:
-                    - {from: 0, rate: 4%}
-                    - {from: 150000, rate: 6%}
-                    - {from: 250000, rate: 8%}
-            """)
+        let plan = try compile(
+            Self.header + """
+                rules:
+                  commission:
+                    kind: commission
+                    amount: tx.amount
+                    rate_on: running
+                    tiers:
+                      method: marginal
+                      rows:
+                        - {from: 0, rate: 4%}
+                        - {from: 150000, rate: 6%}
+                        - {from: 250000, rate: 8%}
+                """)
         let data = try dataFolder(reps: Self.rep, transactions: Self.deals(["145000", "20000"]))
         let r = try evaluate(plan, data, "2026-Q3", trace: .all)
         #expect(pays(r, rule: "commission") == [Exact(5800), Exact(1100)])
@@ -91,37 +94,39 @@ struct WorkedExampleTests {
     }
 
     @Test func acceleratorAboveQuota() throws {
-        let plan = try compile(Self.header + """
-            metrics:
-              attainment: sum(tx.amount) / target.revenue
-            rules:
-              bonus:
-                kind: attainment_bonus
-                base: rep.target_incentive
-                measure: attainment
-                curve:
-                  points: [[0, 0], [1.00, 1.00], [1.30, 1.45]]   # 1.5× on attainment from 100 % to 130 %
-                  above: flat
-            """)
+        let plan = try compile(
+            Self.header + """
+                metrics:
+                  attainment: sum(tx.amount) / target.revenue
+                rules:
+                  bonus:
+                    kind: attainment_bonus
+                    base: rep.target_incentive
+                    measure: attainment
+                    curve:
+                      points: [[0, 0], [1.00, 1.00], [1.30, 1.45]]   # 1.5× on attainment from 100 % to 130 %
+                      above: flat
+                """)
         let data = try dataFolder(reps: Self.rep, targets: ["R1,2026-Q3,500000"], transactions: Self.deals(["650000"]))
         let r = try evaluate(plan, data, "2026-Q3")
         #expect(value(r, "bonus", "R1") == money("145000"))
     }
 
     @Test func payoutCurveWithThresholdSlopeAndCap() throws {
-        let plan = try compile(Self.header + """
-            metrics:
-              attainment: sum(tx.amount) / target.revenue
-            rules:
-              bonus:
-                kind: attainment_bonus
-                base: 10000
-                measure: attainment
-                curve:
-                  points: [[0.70, 0.70], [1.00, 1.00], [1.50, 2.00]]   # threshold 70 %, slope 2× above 100 %, cap 200 %
-                  below: zero
-                  above: flat
-            """)
+        let plan = try compile(
+            Self.header + """
+                metrics:
+                  attainment: sum(tx.amount) / target.revenue
+                rules:
+                  bonus:
+                    kind: attainment_bonus
+                    base: 10000
+                    measure: attainment
+                    curve:
+                      points: [[0.70, 0.70], [1.00, 1.00], [1.50, 2.00]]   # threshold 70 %, slope 2× above 100 %, cap 200 %
+                      below: zero
+                      above: flat
+                """)
         for (sold, pays) in [("120", "14000"), ("69.99", "0"), ("70", "7000"), ("100", "10000"), ("150", "20000"), ("400", "20000")] {
             let data = try dataFolder(reps: Self.rep, targets: ["R1,2026-Q3,100"], transactions: Self.deals([sold]))
             #expect(value(try evaluate(plan, data, "2026-Q3"), "bonus", "R1") == money(pays), "\(sold)% pays \(pays)")
@@ -169,7 +174,8 @@ struct WorkedExampleTests {
     /// Both conventions, a cent each side of every edge.
     @Test(arguments: [
         ("retroactive", "higher", "499.99", "125.00"), ("retroactive", "higher", "500.00", "150.00"), ("retroactive", "higher", "500.01", "150.00"),
-        ("retroactive", "higher", "2999.99", "900.00"), ("retroactive", "higher", "3000.00", "1200.00"), ("retroactive", "higher", "3000.01", "1200.00"),
+        ("retroactive", "higher", "2999.99", "900.00"), ("retroactive", "higher", "3000.00", "1200.00"),
+        ("retroactive", "higher", "3000.01", "1200.00"),
         ("retroactive", "lower", "499.99", "125.00"), ("retroactive", "lower", "500.00", "125.00"), ("retroactive", "lower", "500.01", "150.00"),
         ("retroactive", "lower", "2999.99", "900.00"), ("retroactive", "lower", "3000.00", "900.00"), ("retroactive", "lower", "3000.01", "1200.00"),
         ("marginal", "higher", "499.99", "125.00"), ("marginal", "higher", "500.00", "125.00"), ("marginal", "higher", "500.01", "125.00"),

@@ -142,7 +142,9 @@ struct UnaryTestTests {
                 Issue.record("\(text) did not parse")
                 continue
             }
-            #expect(UnaryTest(kind: kind, range: SourceRange(at: SourceLocation(file: "f", line: 1, column: 1)), text: text).contains(value) == expected, "\(text) on \(value)")
+            #expect(
+                UnaryTest(kind: kind, range: SourceRange(at: SourceLocation(file: "f", line: 1, column: 1)), text: text).contains(value) == expected,
+                "\(text) on \(value)")
         }
     }
 
