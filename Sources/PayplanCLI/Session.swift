@@ -129,8 +129,10 @@ enum Session {
         if !result.problems.isEmpty {
             let fatal = result.problems.filter { $0.repID == nil }
             if !options.skipInvalid || !fatal.isEmpty {
-                Console.error(render(Diagnostic.sorted(result.problems.map(\.diagnostic)), sources))
-                let n = result.problems.count
+                // Report the population's problems in the same pass.
+                let all = result.problems + Evaluator.populationProblems(plan: plan.compiled, data: data, period: period)
+                Console.error(render(Diagnostic.sorted(all.map(\.diagnostic)), sources))
+                let n = all.count
                 Console.error(
                     "\(n) data problem\(n == 1 ? "" : "s"): nothing was written. Fix the data\(fatal.isEmpty ? ", or pass --skip-invalid to leave the reps named above out of this run" : "").\n"
                 )

@@ -98,6 +98,20 @@ public enum Evaluator {
         return .success((start...period.ordinal).map { Period(kind: period.kind, ordinal: $0) })
     }
 
+    /// The run period's population problems (a rep without a target, a
+    /// requirement not met), found without evaluating anything else: used to
+    /// report them together with problems in the files themselves.
+    public static func populationProblems(plan: CompiledPlan, data: DataSet, period: Period, excluded: Set<Int> = []) -> [DataProblem] {
+        guard let last = data.periods.last, last.period == period else { return [] }
+        var run = EvaluationRun(plan: plan, data: data, options: EvaluationOptions(threads: 1), excluded: excluded.union(data.invalidReps))
+        let state = PeriodState(period: period, dataIndex: data.periods.count - 1, repCount: data.repCount, slotCount: plan.slots.count)
+        try? state.values.withUnsafeMutableBufferPointer { (buffer) throws(EvaluationFailure) in
+            let context = Context(plan: plan, data: data, periodData: last, state: state, previous: nil, yearStates: [], values: buffer, group: nil)
+            try run.population(context, isCurrent: true)
+        }
+        return run.problems
+    }
+
     public static func evaluate(
         plan: CompiledPlan, data: DataSet, period: Period, options: EvaluationOptions = EvaluationOptions(), excluded: Set<Int> = []
     ) throws(EvaluationFailure) -> EvaluationResult {
