@@ -39,9 +39,10 @@ struct RunCommandTests {
         #expect(ws.read("pay.csv") == "the previous run\n")
         #expect(
             r.stderr == """
+                data/reps.csv:22: error: rep R21 is in the 2026-Q3 population but has no row in targets.csv for 2026-Q3 [D650]
                 data/transactions.csv:320: error: column rep_id: unknown rep "R99" (not in reps.csv) [D620]
                 data/transactions.csv:321: error: column amount: "12,34" is not a decimal [D613]
-                2 data problems: nothing was written. Fix the data.
+                3 data problems: nothing was written. Fix the data.
 
                 """)
         #expect(ws.files() == ["data", "pay.csv", "plan.yaml"])
