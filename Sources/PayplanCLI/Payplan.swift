@@ -18,7 +18,7 @@ public struct Payplan: ParsableCommand {
             The plan language is documented in rules/README.md.
             """,
         version: PayplanVersion.current,
-        subcommands: [CheckCommand.self, RunCommand.self, ExplainCommand.self]
+        subcommands: [CheckCommand.self, RunCommand.self, ExplainCommand.self, WhatIfCommand.self, DiffCommand.self, FingerprintCommand.self]
     )
 
     public init() {}
@@ -35,4 +35,24 @@ enum Exit {
     static let usage: Int32 = 2
     static let badData: Int32 = 3
     static let evaluation: Int32 = 4
+}
+
+extension Payplan {
+    /// The entry point: like `main()`, but usage errors exit 2 as documented
+    /// (ArgumentParser's own convention is 64).
+    public static func runWithDocumentedExitCodes(_ arguments: [String]? = nil) -> Never {
+        do {
+            var command = try parseAsRoot(arguments)
+            try command.run()
+            Self.exit()
+        } catch {
+            let code = exitCode(for: error)
+            if code == .validationFailure {
+                let message = fullMessage(for: error)
+                Console.error(message.hasSuffix("\n") ? message : message + "\n")
+                Self.exit(withError: ExitCode(Exit.usage))
+            }
+            Self.exit(withError: error)
+        }
+    }
 }

@@ -100,22 +100,32 @@ enum Session {
         return LoadedPlan(load: load, compiled: compiled, fingerprint: Canonical.fingerprint(load.plan!))
     }
 
+    /// The periods a plan must evaluate to run `options.period`.
+    static func periods(_ plan: LoadedPlan, _ options: DataOptions, limits: Limits = .default) throws(Stop) -> (Period, [Period]) {
+        let period = Period(options.period)!
+        switch Evaluator.periods(for: plan.compiled, running: period, limits: limits) {
+        case .success(let p): return (period, p)
+        case .failure(let d):
+            Console.error(render([d], plan.load.sources))
+            throw Stop(code: Exit.usage)
+        }
+    }
+
     /// Reads the data for a run; prints every problem and stops on bad data
     /// unless `--skip-invalid` can leave the offending reps out.
     static func data(_ plan: LoadedPlan, _ options: DataOptions, limits: Limits = .default) throws(Stop) -> (
         DataSet, Period, [Period], Set<Int>, [SkippedRep]
     ) {
-        let period = Period(options.period)!
-        let periods: [Period]
-        switch Evaluator.periods(for: plan.compiled, running: period, limits: limits) {
-        case .success(let p): periods = p
-        case .failure(let d):
-            Console.error(render([d], plan.load.sources))
-            throw Stop(code: Exit.usage)
-        }
-        let result = DataLoader.load(directory: options.data, plan: plan.compiled, periods: periods, limits: limits, threads: options.threads)
-        var sources = SourceTexts()
-        sources.add(file: plan.load.file, text: plan.load.document?.text ?? "")
+        let (period, periods) = try Session.periods(plan, options, limits: limits)
+        let (data, excluded, skipped) = try read(plan.compiled, periods: periods, period: period, options, limits: limits)
+        return (data, period, periods, excluded, skipped)
+    }
+
+    static func read(_ compiled: CompiledPlan, periods: [Period], period: Period, _ options: DataOptions, limits: Limits = .default) throws(Stop) -> (
+        DataSet, Set<Int>, [SkippedRep]
+    ) {
+        let result = DataLoader.load(directory: options.data, plan: compiled, periods: periods, limits: limits, threads: options.threads)
+        let sources = SourceTexts()
         if !result.warnings.isEmpty {
             Console.error(render(Diagnostic.sorted(result.warnings), sources))
         }
@@ -130,7 +140,7 @@ enum Session {
             let fatal = result.problems.filter { $0.repID == nil }
             if !options.skipInvalid || !fatal.isEmpty {
                 // Report the population's problems in the same pass.
-                let all = result.problems + Evaluator.populationProblems(plan: plan.compiled, data: data, period: period)
+                let all = result.problems + Evaluator.populationProblems(plan: compiled, data: data, period: period)
                 Console.error(render(Diagnostic.sorted(all.map(\.diagnostic)), sources))
                 let n = all.count
                 Console.error(
@@ -143,14 +153,9 @@ enum Session {
                 skipped[id, default: []].append(p.diagnostic.description)
                 if let r = data.repIndex(id) { excluded.insert(r) }
             }
-            let all = Set(data.repIDs)
-            for id in skipped.keys where !all.contains(id) {
-                // A rep named only by a rejected row of reps.csv: already left out.
-                _ = id
-            }
         }
         let skippedReps = skipped.keys.sorted { CodePoint.less($0, $1) }.map { SkippedRep(repID: $0, reasons: skipped[$0]!) }
-        return (data, period, periods, excluded, skippedReps)
+        return (data, excluded, skippedReps)
     }
 
     static func evaluate(

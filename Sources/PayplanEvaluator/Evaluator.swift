@@ -102,9 +102,10 @@ public enum Evaluator {
     /// requirement not met), found without evaluating anything else: used to
     /// report them together with problems in the files themselves.
     public static func populationProblems(plan: CompiledPlan, data: DataSet, period: Period, excluded: Set<Int> = []) -> [DataProblem] {
-        guard let last = data.periods.last, last.period == period else { return [] }
+        guard let index = data.periods.firstIndex(where: { $0.period == period }) else { return [] }
+        let last = data.periods[index]
         var run = EvaluationRun(plan: plan, data: data, options: EvaluationOptions(threads: 1), excluded: excluded.union(data.invalidReps))
-        let state = PeriodState(period: period, dataIndex: data.periods.count - 1, repCount: data.repCount, slotCount: plan.slots.count)
+        let state = PeriodState(period: period, dataIndex: index, repCount: data.repCount, slotCount: plan.slots.count)
         try? state.values.withUnsafeMutableBufferPointer { (buffer) throws(EvaluationFailure) in
             let context = Context(plan: plan, data: data, periodData: last, state: state, previous: nil, yearStates: [], values: buffer, group: nil)
             try run.population(context, isCurrent: true)
@@ -155,9 +156,16 @@ struct EvaluationRun {
 
     mutating func run(_ period: Period) throws(EvaluationFailure) -> EvaluationResult {
         let slotCount = plan.slots.count
-        let repCount = data.periods.first.map { $0.accumulators.first.map { _ in data.repCount } ?? data.repCount } ?? data.repCount
-        for (k, pd) in data.periods.enumerated() {
-            let isCurrent = k == data.periods.count - 1
+        let repCount = data.repCount
+        // Evaluate exactly the periods this plan reads, even when the data
+        // was read for more (one read serving two plans in a what-if).
+        let wanted: Set<Int>
+        switch Evaluator.periods(for: plan, running: period) {
+        case .success(let list): wanted = Set(list.map(\.ordinal))
+        case .failure(let d): throw EvaluationFailure(diagnostic: d)
+        }
+        for (k, pd) in data.periods.enumerated() where wanted.contains(pd.period.ordinal) {
+            let isCurrent = pd.period == period
             let state = PeriodState(period: pd.period, dataIndex: k, repCount: repCount, slotCount: slotCount)
             let previous = states.last
             let yearStates = states.filter { $0.period.year == pd.period.year }
@@ -172,12 +180,15 @@ struct EvaluationRun {
         guard let current = states.last else {
             throw EvaluationFailure(diagnostic: Diagnostic(.error, "E705", "no period to evaluate", at: nil, file: plan.plan.file))
         }
+        guard current.period == period else {
+            throw EvaluationFailure(diagnostic: Diagnostic(.error, "E705", "the data was not read for \(period)", at: nil, file: plan.plan.file))
+        }
         var traces: [Int: RepTrace] = [:]
         if !traced.isEmpty {
             try current.values.withUnsafeMutableBufferPointer { (buffer) throws(EvaluationFailure) in
                 let previous = states.count > 1 ? states[states.count - 2] : nil
                 let context = Context(
-                    plan: plan, data: data, periodData: data.periods[data.periods.count - 1], state: current, previous: previous,
+                    plan: plan, data: data, periodData: data.periods[current.dataIndex], state: current, previous: previous,
                     yearStates: states.dropLast().filter { $0.period.year == current.period.year }, values: buffer, group: nil)
                 for rep in current.population where traced.contains(rep) {
                     traces[rep] = try trace(rep, context)

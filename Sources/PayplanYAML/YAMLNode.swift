@@ -102,7 +102,7 @@ public struct YAMLDocument: Sendable {
     public let text: String
     let lines: [[Unicode.Scalar]]
 
-    init(file: String, root: YAMLNode, text: String) {
+    public init(file: String, root: YAMLNode, text: String) {
         self.file = file
         self.root = root
         self.text = text
@@ -124,6 +124,10 @@ public struct YAMLDocument: Sendable {
     /// aligned place rather than to a wrong line.
     public func characterLocations(of node: YAMLNode) -> [SourceLocation] {
         guard case .scalar(let value, let style) = node.kind else { return [] }
+        if node.range.start.file != file {
+            // A value given elsewhere (`whatif --set`): one line from its start.
+            return (0..<value.unicodeScalars.count).map { node.range.start.advanced(by: $0) }
+        }
         var line = node.range.start.line
         var column = node.range.start.column
         switch style {

@@ -1,3 +1,3 @@
 import PayplanCLI
 
-Payplan.main()
+Payplan.runWithDocumentedExitCodes()
