@@ -41,10 +41,14 @@ struct RunCommand: ParsableCommand {
 
     func run() throws {
         try exiting { () throws(Stop) in
+            let timer = PhaseTimer.shared
             let loaded = try Session.plan(plan)
+            timer.mark("plan")
             let (data, period, _, excluded, skipped) = try Session.data(loaded, options)
+            timer.mark("data")
             let result = try Session.evaluate(
                 loaded, data, period, options, excluded: excluded, trace: explain == nil ? .none : .all, skipped: skipped)
+            timer.mark("evaluate")
             let report = PayoutReport(result: result, fingerprint: loaded.fingerprint)
             let text: String
             switch format {
@@ -75,7 +79,9 @@ struct RunCommand: ParsableCommand {
                 throw Stop(code: Exit.usage)
             }
             if out == nil { Console.out(text) }
+            timer.mark("report")
             Console.error(report.summary.text(Formatter(plan: loaded.compiled.plan)))
+            Console.error(timer.report())
         }
     }
 }

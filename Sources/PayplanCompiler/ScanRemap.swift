@@ -3,6 +3,15 @@ import PayplanCore
 import PayplanLanguage
 
 extension CompiledPlan {
+    /// The same nodes rebuilt with fresh expression boxes (no shared objects).
+    public func privateCopy(of nodes: [TreeNode]) -> [TreeNode] {
+        let identityAccumulators = Array(scan.accumulators.indices)
+        let identityLists = Array(scan.lists.indices)
+        var copy = self
+        copy.nodes = nodes
+        return copy.remapped(to: scan, accumulators: identityAccumulators, lists: identityLists).nodes
+    }
+
     /// The same plan reading a different (larger) scan plan: accumulator and
     /// list indexes mapped through `accumulators` and `lists`. Used to read
     /// the data once for two plans (`payplan whatif`, `diff --data`).

@@ -97,7 +97,8 @@ public struct TextKey: Hashable, Sendable, Comparable, CustomStringConvertible {
     public static func < (a: TextKey, b: TextKey) -> Bool { CodePoint.less(a.text, b.text) }
 
     public func hash(into hasher: inout Hasher) {
-        for byte in text.utf8 { hasher.combine(byte) }
+        var copy = text
+        copy.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
     }
 
     public var description: String { text }

@@ -93,18 +93,62 @@ public struct Exact: Sendable {
         }
     }
 
-    /// Cheap partial reduction for values that came from decimal text.
+    /// Cheap partial reduction for values that came from decimal text: the
+    /// denominator is a power of ten, so strip common factors of ten, in
+    /// 64-bit arithmetic when the numerator fits (Int128 division is a
+    /// library call, and this runs for every aggregate of every rep).
     mutating func stripPowersOfTen() {
+        if numerator == 0 {
+            denominator = 1
+            return
+        }
+        if let n = Int64(exactly: numerator), let d = Int64(exactly: denominator) {
+            var n = n
+            var d = d
+            while d >= 10_000 && n % 10_000 == 0 {
+                n /= 10_000
+                d /= 10_000
+            }
+            while d >= 10 && n % 10 == 0 {
+                n /= 10
+                d /= 10
+            }
+            numerator = Int128(n)
+            denominator = Int128(d)
+            return
+        }
         while denominator % 10 == 0 && numerator % 10 == 0 && denominator > 1 {
             numerator /= 10
             denominator /= 10
         }
-        if numerator == 0 { denominator = 1 }
     }
 
     // MARK: - Arithmetic
 
+    /// Whether a component fits in 64 bits, so that products of two such
+    /// components are exact in 128 bits without overflow checks.
+    @inline(__always)
+    static func small(_ x: Int128) -> Bool { x == Int128(Int64(truncatingIfNeeded: x)) }
+
     public static func + (lhs: Exact, rhs: Exact) throws(ArithmeticError) -> Exact {
+        // The common case: every component fits in 64 bits, so the cross
+        // products and their sum are exact in 128 bits (no overflow checks,
+        // no library calls).
+        if small(lhs.numerator), small(lhs.denominator), small(rhs.numerator), small(rhs.denominator) {
+            let d1 = Int64(truncatingIfNeeded: lhs.denominator)
+            let d2 = Int64(truncatingIfNeeded: rhs.denominator)
+            if d1 == d2 { return Exact(unchecked: lhs.numerator &+ rhs.numerator, lhs.denominator) }
+            // Decimal inputs have power-of-ten denominators: keep the larger
+            // one rather than multiplying them, so chains of sums stay small.
+            if d1 > d2, d1 % d2 == 0 {
+                return Exact(unchecked: lhs.numerator &+ rhs.numerator &* Int128(d1 / d2), lhs.denominator)
+            }
+            if d2 > d1, d2 % d1 == 0 {
+                return Exact(unchecked: lhs.numerator &* Int128(d2 / d1) &+ rhs.numerator, rhs.denominator)
+            }
+            return Exact(
+                unchecked: lhs.numerator &* rhs.denominator &+ rhs.numerator &* lhs.denominator, lhs.denominator &* rhs.denominator)
+        }
         if lhs.denominator == rhs.denominator {
             let (sum, overflow) = lhs.numerator.addingReportingOverflow(rhs.numerator)
             if !overflow { return Exact(unchecked: sum, lhs.denominator) }
@@ -119,6 +163,9 @@ public struct Exact: Sendable {
     }
 
     public static func * (lhs: Exact, rhs: Exact) throws(ArithmeticError) -> Exact {
+        if small(lhs.numerator), small(lhs.denominator), small(rhs.numerator), small(rhs.denominator) {
+            return Exact(unchecked: lhs.numerator &* rhs.numerator, lhs.denominator &* rhs.denominator)
+        }
         let (n, o1) = lhs.numerator.multipliedReportingOverflow(by: rhs.numerator)
         let (d, o2) = lhs.denominator.multipliedReportingOverflow(by: rhs.denominator)
         if !o1 && !o2 { return Exact(unchecked: n, d) }
@@ -191,6 +238,40 @@ public struct Exact: Sendable {
     /// count of `10^-scale` units.
     public func roundedUnits(scale: Int, mode: RoundingMode) throws(ArithmeticError) -> Int128 {
         let p = Exact.powerOfTen(scale)
+        if scale <= 18, Exact.small(numerator), Exact.small(denominator), denominator > 0 {
+            // numerator × 10^scale is exact in 128 bits; divide in 128 bits.
+            let product = numerator &* p
+            let negative = product < 0
+            let mag = negative ? 0 &- product : product
+            var q: Int128
+            var r: Int128
+            let magnitude = UInt128(mag)
+            let high = UInt64(truncatingIfNeeded: magnitude >> 64)
+            let d64 = UInt64(truncatingIfNeeded: denominator)
+            if high < d64 {
+                // One 128÷64 division instruction instead of a library call.
+                let (q64, r64) = d64.dividingFullWidth((high, UInt64(truncatingIfNeeded: magnitude)))
+                q = Int128(q64)
+                r = Int128(r64)
+            } else {
+                q = mag / denominator
+                r = mag - q &* denominator
+            }
+            let twice = r &* 2
+            let cmpHalf = twice < denominator ? -1 : (twice == denominator ? 0 : 1)
+            let away: Bool
+            switch mode {
+            case .towardZero: away = false
+            case .awayFromZero: away = r != 0
+            case .halfAwayFromZero: away = cmpHalf >= 0
+            case .halfEven: away = cmpHalf > 0 || (cmpHalf == 0 && q & 1 == 1)
+            case .halfTowardZero: away = cmpHalf > 0
+            case .floor: away = negative && r != 0
+            case .ceiling: away = !negative && r != 0
+            }
+            let units = away ? q + 1 : q
+            return negative ? 0 &- units : units
+        }
         // units = numerator * p / denominator, computed without overflow by
         // widening the product to 256 bits.
         let product = numerator.multipliedFullWidth(by: p)
@@ -292,6 +373,11 @@ extension Exact: Comparable {
     /// Three-way comparison that never overflows: the cross products are taken
     /// at full 256-bit width.
     public static func compare(_ a: Exact, _ b: Exact) -> Int {
+        if small(a.numerator), small(a.denominator), small(b.numerator), small(b.denominator) {
+            let x = a.numerator &* b.denominator
+            let y = b.numerator &* a.denominator
+            return x == y ? 0 : (x < y ? -1 : 1)
+        }
         let x = a.numerator.multipliedFullWidth(by: b.denominator)
         let y = b.numerator.multipliedFullWidth(by: a.denominator)
         if x.high != y.high { return x.high < y.high ? -1 : 1 }

@@ -20,7 +20,7 @@ public struct DataLoadResult: Sendable {
 /// transactions streamed once and aggregated per rep and period as they are
 /// read. Reports every problem of every file in one pass.
 public enum DataLoader {
-    public static var processorCount: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
+    public static var processorCount: Int { Parallel.processorCount }
 
     public static func load(
         directory: String, plan: CompiledPlan, periods: [Period], limits: Limits = .default, threads: Int? = nil
@@ -194,6 +194,7 @@ public enum DataLoader {
             targetRows[p.ordinal]![r] = Int32(row)
         }
 
+        PhaseTimer.shared.mark("read reps, products, targets")
         // Transactions.
         var periodData: [PeriodData] = []
         var transactionCount = 0
@@ -253,8 +254,10 @@ public enum DataLoader {
             }
         }
 
+        let validIDs = Array(repIDs.prefix(validCount))
+        let order = validIDs.indices.sorted { CodePoint.less(validIDs[$0], validIDs[$1]) }
         let data = DataSet(
-            directory: directory, reps: reps, repIDs: Array(repIDs.prefix(validCount)), invalidReps: invalid, hire: hire, exit: exit,
+            directory: directory, reps: reps, repIDs: validIDs, repOrder: order, invalidReps: invalid, hire: hire, exit: exit,
             products: productTable, targets: targets, targetRows: targetRows, periods: periodData, transactionCount: transactionCount,
             warnings: warnings)
         return DataLoadResult(data: data, problems: problems, warnings: warnings)

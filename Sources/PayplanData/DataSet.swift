@@ -56,6 +56,9 @@ public struct DataSet: Sendable {
     public var directory: String
     public var reps: Table
     public var repIDs: [String]
+    /// Rep indexes in rep_id order (by code point): evaluation walks reps in
+    /// this order so populations come out sorted without sorting.
+    public var repOrder: [Int]
     /// Reps whose own row is bad (a duplicate id, an unreadable field); never paid.
     public var invalidReps: Set<Int>
     public var hire: [CivilDate]

@@ -39,9 +39,17 @@ struct ScanSetup: @unchecked Sendable {
 }
 
 /// The scan state of one chunk of the file.
+///
+/// The hot loop works on raw pointers: records are split eight bytes at a
+/// time (SWAR), only the columns the plan needs are parsed, aggregates go
+/// into flat Int128 arrays, and nothing is allocated per row. Records with
+/// quotes, and formulas that read the row (`tx.channel == "web"`), take a
+/// slower general path. (Before: 2.3 µs a row; see Benchmarks/README.md.)
 final class ChunkScan: @unchecked Sendable {
-    var sums: [[Int128]]
-    var counts: [[Int32]]
+    let cells: Int
+    let accumulatorCount: Int
+    let sums: UnsafeMutableBufferPointer<Int128>
+    let counts: UnsafeMutableBufferPointer<Int32>
     var extremes: [[Value]]
     var exactSums: [[Exact]]
     var entries: [[(rep: Int32, period: Int32, entry: TxEntry)]]
@@ -52,19 +60,31 @@ final class ChunkScan: @unchecked Sendable {
     var failure: String?
 
     init(setup: ScanSetup) {
-        let cells = setup.periods.count * setup.repCount
-        sums = setup.plan.accumulators.map { a in
-            a.kind == .sum && { if case .column = a.value { return true } else { return false } }() ? [Int128](repeating: 0, count: cells) : []
-        }
-        counts = setup.plan.accumulators.map { _ in [Int32](repeating: 0, count: cells) }
+        cells = setup.periods.count * setup.repCount
+        accumulatorCount = setup.plan.accumulators.count
+        sums = .allocate(capacity: max(1, cells * accumulatorCount))
+        sums.initialize(repeating: 0)
+        counts = .allocate(capacity: max(1, cells * accumulatorCount))
+        counts.initialize(repeating: 0)
         extremes = setup.plan.accumulators.map { a in
-            a.kind == .min || a.kind == .max ? [Value](repeating: .missing, count: cells) : []
+            a.kind == .min || a.kind == .max ? [Value](repeating: .missing, count: setup.periods.count * setup.repCount) : []
         }
         exactSums = setup.plan.accumulators.map { a in
-            a.kind == .sum && { if case .expr = a.value { return true } else { return false } }() ? [Exact](repeating: .zero, count: cells) : []
+            if a.kind == .sum, case .expr = a.value { return [Exact](repeating: .zero, count: setup.periods.count * setup.repCount) }
+            return []
         }
         entries = setup.plan.lists.map { _ in [] }
     }
+
+    deinit {
+        sums.deallocate()
+        counts.deallocate()
+    }
+
+    // Cell-major: a rep's accumulators for a period sit side by side, so a
+    // row touches one or two cache lines instead of one per accumulator.
+    func sum(_ a: Int, _ cell: Int) -> Int128 { sums[cell * accumulatorCount + a] }
+    func count(_ a: Int, _ cell: Int) -> Int32 { counts[cell * accumulatorCount + a] }
 
     func report(_ line: Int, _ code: String, _ message: String, rep: String?, limit: Int, help: String? = nil) {
         if problems.count >= limit {
@@ -74,182 +94,401 @@ final class ChunkScan: @unchecked Sendable {
         problems.append((line, code, message, rep, help))
     }
 
+    /// How each accumulator is fed: 0 count, 1 sum of a decimal column, 2 general.
+    struct Plan {
+        var kind: [Int]
+        var column: [Int]
+        var filter: [Int]
+        var listColumn: [Int]
+        var listFilter: [Int]
+        var needsRow: Bool
+    }
+
+    static func plan(_ s: ScanSetup) -> Plan {
+        var p = Plan(kind: [], column: [], filter: [], listColumn: [], listFilter: [], needsRow: false)
+        for acc in s.plan.accumulators {
+            p.filter.append(acc.filter ?? -1)
+            switch (acc.kind, acc.value) {
+            case (.count, _):
+                p.kind.append(0)
+                p.column.append(-1)
+            case (.sum, .column(let k)?) where s.plan.txColumns[k].type.isNumeric:
+                p.kind.append(1)
+                p.column.append(k)
+            default:
+                p.kind.append(2)
+                p.column.append(-1)
+                p.needsRow = true
+            }
+        }
+        for list in s.plan.lists {
+            p.listFilter.append(list.filter ?? -1)
+            if case .column(let k) = list.value, s.plan.txColumns[k].type.isNumeric {
+                p.listColumn.append(k)
+            } else {
+                p.listColumn.append(-1)
+                p.needsRow = true
+            }
+        }
+        if s.filterTables.contains(where: { $0 == nil }) { p.needsRow = true }
+        return p
+    }
+
     /// Scans records in [start, end). Lines are counted from 1 within the chunk.
     func run(_ s: ScanSetup, start: Int, end: Int) {
         guard let base = s.file.bytes.baseAddress else { return }
-        var scanner = CSVScanner(bytes: s.file.bytes, from: start, to: end, firstLine: 1, maxFieldBytes: s.limits.csvFieldBytes)
         let plan = s.plan
-        let accumulatorCount = plan.accumulators.count
-        let filterCount = plan.filters.count
-        var filterValues = [Bool](repeating: false, count: filterCount)
-        var decimalValues = [Int128](repeating: 0, count: plan.txColumns.count)
-        var dateValues = [CivilDate](repeating: CivilDate(dayNumber: 0), count: plan.txColumns.count)
+        let fp = ChunkScan.plan(s)
+        let columnCount = plan.txColumns.count
+        let fieldCount = s.fieldCount
         let limit = s.limits.diagnosticsPerFile
-        let amountColumns = plan.txColumns.indices.filter { plan.txColumns[$0].type.isNumeric }
-        let dateColumns = plan.txColumns.indices.filter { plan.txColumns[$0].type == .date }
-        while true {
-            let step = scanner.next()
-            if step == .end { break }
-            let line = scanner.recordLine
-            if case .malformed(let m) = step {
-                report(line, "D606", m, rep: nil, limit: limit)
-                continue
+        let maxField = s.limits.csvFieldBytes
+        // Field boundaries of the current record.
+        let fs = UnsafeMutablePointer<Int>.allocate(capacity: fieldCount + 1)
+        let fe = UnsafeMutablePointer<Int>.allocate(capacity: fieldCount + 1)
+        let fq = UnsafeMutablePointer<Bool>.allocate(capacity: fieldCount + 1)
+        let decimals = UnsafeMutablePointer<Int128>.allocate(capacity: max(columnCount, 1))
+        let days = UnsafeMutablePointer<Int32>.allocate(capacity: max(columnCount, 1))
+        let filterValues = UnsafeMutablePointer<Bool>.allocate(capacity: max(plan.filters.count, 1))
+        defer {
+            fs.deallocate()
+            fe.deallocate()
+            fq.deallocate()
+            decimals.deallocate()
+            days.deallocate()
+            filterValues.deallocate()
+        }
+        var numericColumns: [Int] = []
+        var dateColumns: [Int] = []
+        var optional: [Bool] = []
+        var fieldOf: [Int] = []
+        for (k, c) in plan.txColumns.enumerated() {
+            if c.type.isNumeric { numericColumns.append(k) }
+            if c.type == .date { dateColumns.append(k) }
+            optional.append(c.optional)
+            fieldOf.append(s.fieldOf[k])
+        }
+        // Filter tables flattened: filter f, period p, product q → flat[tableStart[f] + p * products + q].
+        var flat: [Bool] = []
+        var tableStart: [Int] = []
+        for t in s.filterTables {
+            tableStart.append(t == nil ? -1 : flat.count)
+            if let t { flat += t }
+        }
+        let periodStarts = s.periods.map(\.start.dayNumber)
+        let periodEnds = s.periods.map(\.end.dayNumber)
+        let repCount = s.repCount
+        let productCount = s.productCount
+        let filterCount = plan.filters.count
+
+        func text(_ i: Int) -> String {
+            let raw = UnsafeBufferPointer(start: base + fs[i], count: fe[i] - fs[i])
+            guard fq[i] else { return String(decoding: raw, as: UTF8.self) }
+            var bytes: [UInt8] = []
+            var k = 0
+            while k < raw.count {
+                bytes.append(raw[k])
+                k += raw[k] == 0x22 && k + 1 < raw.count && raw[k + 1] == 0x22 ? 2 : 1
             }
-            rows += 1
-            let fields = scanner.fields
-            if scanner.recordHasHighBytes && !scanner.recordIsValidUTF8() {
-                report(line, "D610", "the row is not valid UTF-8", rep: nil, limit: limit)
-                continue
-            }
-            if fields.count != s.fieldCount {
-                report(
-                    line, "D607", "the row has \(fields.count) field\(fields.count == 1 ? "" : "s"); the header has \(s.fieldCount)",
-                    rep: nil, limit: limit, help: "quote fields that contain commas: \"a,b\"")
-                continue
-            }
-            // The rep.
-            let rf = fields[s.repField]
-            let rep: Int? = rf.escaped ? s.repIndex.lookup(scanner.string(rf)) : s.repIndex.lookup(base, rf.start, rf.end)
-            guard let rep else {
-                report(line, "D620", "column rep_id: unknown rep \"\(scanner.string(rf))\" (not in reps.csv)", rep: nil, limit: limit)
-                continue
-            }
-            var bad = false
-            // The product.
-            let pf = fields[s.productField]
-            let product: Int? = pf.escaped ? s.productIndex.lookup(scanner.string(pf)) : s.productIndex.lookup(base, pf.start, pf.end)
-            if product == nil {
-                report(
-                    line, "D621", "column product: unknown product \"\(scanner.string(pf))\" (not in products.csv)", rep: s.repIDs[rep],
-                    limit: limit)
-                bad = true
-            }
-            // Every decimal and date column is read, whatever the row's date:
-            // a row that cannot be read cannot be placed in a period.
-            for k in amountColumns {
-                let f = fields[s.fieldOf[k]]
-                switch Fixed.parse(base, f.start, f.end) {
-                case .success(let v): decimalValues[k] = v
-                case .failure(let problem):
-                    if f.start == f.end && plan.txColumns[k].optional { continue }
-                    report(
-                        line, DataLoader.decimalCode(problem),
-                        DataLoader.decimalMessage(problem, column: plan.txColumns[k].name, text: scanner.string(f)), rep: s.repIDs[rep],
-                        limit: limit)
-                    bad = true
-                }
-            }
-            for k in dateColumns {
-                let f = fields[s.fieldOf[k]]
-                if let d = DateField.parse(base, f.start, f.end) {
-                    dateValues[k] = d
-                } else {
-                    if f.start == f.end && plan.txColumns[k].optional { continue }
-                    let shown = scanner.string(f)
-                    report(
-                        line, "D612",
-                        "column \(plan.txColumns[k].name): \(shown.isEmpty ? "the date is blank" : "\"\(shown)\" is not a date (YYYY-MM-DD)")",
-                        rep: s.repIDs[rep], limit: limit)
-                    bad = true
-                }
-            }
-            if bad || s.skipRep[rep] { continue }
-            let date = dateValues[s.dateField]
-            guard let period = s.periodIndex(date.dayNumber), let product else { continue }
-            let cell = period * s.repCount + rep
-            // Filters: tabulated by product and period where possible.
-            var rowContext: RowContext?
-            func context() -> RowContext {
-                if let rowContext { return rowContext }
-                let c = RowContext(
-                    txValue: { (i: Int) throws(EvalFailure) -> Value in
-                        let col = plan.txColumns[i]
-                        let f = fields[s.fieldOf[i]]
-                        switch col.type {
-                        case .text: return .text(scanner.string(f))
-                        case .date: return f.start == f.end ? .missing : .date(dateValues[i])
-                        default: return f.start == f.end && col.optional ? .missing : .number(Fixed.exact(decimalValues[i]))
+            return String(decoding: bytes, as: UTF8.self)
+        }
+
+        let comma: UInt64 = 0x2C2C_2C2C_2C2C_2C2C
+        let newline: UInt64 = 0x0A0A_0A0A_0A0A_0A0A
+        let carriage: UInt64 = 0x0D0D_0D0D_0D0D_0D0D
+        let quote: UInt64 = 0x2222_2222_2222_2222
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        @inline(__always) func zeroBytes(_ v: UInt64) -> UInt64 { (v &- ones) & ~v & highs }
+
+        var pos = start
+        var line = 1
+        var rowCount = 0
+        defer { rows = rowCount }
+        s.repIndex.withLookup { reps in
+            s.productIndex.withLookup { products in
+                flat.withUnsafeBufferPointer { tables in
+                    while pos < end {
+                        let c0 = base[pos]
+                        if c0 == 0x0A {
+                            pos += 1
+                            line += 1
+                            continue
                         }
-                    }, product: product, rep: rep, period: s.periods[period], products: s.products, reps: s.reps,
-                    rounding: s.rounding)
-                rowContext = c
-                return c
-            }
-            for k in 0..<filterCount {
-                if let table = s.filterTables[k] {
-                    filterValues[k] = table[period * s.productCount + product]
-                } else {
-                    do {
-                        filterValues[k] = try RowEvaluator.eval(plan.filters[k].expr, context()) == .bool(true)
-                    } catch {
-                        report(line, "D622", "filter `\(plan.filters[k].name)`: \(error.words)", rep: s.repIDs[rep], limit: limit)
-                        bad = true
-                    }
-                }
-            }
-            if bad { continue }
-            for a in 0..<accumulatorCount {
-                let acc = plan.accumulators[a]
-                if let f = acc.filter, !filterValues[f] { continue }
-                counts[a][cell] += 1
-                switch (acc.kind, acc.value) {
-                case (.count, _):
-                    break
-                case (.sum, .column(let k)?):
-                    let (v, o) = sums[a][cell].addingReportingOverflow(decimalValues[k])
-                    if o {
-                        failure = "the sum of \(acc.description) for rep \(s.repIDs[rep]) exceeds Payplan's exact range"
-                        return
-                    }
-                    sums[a][cell] = v
-                default:
-                    let value: Value
-                    do throws(EvalFailure) {
-                        switch acc.value {
-                        case .column(let k)?:
-                            value = plan.txColumns[k].type == .date ? .date(dateValues[k]) : .number(Fixed.exact(decimalValues[k]))
-                        case .expr(let e)?:
-                            value = try RowEvaluator.eval(e, context())
-                        case nil:
-                            value = .missing
+                        if c0 == 0x0D {
+                            pos += 1
+                            if pos < end && base[pos] == 0x0A { pos += 1 }
+                            line += 1
+                            continue
                         }
-                        if acc.kind == .sum {
-                            guard case .number(let x) = value else { throw EvalFailure.missingValue }
-                            exactSums[a][cell] = try Semantics.binary(.add, .number(exactSums[a][cell]), .number(x)).number ?? .zero
-                        } else {
-                            let old = extremes[a][cell]
-                            if old.isMissing {
-                                extremes[a][cell] = value
-                            } else {
-                                let c = try Semantics.compare(value, old)
-                                if acc.kind == .min ? c < 0 : c > 0 { extremes[a][cell] = value }
+                        let recordLine = line
+                        let recordStart = pos
+                        var n = 0
+                        var q = pos
+                        var high: UInt64 = 0
+                        var sawQuote = false
+                        fs[0] = q
+                        scan: while q < end {
+                            if q + 8 <= end {
+                                let w = UnsafeRawPointer(base + q).loadUnaligned(as: UInt64.self)
+                                let hits = zeroBytes(w ^ comma) | zeroBytes(w ^ newline) | zeroBytes(w ^ carriage) | zeroBytes(w ^ quote)
+                                if hits == 0 {
+                                    high |= w
+                                    q += 8
+                                    continue
+                                }
+                                let skip = hits.trailingZeroBitCount >> 3
+                                if skip > 0 {
+                                    high |= w & (UInt64.max >> UInt64(64 - 8 * skip))
+                                    q += skip
+                                }
+                            }
+                            let c = base[q]
+                            switch c {
+                            case 0x2C:
+                                if n < fieldCount {
+                                    fe[n] = q
+                                    fq[n] = false
+                                }
+                                n += 1
+                                q += 1
+                                if n < fieldCount { fs[n] = q }
+                            case 0x0A, 0x0D:
+                                break scan
+                            case 0x22:
+                                sawQuote = true
+                                break scan
+                            default:
+                                high |= UInt64(c)
+                                q += 1
                             }
                         }
-                    } catch {
-                        report(line, "D622", "\(acc.description): \(error.words)", rep: s.repIDs[rep], limit: limit)
+                        if sawQuote {
+                            // The general RFC 4180 reader handles this record.
+                            var sc = CSVScanner(bytes: s.file.bytes, from: recordStart, to: end, firstLine: line, maxFieldBytes: maxField)
+                            let step = sc.next()
+                            pos = sc.position
+                            line = sc.line
+                            if case .malformed(let m) = step {
+                                report(recordLine, "D606", m, rep: nil, limit: limit)
+                                continue
+                            }
+                            if step == .end { break }
+                            n = sc.fields.count
+                            for (i, f) in sc.fields.prefix(fieldCount).enumerated() {
+                                fs[i] = f.start
+                                fe[i] = f.end
+                                fq[i] = f.escaped
+                            }
+                            if sc.recordHasHighBytes { high = 0x80 }
+                        } else {
+                            if n < fieldCount {
+                                fe[n] = q
+                                fq[n] = false
+                            }
+                            n += 1
+                            pos = q
+                            if pos < end {
+                                if base[pos] == 0x0D {
+                                    pos += 1
+                                    if pos < end && base[pos] == 0x0A { pos += 1 }
+                                } else {
+                                    pos += 1
+                                }
+                                line += 1
+                            }
+                            if q - recordStart > maxField && n == 1 {
+                                report(recordLine, "D606", "a field is longer than \(maxField) bytes (Limits.csvFieldBytes)", rep: nil, limit: limit)
+                                continue
+                            }
+                        }
+                        rowCount += 1
+                        if high & highs != 0 && !UTF8Check.isValid(base, from: recordStart, to: pos) {
+                            report(recordLine, "D610", "the row is not valid UTF-8", rep: nil, limit: limit)
+                            continue
+                        }
+                        if n != fieldCount {
+                            report(
+                                recordLine, "D607", "the row has \(n) field\(n == 1 ? "" : "s"); the header has \(fieldCount)", rep: nil, limit: limit,
+                                help: "quote fields that contain commas: \"a,b\"")
+                            continue
+                        }
+                        let rf = s.repField
+                        guard let rep = fq[rf] ? s.repIndex.lookup(text(rf)) : reps.find(base, fs[rf], fe[rf]) else {
+                            report(recordLine, "D620", "column rep_id: unknown rep \"\(text(rf))\" (not in reps.csv)", rep: nil, limit: limit)
+                            continue
+                        }
+                        var bad = false
+                        let pf = s.productField
+                        let product = fq[pf] ? s.productIndex.lookup(text(pf)) : products.find(base, fs[pf], fe[pf])
+                        if product == nil {
+                            report(
+                                recordLine, "D621", "column product: unknown product \"\(text(pf))\" (not in products.csv)", rep: s.repIDs[rep],
+                                limit: limit)
+                            bad = true
+                        }
+                        // Every decimal and date column is read, whatever the row's date.
+                        for k in numericColumns {
+                            let f = fieldOf[k]
+                            switch Fixed.parse(base, fs[f], fe[f]) {
+                            case .success(let v): decimals[k] = v
+                            case .failure(let problem):
+                                if fs[f] == fe[f] && optional[k] {
+                                    decimals[k] = 0
+                                    continue
+                                }
+                                report(
+                                    recordLine, DataLoader.decimalCode(problem),
+                                    DataLoader.decimalMessage(problem, column: plan.txColumns[k].name, text: text(f)), rep: s.repIDs[rep], limit: limit)
+                                bad = true
+                            }
+                        }
+                        for k in dateColumns {
+                            let f = fieldOf[k]
+                            if let d = DateField.parse(base, fs[f], fe[f]) {
+                                days[k] = d.dayNumber
+                            } else {
+                                if fs[f] == fe[f] && optional[k] { continue }
+                                let shown = text(f)
+                                report(
+                                    recordLine, "D612",
+                                    "column \(plan.txColumns[k].name): \(shown.isEmpty ? "the date is blank" : "\"\(shown)\" is not a date (YYYY-MM-DD)")",
+                                    rep: s.repIDs[rep], limit: limit)
+                                bad = true
+                            }
+                        }
+                        guard !bad, !s.skipRep[rep], let product else { continue }
+                        let day = days[s.dateField]
+                        var period = -1
+                        for (i, ps) in periodStarts.enumerated() where day >= ps && day <= periodEnds[i] {
+                            period = i
+                            break
+                        }
+                        if period < 0 { continue }
+                        let cell = period * repCount + rep
+                        var general: GeneralRow?
+                        if fp.needsRow {
+                            general = GeneralRow(
+                                fields: (0..<fieldCount).map { Field(start: fs[$0], end: fe[$0], quoted: fq[$0], escaped: fq[$0]) },
+                                decimals: Array(UnsafeBufferPointer(start: decimals, count: columnCount)),
+                                days: Array(UnsafeBufferPointer(start: days, count: columnCount)), product: product, rep: rep, period: period)
+                        }
+                        for f in 0..<filterCount {
+                            let t = tableStart[f]
+                            if t >= 0 {
+                                filterValues[f] = tables[t + period * productCount + product]
+                            } else if let g = general {
+                                do throws(EvalFailure) {
+                                    filterValues[f] = try RowEvaluator.eval(plan.filters[f].expr, g.context(s, base)) == .bool(true)
+                                } catch {
+                                    report(recordLine, "D622", "filter `\(plan.filters[f].name)`: \(error.words)", rep: s.repIDs[rep], limit: limit)
+                                    bad = true
+                                }
+                            }
+                        }
+                        if bad { continue }
+                        for a in 0..<accumulatorCount {
+                            let f = fp.filter[a]
+                            if f >= 0 && !filterValues[f] { continue }
+                            let i = cell * accumulatorCount + a
+                            counts[i] &+= 1
+                            switch fp.kind[a] {
+                            case 0:
+                                break
+                            case 1:
+                                let (v, o) = sums[i].addingReportingOverflow(decimals[fp.column[a]])
+                                if o {
+                                    failure = "the sum of \(plan.accumulators[a].description) for rep \(s.repIDs[rep]) exceeds Payplan's exact range"
+                                    return
+                                }
+                                sums[i] = v
+                            default:
+                                if let g = general { accumulateGeneral(a, cell, g, s, base, recordLine, limit) }
+                            }
+                        }
+                        for l in 0..<plan.lists.count {
+                            let f = fp.listFilter[l]
+                            if f >= 0 && !filterValues[f] { continue }
+                            var value: Exact
+                            let k = fp.listColumn[l]
+                            if k >= 0 {
+                                value = Fixed.exact(decimals[k])
+                            } else {
+                                guard let g = general, case .expr(let e) = plan.lists[l].value,
+                                    case .number(let x)? = try? RowEvaluator.eval(e, g.context(s, base))
+                                else {
+                                    report(recordLine, "D622", "\(plan.lists[l].description): a value is missing", rep: s.repIDs[rep], limit: limit)
+                                    continue
+                                }
+                                value = x
+                            }
+                            entries[l].append(
+                                (Int32(rep), Int32(period), TxEntry(date: CivilDate(dayNumber: day), deal: text(s.dealField), value: value, line: recordLine)))
+                        }
                     }
                 }
-            }
-            for l in 0..<plan.lists.count {
-                let list = plan.lists[l]
-                if let f = list.filter, !filterValues[f] { continue }
-                var value: Exact
-                switch list.value {
-                case .column(let k): value = Fixed.exact(decimalValues[k])
-                case .expr(let e):
-                    do throws(EvalFailure) {
-                        guard case .number(let x) = try RowEvaluator.eval(e, context()) else { throw EvalFailure.missingValue }
-                        value = x
-                    } catch {
-                        report(line, "D622", "\(list.description): \(error.words)", rep: s.repIDs[rep], limit: limit)
-                        continue
-                    }
-                }
-                let deal = scanner.string(fields[s.dealField])
-                entries[l].append((Int32(rep), Int32(period), TxEntry(date: date, deal: deal, value: value, line: line)))
             }
         }
-        newlines = scanner.line - 1
+        newlines = line - 1
+    }
+
+    /// The general path for aggregates of formulas and min/max.
+    func accumulateGeneral(_ a: Int, _ cell: Int, _ g: GeneralRow, _ s: ScanSetup, _ base: UnsafePointer<UInt8>, _ line: Int, _ limit: Int) {
+        let acc = s.plan.accumulators[a]
+        do throws(EvalFailure) {
+            let value: Value
+            switch acc.value {
+            case .column(let k)?:
+                value = s.plan.txColumns[k].type == .date ? .date(CivilDate(dayNumber: g.days[k])) : .number(Fixed.exact(g.decimals[k]))
+            case .expr(let e)?:
+                value = try RowEvaluator.eval(e, g.context(s, base))
+            case nil:
+                value = .missing
+            }
+            if acc.kind == .sum {
+                guard case .number(let x) = value else { throw EvalFailure.missingValue }
+                exactSums[a][cell] = try Semantics.binary(.add, .number(exactSums[a][cell]), .number(x)).number ?? .zero
+            } else {
+                let old = extremes[a][cell]
+                if old.isMissing {
+                    extremes[a][cell] = value
+                } else {
+                    let c = try Semantics.compare(value, old)
+                    if acc.kind == .min ? c < 0 : c > 0 { extremes[a][cell] = value }
+                }
+            }
+        } catch {
+            report(line, "D622", "\(acc.description): \(error.words)", rep: s.repIDs[g.rep], limit: limit)
+        }
+    }
+}
+
+/// A record's parsed values, for formulas that read the row itself.
+struct GeneralRow {
+    var fields: [Field]
+    var decimals: [Int128]
+    var days: [Int32]
+    var product: Int
+    var rep: Int
+    var period: Int
+
+    func context(_ s: ScanSetup, _ base: UnsafePointer<UInt8>) -> RowContext {
+        let plan = s.plan
+        let fields = fields
+        let decimals = decimals
+        let days = days
+        return RowContext(
+            txValue: { (i: Int) throws(EvalFailure) -> Value in
+                let col = plan.txColumns[i]
+                let f = fields[s.fieldOf[i]]
+                switch col.type {
+                case .text:
+                    let raw = UnsafeBufferPointer(start: base + f.start, count: f.end - f.start)
+                    return .text(String(decoding: raw, as: UTF8.self))
+                case .date: return f.start == f.end ? .missing : .date(CivilDate(dayNumber: days[i]))
+                default: return f.start == f.end && col.optional ? .missing : .number(Fixed.exact(decimals[i]))
+                }
+            }, product: product, rep: rep, period: s.periods[period], products: s.products, reps: s.reps, rounding: s.rounding)
     }
 }
 
@@ -262,6 +501,7 @@ enum TransactionScan {
         DispatchQueue.concurrentPerform(iterations: chunks.count) { k in
             chunks[k].run(setup, start: cuts[k], end: cuts[k + 1])
         }
+        PhaseTimer.shared.mark("scan transactions (\(chunks.count) chunks)")
         var problems: [DataProblem] = []
         var lineOffset = headerEndLine - 1
         var rows = 0
@@ -280,24 +520,20 @@ enum TransactionScan {
                             file: setup.displayName, help: p.help), rep: p.rep))
             }
             if k > 0 {
+                for i in 0..<(first.cells * first.accumulatorCount) {
+                    first.counts[i] &+= chunk.counts[i]
+                    let (v, o) = first.sums[i].addingReportingOverflow(chunk.sums[i])
+                    if o {
+                        problems.append(
+                            DataProblem(
+                                Diagnostic(
+                                    .error, "D623", "a sum of \(setup.plan.accumulators[i % max(first.accumulatorCount, 1)].description) exceeds Payplan's exact range",
+                                    at: nil, file: setup.displayName),
+                                rep: nil))
+                    }
+                    first.sums[i] = v
+                }
                 for a in 0..<setup.plan.accumulators.count {
-                    for cell in 0..<first.counts[a].count {
-                        first.counts[a][cell] += chunk.counts[a][cell]
-                    }
-                    if !first.sums[a].isEmpty {
-                        for cell in 0..<first.sums[a].count {
-                            let (v, o) = first.sums[a][cell].addingReportingOverflow(chunk.sums[a][cell])
-                            if o {
-                                problems.append(
-                                    DataProblem(
-                                        Diagnostic(
-                                            .error, "D623", "a sum of \(setup.plan.accumulators[a].description) exceeds Payplan's exact range",
-                                            at: nil, file: setup.displayName),
-                                        rep: nil))
-                            }
-                            first.sums[a][cell] = v
-                        }
-                    }
                     if !first.exactSums[a].isEmpty {
                         for cell in 0..<first.exactSums[a].count {
                             if let v = try? first.exactSums[a][cell] + chunk.exactSums[a][cell] { first.exactSums[a][cell] = v }
@@ -339,6 +575,7 @@ enum TransactionScan {
                         rep: nil))
             }
         }
+        PhaseTimer.shared.mark("merge chunks")
         // Assemble per period.
         var periods: [PeriodData] = []
         let r = setup.repCount
@@ -346,15 +583,14 @@ enum TransactionScan {
             let range = (p * r)..<((p + 1) * r)
             var accumulators: [AccumulatorValues] = []
             for (a, acc) in setup.plan.accumulators.enumerated() {
-                let counts = Array(first.counts[a][range])
-                if !first.sums[a].isEmpty {
-                    accumulators.append(.sum(units: Array(first.sums[a][range]), counts: counts))
+                let counts = range.map { first.count(a, $0) }
+                if acc.kind == .sum, case .column = acc.value {
+                    accumulators.append(.sum(units: range.map { first.sum(a, $0) }, counts: counts))
                 } else if !first.exactSums[a].isEmpty {
                     accumulators.append(.exactSum(values: Array(first.exactSums[a][range]), counts: counts))
                 } else if !first.extremes[a].isEmpty {
                     accumulators.append(.extreme(values: Array(first.extremes[a][range]), counts: counts))
                 } else {
-                    _ = acc
                     accumulators.append(.count(counts))
                 }
             }

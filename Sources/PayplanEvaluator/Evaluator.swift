@@ -135,6 +135,11 @@ struct EvaluationRun {
         self.data = data
         self.options = options
         self.excluded = excluded
+        switch options.trace {
+        case .none: traced = []
+        case .reps(let s): traced = s
+        case .all: traced = Set(0..<data.repCount)
+        }
     }
 
     func failure(_ error: EvalError, rep: Int?, period: Period, what: String) -> EvaluationFailure {
@@ -146,13 +151,8 @@ struct EvaluationRun {
                 help: error.failure == .divisionByZero ? "guard the division, e.g. `if x > 0 then a / x else 0`, or use divide(a, x, 0)" : nil))
     }
 
-    var traced: Set<Int> {
-        switch options.trace {
-        case .none: return []
-        case .reps(let s): return s
-        case .all: return Set(0..<data.repCount)
-        }
-    }
+    /// The reps whose explanations are wanted, computed once per run.
+    let traced: Set<Int>
 
     mutating func run(_ period: Period) throws(EvaluationFailure) -> EvaluationResult {
         let slotCount = plan.slots.count
@@ -173,6 +173,7 @@ struct EvaluationRun {
                 let context = Context(
                     plan: plan, data: data, periodData: pd, state: state, previous: previous, yearStates: yearStates, values: buffer, group: nil)
                 try population(context, isCurrent: isCurrent)
+                PhaseTimer.shared.mark("  \(pd.period) population")
                 try evaluateNodes(context, traced: isCurrent ? traced : [])
             }
             states.append(state)
@@ -204,23 +205,42 @@ struct EvaluationRun {
 
     // MARK: - Population
 
+    /// Whether a rep is in the period's population, and whether it meets
+    /// every requirement (without explaining why not: that is done only for
+    /// the few that fail).
+    func membership(_ rep: Int, _ c: Context) -> (member: Bool, ok: Bool) {
+        var member: Bool
+        if let when = plan.populationWhen {
+            // A condition on a missing target is not decidable: not a member.
+            member = (try? ExpressionEvaluator.truth(try ExpressionEvaluator.eval(when, rep, c), nil)) ?? false
+        } else {
+            member = data.activeDays(rep, c.period) > 0
+        }
+        guard member else { return (false, false) }
+        if plan.checked.readsTargets && data.targetRow(rep, c.period) == nil { return (true, false) }
+        for (expr, _, _) in plan.populationRequire {
+            let holds = (try? ExpressionEvaluator.truth(try ExpressionEvaluator.eval(expr, rep, c), nil)) ?? false
+            if !holds { return (true, false) }
+        }
+        return (true, true)
+    }
+
     mutating func population(_ c: Context, isCurrent: Bool) throws(EvaluationFailure) {
         let state = c.state
         let period = state.period
         let targetSpec = plan.plan.data.targets
-        for rep in 0..<data.repCount where !excluded.contains(rep) {
-            var member: Bool
-            if let when = plan.populationWhen {
-                do {
-                    member = try ExpressionEvaluator.truth(try ExpressionEvaluator.eval(when, rep, c), nil)
-                } catch {
-                    // A condition on a missing target: not decidable, so not a member.
-                    member = false
-                }
-            } else {
-                member = data.activeDays(rep, period) > 0
+        let order = data.repOrder
+        let excluded = excluded
+        let statuses = Parallel.map(order.count, threads: options.threads) { i in
+            excluded.contains(order[i]) ? (member: false, ok: false) : membership(order[i], c)
+        }
+        // data.repOrder is in rep_id order, so the population is too.
+        for (i, rep) in order.enumerated() where statuses[i].member {
+            if statuses[i].ok {
+                state.inPopulation[rep] = true
+                state.population.append(rep)
+                continue
             }
-            guard member else { continue }
             var reasons: [(String, Diagnostic)] = []
             let repLine = SourceRange(at: SourceLocation(file: data.reps.path, line: data.reps.lines[rep], column: 0))
             let targetRow = data.targetRow(rep, period)
@@ -233,43 +253,34 @@ struct EvaluationRun {
                     var shown = ""
                     do {
                         holds = try ExpressionEvaluator.truth(try ExpressionEvaluator.eval(expr, rep, c), nil)
-                        var steps: [Step] = []
-                        let (_, segments) = try ExpressionEvaluator.explain(expr, rep, c, &steps)
+                    } catch {
+                        shown = "a value is missing"
+                    }
+                    if holds { continue }
+                    // Spell the values out only for the message.
+                    if shown.isEmpty, let (_, segments) = try? ExpressionEvaluator.explainValue(expr, rep, c) {
                         shown = segments.map { s in
                             switch s {
                             case .text(let t): return t
                             case .value(let v): return v.description
                             }
                         }.joined()
-                    } catch {
-                        holds = false
-                        shown = "a value is missing"
                     }
-                    if !holds {
-                        let at =
-                            targetRow.map { SourceRange(at: SourceLocation(file: data.targets.path, line: data.targets.lines[$0], column: 0)) }
-                            ?? repLine
-                        let text = "rep \(data.repIDs[rep]): `\(source)` does not hold for \(period) (\(shown))"
-                        reasons.append(("`\(source)` does not hold for \(period)", Diagnostic(.error, "D651", text, at: at, file: at.start.file)))
-                    }
+                    let at = targetRow.map { SourceRange(at: SourceLocation(file: data.targets.path, line: data.targets.lines[$0], column: 0)) } ?? repLine
+                    let text = "rep \(data.repIDs[rep]): `\(source)` does not hold for \(period) (\(shown))"
+                    reasons.append(("`\(source)` does not hold for \(period)", Diagnostic(.error, "D651", text, at: at, file: at.start.file)))
                 }
             }
-            if !reasons.isEmpty {
-                if isCurrent {
-                    if options.skipInvalid {
-                        skipped[rep, default: []] += reasons.map(\.0)
-                    } else {
-                        problems += reasons.map { DataProblem($0.1, rep: data.repIDs[rep]) }
-                    }
+            if isCurrent {
+                if options.skipInvalid {
+                    skipped[rep, default: []] += reasons.map(\.0)
                 } else {
-                    state.notEvaluated[rep] = reasons.map(\.0).joined(separator: "; ")
+                    problems += reasons.map { DataProblem($0.1, rep: data.repIDs[rep]) }
                 }
-                continue
+            } else {
+                state.notEvaluated[rep] = reasons.map(\.0).joined(separator: "; ")
             }
-            state.inPopulation[rep] = true
-            state.population.append(rep)
         }
-        state.population.sort { CodePoint.less(data.repIDs[$0], data.repIDs[$1]) }
     }
 
     // MARK: - Stages
@@ -289,10 +300,12 @@ struct EvaluationRun {
                 var j = i
                 while j < nodes.count && isPerRep(nodes[j]) { j += 1 }
                 try perRepStage(Array(nodes[i..<j]), c)
+                PhaseTimer.shared.mark("  \(c.period) per-rep stage of \(j - i) nodes")
                 i = j
             } else {
                 guard case .rule(let rule) = nodes[i] else { continue }
                 try groupStage(rule, c, traced: traced)
+                PhaseTimer.shared.mark("  \(c.period) group stage \(rule.name)")
                 i += 1
             }
         }
@@ -308,11 +321,14 @@ struct EvaluationRun {
         DispatchQueue.concurrentPerform(iterations: chunkCount) { chunk in
             let lo = population.count * chunk / chunkCount
             let hi = population.count * (chunk + 1) / chunkCount
+            // Each chunk walks its own copy of the trees: reference counts
+            // then stay in one core's cache instead of bouncing between cores.
+            let nodes = plan.privateCopy(of: nodes)
             for p in lo..<hi {
                 let rep = population[p]
                 for node in nodes {
                     do throws(EvalError) {
-                        for (slot, v) in try EvaluationRun.evaluate(node, rep, c) { c.values[slot * c.repCount + rep] = v }
+                        try EvaluationRun.evaluate(node, rep, c)
                     } catch {
                         failures.set(chunk, (p, error, EvaluationRun.name(node, plan)))
                         return
@@ -333,15 +349,18 @@ struct EvaluationRun {
         }
     }
 
-    static func evaluate(_ node: TreeNode, _ rep: Int, _ c: Context) throws(EvalError) -> [(Int, Value)] {
+    /// Evaluates one node for one rep, writing its slots.
+    static func evaluate(_ node: TreeNode, _ rep: Int, _ c: Context) throws(EvalError) {
         var none: [Step]? = nil
+        let stride = c.repCount
+        let values = c.values
         switch node {
         case .metric(_, let slot, let expr):
-            return [(slot, try ExpressionEvaluator.eval(expr, rep, c))]
+            values[slot * stride + rep] = try ExpressionEvaluator.eval(expr, rep, c)
         case .rule(let r):
-            return try RuleEvaluator.perRep(r, rep, c, &none)
+            try RuleEvaluator.perRep(r, rep, c, &none) { slot, v in values[slot * stride + rep] = v }
         case .total(let t):
-            return try RuleEvaluator.total(t, rep, c, &none)
+            try RuleEvaluator.total(t, rep, c, &none) { slot, v in values[slot * stride + rep] = v }
         }
     }
 
@@ -349,9 +368,9 @@ struct EvaluationRun {
         do throws(EvalError) {
             switch rule.body {
             case .teamRanking:
-                try GroupStages.teamRanking(rule, c, traced)
+                try GroupStages.teamRanking(rule, c, traced, threads: options.threads)
             case .elimination:
-                try GroupStages.elimination(rule, c, traced)
+                try GroupStages.elimination(rule, c, traced, threads: options.threads)
             case .productAward:
                 break
             default:
@@ -402,7 +421,8 @@ struct EvaluationRun {
                     labels = r.labels
                     ruleKind = r.kind
                     if !r.isGroupStage || r.kind == .productAward {
-                        let outputs = try RuleEvaluator.perRep(r, rep, c, &steps)
+                        var outputs: [(Int, Value)] = []
+                        try RuleEvaluator.perRep(r, rep, c, &steps) { outputs.append(($0, $1)) }
                         for (slot, v) in outputs { try check(v, c.slot(slot, rep), name) }
                     }
                     steps! += c.state.groupSteps[r.index]?[rep] ?? []
@@ -411,7 +431,8 @@ struct EvaluationRun {
                     kind = .total
                     name = "total"
                     labels = plan.slots[t.totalSlot].labels
-                    let outputs = try RuleEvaluator.total(t, rep, c, &steps)
+                    var outputs: [(Int, Value)] = []
+                    try RuleEvaluator.total(t, rep, c, &steps) { outputs.append(($0, $1)) }
                     for (slot, v) in outputs { try check(v, c.slot(slot, rep), name) }
                     value = c.slot(t.totalSlot, rep)
                 }
@@ -478,8 +499,9 @@ public enum OutputEvaluator {
             let c = Context(
                 plan: result.plan, data: result.data, periodData: result.data.periods[state.dataIndex], state: state, previous: previous,
                 yearStates: result.states.dropLast().filter { $0.period.year == state.period.year }, values: buffer, group: nil)
-            return state.population.map { rep in
-                result.plan.output.map { column in (try? ExpressionEvaluator.eval(column.expr, rep, c)) ?? .missing }
+            let population = state.population
+            return Parallel.map(population.count, threads: Parallel.processorCount) { i in
+                result.plan.output.map { column in (try? ExpressionEvaluator.eval(column.expr, population[i], c)) ?? .missing }
             }
         }
     }

@@ -121,6 +121,17 @@ enum ExpressionEvaluator {
             let v = try eval(a, rep, c)
             return v.isMissing ? try eval(b, rep, c) : v
         case .function(let f, let args, let r):
+            if (f == .min || f == .max) && args.count == 2 {
+                // The common two-value case without an argument array.
+                let x = try eval(args[0], rep, c)
+                let y = try eval(args[1], rep, c)
+                do throws(EvalFailure) {
+                    let cmp = try Semantics.compare(y, x)
+                    return (f == .min ? cmp < 0 : cmp > 0) ? y : x
+                } catch {
+                    throw EvalError(error, r)
+                }
+            }
             var values: [Value] = []
             values.reserveCapacity(args.count)
             for a in args { values.append(try eval(a, rep, c)) }
@@ -128,7 +139,7 @@ enum ExpressionEvaluator {
         case .shape(let i, let args):
             var inputs: [Exact] = []
             for a in args { inputs.append(try number(try eval(a, rep, c), nil)) }
-            do throws(EvalFailure) { return .number(try ShapeEvaluator.evaluate(c.plan.shapes[i], inputs).0) } catch {
+            do throws(EvalFailure) { return .number(try ShapeEvaluator.evaluate(c.plan.shapes[i], inputs, detail: false).0) } catch {
                 throw EvalError(error, c.plan.shapes[i].range)
             }
         case .previous(let s, let fallback):
@@ -224,6 +235,12 @@ enum ExpressionEvaluator {
         let p = precedence(child)
         if p < parent || (right && p == parent && parent >= 5) { return [.text("(")] + segments + [.text(")")] }
         return segments
+    }
+
+    /// `explain` without the steps, for messages.
+    static func explainValue(_ e: CExpr, _ rep: Int, _ c: Context) throws(EvalError) -> (Value, [Segment]) {
+        var steps: [Step] = []
+        return try explain(e, rep, c, &steps)
     }
 
     /// Evaluates and explains: the value, the formula with values filled in,

@@ -67,25 +67,51 @@ enum GroupStages {
 
     // MARK: - Team ranking
 
-    static func teamRanking(_ rule: CompiledRule, _ c: Context, _ traced: Set<Int>) throws(EvalError) {
+    static func teamRanking(_ rule: CompiledRule, _ c: Context, _ traced: Set<Int>, threads: Int) throws(EvalError) {
         guard
             case .teamRanking(let groupBy, let members, let score, let eligible, let order, let prizes, let breakers, let split, let exclude) = rule
                 .body
         else { return }
         let scale = c.plan.rounding.scale
         let unit = Exact(units: 1, scale: scale)
-        var groups: [TextKey: [Int]] = [:]
-        for rep in c.state.population {
+        // Every member's inputs in parallel; the ranking itself is serial.
+        struct Input {
+            var key: Value
+            var member: Bool
+            var excluded: Bool
+            var weight: Exact
+        }
+        let population = c.state.population
+        let roleColumn = c.plan.plan.data.reps.columns.firstIndex { $0.name == "role" } ?? 0
+        let inputs = try Parallel.map(population.count, threads: threads) { (i: Int) throws(EvalError) -> Input in
+            let rep = population[i]
             write(c, rule.slots[.main], rep, .number(.zero))
             write(c, rule.slots[.prize], rep, .number(.zero))
             write(c, rule.slots[.eligible], rep, .bool(false))
             let key = try E.eval(groupBy, rep, c)
             write(c, rule.slots[.group], rep, key)
-            if let members, !(try E.truth(try E.eval(members, rep, c), rule.range)) {
+            let member = try members.map { e throws(EvalError) in try E.truth(try E.eval(e, rep, c), rule.range) } ?? true
+            let out = try exclude.map { e throws(EvalError) in try E.truth(try E.eval(e, rep, c), rule.range) } ?? false
+            var w: Exact
+            switch split {
+            case .equal: w = .one
+            case .role(let role): w = c.data.reps.value(roleColumn, rep) == .text(role) ? .one : .zero
+            case .proRata(let e):
+                w = try E.number(try E.eval(e, rep, c), rule.range)
+                if w.isNegative { throw EvalError(.negativeWeight, rule.range) }
+            }
+            return Input(key: key, member: member, excluded: out, weight: out ? .zero : w)
+        }
+        var inputOf: [Int: Int] = [:]
+        inputOf.reserveCapacity(population.count)
+        var groups: [TextKey: [Int]] = [:]
+        for (i, rep) in population.enumerated() {
+            inputOf[rep] = i
+            guard inputs[i].member else {
                 note(c, rule, rep, traced, .note("not a member of any group of this rule"))
                 continue
             }
-            guard case .text(let k) = key else { continue }
+            guard case .text(let k) = inputs[i].key else { continue }
             groups[TextKey(k), default: []].append(rep)
         }
         struct Group {
@@ -101,7 +127,7 @@ enum GroupStages {
         }
         var all: [Group] = []
         for key in groups.keys.sorted() {
-            let m = groups[key]!.sorted { CodePoint.less(c.data.repIDs[$0], c.data.repIDs[$1]) }
+            let m = groups[key]!  // in rep_id order, as the population is
             var scope = c
             scope.group = GroupScope(members: m, score: nil, key: key.text)
             let s = try E.number(try E.eval(score, m[0], scope), rule.range)
@@ -160,19 +186,9 @@ enum GroupStages {
                 write(c, rule.slots[.rank], rep, g.rank.map { .number(Exact($0)) } ?? .missing)
                 write(c, rule.slots[.prize], rep, .number(g.prize))
                 write(c, rule.slots[.eligible], rep, .bool(g.eligible))
-                let out = try exclude.map { e throws(EvalError) in try E.truth(try E.eval(e, rep, c), rule.range) } ?? false
-                excluded.append(out)
-                var w: Exact
-                switch split {
-                case .equal: w = .one
-                case .role(let role):
-                    let roleColumn = c.plan.plan.data.reps.columns.firstIndex { $0.name == "role" } ?? 0
-                    w = c.data.reps.value(roleColumn, rep) == .text(role) ? .one : .zero
-                case .proRata(let e):
-                    w = try E.number(try E.eval(e, rep, c), rule.range)
-                    if w.isNegative { throw EvalError(.negativeWeight, rule.range) }
-                }
-                weights.append(out ? .zero : w)
+                let input = inputs[inputOf[rep]!]
+                excluded.append(input.excluded)
+                weights.append(input.weight)
             }
             let prizeUnits = try units(g.prize, scale)
             let ids = g.members.map { c.data.repIDs[$0] }
@@ -205,29 +221,49 @@ enum GroupStages {
 
     // MARK: - Elimination
 
-    static func elimination(_ rule: CompiledRule, _ c: Context, _ traced: Set<Int>) throws(EvalError) {
+    static func elimination(_ rule: CompiledRule, _ c: Context, _ traced: Set<Int>, threads: Int) throws(EvalError) {
         guard case .elimination(let measureExpr, let among, let exemptExpr, let belowExpr, let bottom, let levels, let none) = rule.body else {
             return
         }
         var candidates: [(rep: Int, measure: Exact)] = []
-        var exempt: [Int: Bool] = [:]
-        var belowHit: [Int: (Exact, Bool)] = [:]
-        for rep in c.state.population {
+        var exempt: [Int] = []
+        // Per rep (by index): the threshold and whether the measure is below it.
+        var belowThreshold = [Exact?](repeating: nil, count: c.repCount)
+        var belowHit = [Bool](repeating: false, count: c.repCount)
+        // Every rep's inputs in parallel; the ranking itself is serial.
+        struct Input {
+            var ranked: Bool
+            var exempt: Bool
+            var measure: Exact
+            var threshold: Exact?
+        }
+        let population = c.state.population
+        let inputs = try Parallel.map(population.count, threads: threads) { (i: Int) throws(EvalError) -> Input in
+            let rep = population[i]
             write(c, rule.slots[.main], rep, .text(none))
             write(c, rule.slots[.flag], rep, .text(none))
             write(c, rule.slots[.flagged], rep, .bool(false))
             write(c, rule.slots[.exempt], rep, .bool(false))
             write(c, rule.slots[.consecutive], rep, .number(.zero))
-            if let among, !(try E.truth(try E.eval(among, rep, c), rule.range)) { continue }
+            if let among, !(try E.truth(try E.eval(among, rep, c), rule.range)) {
+                return Input(ranked: false, exempt: false, measure: .zero, threshold: nil)
+            }
             let isExempt = try exemptExpr.map { e throws(EvalError) in try E.truth(try E.eval(e, rep, c), rule.range) } ?? false
-            exempt[rep] = isExempt
             write(c, rule.slots[.exempt], rep, .bool(isExempt))
-            if isExempt { continue }
+            if isExempt { return Input(ranked: true, exempt: true, measure: .zero, threshold: nil) }
             let m = try E.number(try E.eval(measureExpr, rep, c), rule.range)
-            candidates.append((rep, m))
-            if let belowExpr {
-                let t = try E.number(try E.eval(belowExpr, rep, c), rule.range)
-                belowHit[rep] = (t, m < t)
+            let t = try belowExpr.map { e throws(EvalError) in try E.number(try E.eval(e, rep, c), rule.range) }
+            return Input(ranked: true, exempt: false, measure: m, threshold: t)
+        }
+        for (i, rep) in population.enumerated() where inputs[i].ranked {
+            if inputs[i].exempt {
+                exempt.append(rep)
+                continue
+            }
+            candidates.append((rep, inputs[i].measure))
+            if let t = inputs[i].threshold {
+                belowThreshold[rep] = t
+                belowHit[rep] = inputs[i].measure < t
             }
         }
         let n = candidates.count
@@ -242,19 +278,22 @@ enum GroupStages {
                 k = Int(whole.floor())
             }
         }
-        let sorted = candidates.sorted { a, b in
-            a.measure != b.measure ? a.measure < b.measure : CodePoint.less(c.data.repIDs[a.rep], c.data.repIDs[b.rep])
-        }
-        var positions: [Int: Int] = [:]
+        // Candidates are in rep_id order (the population is), so a stable
+        // sort by measure breaks ties by rep_id.
+        let sorted = candidates.enumerated().sorted { a, b in
+            let cmp = Exact.compare(a.element.measure, b.element.measure)
+            return cmp != 0 ? cmp < 0 : a.offset < b.offset
+        }.map(\.element)
+        var positions = [Int](repeating: 0, count: c.repCount)
         for (i, e) in sorted.enumerated() { positions[e.rep] = i + 1 }
         let cutoff: Exact? = k > 0 ? sorted[k - 1].measure : nil
         let includeTies = bottom?.2 ?? true
         for (rep, m) in candidates {
             var bottomHit = false
             if let cutoff {
-                bottomHit = includeTies ? m <= cutoff : positions[rep]! <= k
+                bottomHit = includeTies ? m <= cutoff : positions[rep] <= k
             }
-            let below = belowHit[rep]?.1 ?? false
+            let below = belowHit[rep]
             let flagged = below || bottomHit
             var consecutive = 0
             if flagged {
@@ -273,12 +312,12 @@ enum GroupStages {
                     c, rule, rep, traced,
                     .elimination(
                         EliminationDetail(
-                            exempt: false, evaluated: true, measure: m, below: belowHit[rep]?.0, belowHit: below, population: n, bottomCount: k,
+                            exempt: false, evaluated: true, measure: m, below: belowThreshold[rep], belowHit: below, population: n, bottomCount: k,
                             cutoff: cutoff, position: positions[rep], bottomHit: bottomHit, flagged: flagged, consecutive: consecutive, level: level))
                 )
             }
         }
-        for (rep, isExempt) in exempt where isExempt && traced.contains(rep) {
+        for rep in exempt where traced.contains(rep) {
             note(
                 c, rule, rep, traced,
                 .elimination(

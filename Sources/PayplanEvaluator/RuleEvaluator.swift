@@ -76,7 +76,7 @@ enum RuleEvaluator {
         for i in inputs { xs.append(try E.number(try value(i, "input", rep, c, &trace), nil)) }
         let s = c.plan.shapes[index]
         do throws(EvalFailure) {
-            let (v, detail) = try ShapeEvaluator.evaluate(s, xs)
+            let (v, detail) = try ShapeEvaluator.evaluate(s, xs, detail: trace != nil)
             if trace != nil {
                 trace!.append(.shape(name: name ?? s.name, labels: label ?? s.labels, inputs: xs, detail: detail, result: v))
             }
@@ -86,15 +86,17 @@ enum RuleEvaluator {
         }
     }
 
-    /// Rules that need nothing but the rep's own values.
-    static func perRep(_ r: CompiledRule, _ rep: Int, _ c: Context, _ trace: inout [Step]?) throws(EvalError) -> [(Int, Value)] {
+    /// Rules that need nothing but the rep's own values. Results go to `emit`
+    /// (straight into the slot buffer on the fast path: no array per call).
+    static func perRep(_ r: CompiledRule, _ rep: Int, _ c: Context, _ trace: inout [Step]?, _ emit: (Int, Value) -> Void) throws(EvalError) {
         let at = r.range
         switch r.body {
         case .attainmentBonus(let baseExpr, _, let shapeIndex, let inputs, let multipliers, let limits):
             let base = try number(baseExpr, "base", rep, c, &trace, at)
             let factor = try shape(shapeIndex, inputs, rep, c, &trace)
             var product = try arithmetic(at) { () throws(ArithmeticError) in try base * factor }
-            var factors: [(String, Exact)] = [("base", base), (c.plan.shapes[shapeIndex].name, factor)]
+            // The list of factors is for explanations only.
+            var factors: [(String, Exact)] = trace == nil ? [] : [("base", base), (c.plan.shapes[shapeIndex].name, factor)]
             var multiplier = Exact.one
             for m in multipliers {
                 let f: Exact
@@ -105,7 +107,7 @@ enum RuleEvaluator {
                 } else {
                     f = .one
                 }
-                factors.append((m.name, f))
+                if trace != nil { factors.append((m.name, f)) }
                 let p = product
                 let mm = multiplier
                 product = try arithmetic(at) { () throws(ArithmeticError) in try p * f }
@@ -114,10 +116,10 @@ enum RuleEvaluator {
             if trace != nil { trace!.append(.product(factors: factors, result: product)) }
             let limited = try limit(product, limits, rep, c, &trace, at)
             let paid = try round(limited, r.rounding, &trace, at)
-            return [
-                (r.slots[.main]!, .number(paid)), (r.slots[.base]!, .number(base)), (r.slots[.factor]!, .number(factor)),
-                (r.slots[.multiplier]!, .number(multiplier)),
-            ]
+            emit(r.slots[.main]!, .number(paid))
+            emit(r.slots[.base]!, .number(base))
+            emit(r.slots[.factor]!, .number(factor))
+            emit(r.slots[.multiplier]!, .number(multiplier))
         case .productAward(let measureExpr, let thresholdExpr, let inclusive, let awardExpr, let rateExpr, let limits, _):
             let measure = try number(measureExpr, "measure", rep, c, &trace, at)
             let threshold = try number(thresholdExpr, "threshold", rep, c, &trace, at)
@@ -140,12 +142,13 @@ enum RuleEvaluator {
                 amount = try limit(amount, limits, rep, c, &trace, at)
             }
             let paid = try round(amount, r.rounding, &trace, at)
-            return [(r.slots[.main]!, .number(paid)), (r.slots[.breakthrough]!, .bool(reached))]
+            emit(r.slots[.main]!, .number(paid))
+            emit(r.slots[.breakthrough]!, .bool(reached))
         case .commission(let list, let rateOn, let shapeIndex, let limits):
             let entries = c.periodData.lists[list].entries(of: rep)
             let s = c.plan.shapes[shapeIndex]
             func rate(_ x: Exact) throws(EvalError) -> Exact {
-                do throws(EvalFailure) { return try ShapeEvaluator.evaluate(s, [x]).0 } catch { throw EvalError(error, s.range) }
+                do throws(EvalFailure) { return try ShapeEvaluator.evaluate(s, [x], detail: false).0 } catch { throw EvalError(error, s.range) }
             }
             var total = Exact.zero
             var lines: [CommissionLine] = []
@@ -189,18 +192,18 @@ enum RuleEvaluator {
             }
             let limited = try limit(total, limits, rep, c, &trace, at)
             let paid = try round(limited, r.rounding, &trace, at)
-            return [(r.slots[.main]!, .number(paid))]
+            emit(r.slots[.main]!, .number(paid))
         case .formula(let valueExpr, let limits):
             let v = try number(valueExpr, r.name, rep, c, &trace, at)
             let limited = try limit(v, limits, rep, c, &trace, at)
             let paid = try round(limited, r.rounding, &trace, at)
-            return [(r.slots[.main]!, .number(paid))]
+            emit(r.slots[.main]!, .number(paid))
         case .teamRanking, .elimination:
-            return []
+            break
         }
     }
 
-    static func total(_ t: CompiledTotal, _ rep: Int, _ c: Context, _ trace: inout [Step]?) throws(EvalError) -> [(Int, Value)] {
+    static func total(_ t: CompiledTotal, _ rep: Int, _ c: Context, _ trace: inout [Step]?, _ emit: (Int, Value) -> Void) throws(EvalError) {
         var sum = Exact.zero
         var parts: [(String, Exact)] = []
         for (slot, name) in t.components {
@@ -231,6 +234,7 @@ enum RuleEvaluator {
             trace!.append(.total(components: parts, sum: sum, cap: capValue, floor: floorValue, total: total, capped: capped))
             trace! += limitSteps ?? []
         }
-        return [(t.totalSlot, .number(total)), (t.cappedSlot, .number(capped))]
+        emit(t.totalSlot, .number(total))
+        emit(t.cappedSlot, .number(capped))
     }
 }

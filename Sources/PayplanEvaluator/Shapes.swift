@@ -33,13 +33,14 @@ public struct TierSlice: Sendable {
 /// Evaluates the four payout shapes. Each returns its value and the branch
 /// taken; the fast path simply ignores the branch.
 public enum ShapeEvaluator {
-    public static func evaluate(_ shape: CheckedShape, _ inputs: [Exact]) throws(EvalFailure) -> (Exact, ShapeDetail) {
+    /// The shape's value and, when `detail` is true, the branch it took
+    /// (the fast path passes false and allocates nothing).
+    public static func evaluate(_ shape: CheckedShape, _ inputs: [Exact], detail: Bool = true) throws(EvalFailure) -> (Exact, ShapeDetail) {
         do {
             switch shape.kind {
             case .curve(let c): return try curve(c, inputs[0])
-            case .band(let b, let values): return try band(b, values.compactMap(\.constantValue), inputs[0])
-            case .tiers(let t, let rates, let amounts):
-                return try tiers(t, rates.map { $0?.constantValue }, amounts.map { $0?.constantValue }, inputs[0])
+            case .band(let b, let values): return try band(b, values, inputs[0], detail: detail)
+            case .tiers(let t, let rates, let amounts): return try tiers(t, rates, amounts, inputs[0], detail: detail)
             case .matrix(let m): return matrix(m, inputs[0], inputs[1])
             }
         } catch {
@@ -91,17 +92,19 @@ public enum ShapeEvaluator {
         return (try line(lo, lo + 1), detail(.segment(lo), lo, lo + 1))
     }
 
-    static func band(_ b: Band, _ values: [Exact], _ x: Exact) throws(ArithmeticError) -> (Exact, ShapeDetail) {
-        var matched: [Int] = []
-        for (i, row) in b.rows.enumerated() where row.test.contains(x) {
-            matched.append(i)
-            if b.hit.value == .first { break }
-        }
+    static func band(_ b: Band, _ valueExprs: [TExpr], _ x: Exact, detail: Bool) throws(ArithmeticError) -> (Exact, ShapeDetail) {
         let hit = b.hit.value
+        if hit == .first || hit == .unique {
+            // One matching row is all these policies need.
+            guard let i = b.rows.firstIndex(where: { $0.test.contains(x) }) else { return (.zero, .band(matched: [], hit: hit)) }
+            return (valueExprs[i].constantValue ?? .zero, .band(matched: detail ? [i] : [], hit: hit))
+        }
+        let values = valueExprs.map { $0.constantValue ?? .zero }
+        var matched: [Int] = []
+        for (i, row) in b.rows.enumerated() where row.test.contains(x) { matched.append(i) }
         switch hit {
         case .first, .unique:
-            guard let i = matched.first else { return (.zero, .band(matched: [], hit: hit)) }
-            return (values[i], .band(matched: [i], hit: hit))
+            return (.zero, .band(matched: [], hit: hit))
         case .collectSum:
             var sum = Exact.zero
             for i in matched { sum = try sum + values[i] }
@@ -118,11 +121,16 @@ public enum ShapeEvaluator {
         t.rows[i].to?.value ?? (i + 1 < t.rows.count ? t.rows[i + 1].from.value : nil)
     }
 
-    static func tiers(_ t: Tiers, _ rates: [Exact?], _ amounts: [Exact?], _ x: Exact) throws(ArithmeticError) -> (Exact, ShapeDetail) {
+    static func tiers(_ t: Tiers, _ rateExprs: [TExpr?], _ amountExprs: [TExpr?], _ x: Exact, detail: Bool) throws(ArithmeticError) -> (
+        Exact, ShapeDetail
+    ) {
+        func rates(_ i: Int) -> Exact? { rateExprs[i]?.constantValue }
+        func amounts(_ i: Int) -> Exact? { amountExprs[i]?.constantValue }
         switch t.method.value {
         case .marginal:
             var total = Exact.zero
             var slices: [TierSlice] = []
+            var last: Int?
             for i in t.rows.indices {
                 let from = t.rows[i].from.value
                 guard x > from else { break }
@@ -130,12 +138,13 @@ public enum ShapeEvaluator {
                 let top = to.map { Swift.min($0, x) } ?? x
                 let portion = try top - from
                 var pay = Exact.zero
-                if let r = rates[i] { pay = try portion * r }
-                if let a = amounts[i], let to { pay = try a * portion / (to - from) }
+                if let r = rates(i) { pay = try portion * r }
+                if let a = amounts(i), let to { pay = try a * portion / (to - from) }
                 total = try total + pay
-                slices.append(TierSlice(tier: i, from: from, to: to, portion: portion, rate: rates[i], amount: amounts[i], pay: pay))
+                last = i
+                if detail { slices.append(TierSlice(tier: i, from: from, to: to, portion: portion, rate: rates(i), amount: amounts(i), pay: pay)) }
             }
-            return (total, .tiers(method: .marginal, slices: slices, tier: slices.last?.tier))
+            return (total, .tiers(method: .marginal, slices: slices, tier: last))
         case .retroactive:
             var found: Int?
             for i in t.rows.indices {
@@ -155,10 +164,11 @@ public enum ShapeEvaluator {
             }
             guard let i = found else { return (.zero, .tiers(method: .retroactive, slices: [], tier: nil)) }
             var pay = Exact.zero
-            if let r = rates[i] { pay = try x * r }
-            if let a = amounts[i] { pay = a }
-            let slice = TierSlice(tier: i, from: t.rows[i].from.value, to: upper(t, i), portion: x, rate: rates[i], amount: amounts[i], pay: pay)
-            return (pay, .tiers(method: .retroactive, slices: [slice], tier: i))
+            if let r = rates(i) { pay = try x * r }
+            if let a = amounts(i) { pay = a }
+            let slices =
+                detail ? [TierSlice(tier: i, from: t.rows[i].from.value, to: upper(t, i), portion: x, rate: rates(i), amount: amounts(i), pay: pay)] : []
+            return (pay, .tiers(method: .retroactive, slices: slices, tier: i))
         }
     }
 
