@@ -50,12 +50,14 @@ struct RunCommand: ParsableCommand {
                 loaded, data, period, options, excluded: excluded, trace: explain == nil ? .none : .all, skipped: skipped)
             timer.mark("evaluate")
             let report = PayoutReport(result: result, fingerprint: loaded.fingerprint)
+            timer.mark("output rows")
             let text: String
             switch format {
             case .table: text = report.table()
             case .csv: text = report.csv()
             case .json: text = report.json()
             }
+            timer.mark("format")
             var writers: [AtomicFileWriter] = []
             do {
                 if let out {

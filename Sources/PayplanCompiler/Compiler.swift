@@ -15,6 +15,7 @@ public enum Compiler {
 
 struct CompileRun {
     let checked: CheckedPlan
+    let arena = ExprArena()
     var diagnostics: [Diagnostic] = []
     var slots: [SlotInfo] = []
     var symbolSlots: [Symbol: Int] = [:]
@@ -76,9 +77,68 @@ struct CompileRun {
         let output = checked.output.map { CompiledColumn(header: $0.header, expr: compile($0.expr), type: $0.expr.type, decimals: $0.decimals) }
         let populationWhen = checked.populationWhen.map { compile($0) }
         let require = checked.populationRequire.map { (compile($0), $0.description, $0.range) }
-        return CompiledPlan(
-            checked: checked, slots: slots, symbolSlots: symbolSlots, nodes: nodes, scan: scan, shapes: checked.shapes,
+        var plan = CompiledPlan(
+            checked: checked, arena: arena, slots: slots, symbolSlots: symbolSlots, nodes: nodes, scan: scan, shapes: checked.shapes,
             output: output, populationWhen: populationWhen, populationRequire: require, rounding: checked.plan.rounding)
+        plan.neededInHistory = CompileRun.historyNeeds(nodes, arena)
+        return plan
+    }
+
+    /// Which nodes earlier periods must evaluate: those whose slots a later
+    /// period reads, elimination rules (escalation reads their own earlier
+    /// flags), and everything those read in their own period.
+    static func historyNeeds(_ nodes: [TreeNode], _ arena: ExprArena) -> [Bool] {
+        var writes: [Int: Int] = [:]
+        var reads: [Set<Int>] = []
+        var earlierSlots: Set<Int> = []
+        for (i, node) in nodes.enumerated() {
+            var same: Set<Int> = []
+            var earlier: Set<Int> = []
+            for e in expressions(node) { arena.slotsRead(e, sameTime: &same, earlier: &earlier) }
+            if case .total(let t) = node { for c in t.components { same.insert(c.slot) } }
+            reads.append(same)
+            earlierSlots.formUnion(earlier)
+            switch node {
+            case .metric(_, let slot, _): writes[slot] = i
+            case .rule(let r):
+                for slot in r.slots.values { writes[slot] = i }
+                if r.kind == .elimination { earlierSlots.formUnion(r.slots.values) }
+            case .total(let t):
+                writes[t.totalSlot] = i
+                writes[t.cappedSlot] = i
+            }
+        }
+        var needed = [Bool](repeating: false, count: nodes.count)
+        var stack = earlierSlots.compactMap { writes[$0] }
+        while let n = stack.popLast() {
+            if needed[n] { continue }
+            needed[n] = true
+            stack += reads[n].compactMap { writes[$0] }
+        }
+        return needed
+    }
+
+    static func expressions(_ node: TreeNode) -> [CExpr] {
+        func lim(_ l: CompiledLimiters) -> [CExpr] { [l.gate, l.floor, l.cap].compactMap { $0 } }
+        switch node {
+        case .metric(_, _, let e): return [e]
+        case .total(let t): return [t.cap, t.floor].compactMap { $0 }
+        case .rule(let r):
+            switch r.body {
+            case .attainmentBonus(let base, let measure, _, let inputs, let multipliers, let l):
+                return [base, measure] + inputs + multipliers.flatMap { $0.inputs + [$0.factor].compactMap { $0 } } + lim(l)
+            case .productAward(let measure, let threshold, _, let award, let rate, let l, let fm):
+                return [measure, threshold, award] + [rate, fm?.award].compactMap { $0 } + lim(l)
+            case .teamRanking(let groupBy, let members, let score, let eligible, _, _, let breakers, let split, let exclude):
+                var list = [groupBy, score] + [members, eligible, exclude].compactMap { $0 } + breakers.map(\.0)
+                if case .proRata(let w) = split { list.append(w) }
+                return list
+            case .elimination(let measure, let among, let exempt, let below, _, _, _):
+                return [measure] + [among, exempt, below].compactMap { $0 }
+            case .commission(_, _, _, let l): return lim(l)
+            case .formula(let v, let l): return [v] + lim(l)
+            }
+        }
     }
 
     // MARK: - Rules
@@ -178,80 +238,73 @@ struct CompileRun {
     func productColumn(_ name: String) -> Int { data.products.columns.firstIndex { $0.name == name } ?? 0 }
 
     mutating func compile(_ e: TExpr) -> CExpr {
-        let folded = compileUnfolded(e)
-        return fold(folded, e)
-    }
-
-    /// Evaluates constant subtrees now. A constant that fails (1 / 0) is
-    /// left in place so the evaluator reports it at its location.
-    func fold(_ c: CExpr, _ e: TExpr) -> CExpr {
-        func constant(_ x: CExpr) -> Value? {
-            if case .constant(let v) = x { return v }
-            return nil
-        }
-        switch c {
-        case .binary(let op, let a, let b, _):
-            if let x = constant(a), let y = constant(b), let v = try? Semantics.binary(op, x, y) { return .constant(v) }
-        case .negate(let a, _):
-            if let x = constant(a), let v = try? Semantics.negate(x) { return .constant(v) }
-        case .not(let a):
-            if let x = constant(a), let v = try? Semantics.not(x) { return .constant(v) }
-        case .and(let a, let b):
-            if let x = constant(a), let y = constant(b), case .bool(let p) = x, case .bool(let q) = y { return .constant(.bool(p && q)) }
-        case .or(let a, let b):
-            if let x = constant(a), let y = constant(b), case .bool(let p) = x, case .bool(let q) = y { return .constant(.bool(p || q)) }
-        case .function(let f, let args, _):
-            if f != .round, args.allSatisfy({ constant($0) != nil }),
-                let v = try? Semantics.function(f, args.compactMap { constant($0) }, rounding: checked.plan.rounding)
-            {
-                return .constant(v)
-            }
-        default:
-            break
-        }
-        return c
-    }
-
-    mutating func compileUnfolded(_ e: TExpr) -> CExpr {
+        let a = arena
+        func constant(_ x: CExpr) -> Value? { a.constantValue(x) }
         switch e.kind {
-        case .number(let v): return .constant(.number(v))
-        case .text(let s): return .constant(.text(s))
-        case .bool(let b): return .constant(.bool(b))
-        case .date(let d): return .constant(.date(d))
-        case .symbol(let s, _): return .slot(symbolSlots[s] ?? 0)
-        case .repColumn(let name): return .repColumn(repColumn(name))
-        case .targetColumn(let name): return .targetColumn(targetColumn(name))
+        case .number(let v): return a.constant(.number(v))
+        case .text(let t): return a.constant(.text(t))
+        case .bool(let b): return a.constant(.bool(b))
+        case .date(let d): return a.constant(.date(d))
+        case .symbol(let s, _): return a.add(.slot(symbolSlots[s] ?? 0))
+        case .repColumn(let name): return a.add(.repColumn(repColumn(name)))
+        case .targetColumn(let name): return a.add(.targetColumn(targetColumn(name)))
         case .txColumn, .productColumn, .filter:
             // Only reachable inside transaction formulas, compiled by compileRow.
-            return .constant(.missing)
-        case .period(let f): return .period(f)
-        case .activeDays: return .activeDays
-        case .unary(.negate, let x): return fold(.negate(compile(x), e.range), e)
-        case .unary(.not, let x): return fold(.not(compile(x)), e)
-        case .binary(.and, let a, let b): return fold(.and(compile(a), compile(b)), e)
-        case .binary(.or, let a, let b): return fold(.or(compile(a), compile(b)), e)
-        case .binary(let op, let a, let b): return fold(.binary(op, compile(a), compile(b), e.range), e)
+            return a.constant(.missing)
+        case .period(let f): return a.add(.period(f))
+        case .activeDays: return a.add(.activeDays)
+        case .unary(.negate, let x):
+            let c = compile(x)
+            // Fold constants now; a constant that fails (1 / 0) stays for the
+            // evaluator to report at its location.
+            if let v = constant(c), let r = try? Semantics.negate(v) { return a.constant(r) }
+            return a.add(.negate(c, range: a.range(e.range)))
+        case .unary(.not, let x):
+            let c = compile(x)
+            if let v = constant(c), let r = try? Semantics.not(v) { return a.constant(r) }
+            return a.add(.not(c))
+        case .binary(.and, let l, let r), .binary(.or, let l, let r):
+            let x = compile(l)
+            let y = compile(r)
+            let isAnd = { if case .binary(.and, _, _) = e.kind { return true } else { return false } }()
+            if case .bool(let p)? = constant(x), case .bool(let q)? = constant(y) { return a.constant(.bool(isAnd ? p && q : p || q)) }
+            return a.add(isAnd ? .and(x, y) : .or(x, y))
+        case .binary(let op, let l, let r):
+            let x = compile(l)
+            let y = compile(r)
+            if let p = constant(x), let q = constant(y), let v = try? Semantics.binary(op, p, q) { return a.constant(v) }
+            return a.add(.binary(op, x, y, range: a.range(e.range)))
         case .conditional(let c, let t, let f):
             let cc = compile(c)
-            if case .constant(.bool(let b)) = cc { return b ? compile(t) : compile(f) }
-            return .conditional(cc, compile(t), compile(f))
-        case .function(.coalesce, let args): return .coalesce(compile(args[0]), compile(args[1]))
-        case .function(let f, let args): return fold(.function(f, args.map { compile($0) }, e.range), e)
-        case .aggregate(let a):
-            switch a.kind {
-            case .reachDate, .reachDeal:
-                let list = registerList(value: a.value!, filter: a.filter)
-                return .reach(list: list, date: a.kind == .reachDate, threshold: compile(a.threshold!))
-            default:
-                return .aggregate(registerAccumulator(a))
+            if case .bool(let b)? = constant(cc) { return b ? compile(t) : compile(f) }
+            return a.add(.conditional(cc, compile(t), compile(f)))
+        case .function(.coalesce, let args): return a.add(.coalesce(compile(args[0]), compile(args[1])))
+        case .function(let f, let args):
+            let compiled = args.map { compile($0) }
+            if f != .round, compiled.allSatisfy({ constant($0) != nil }),
+                let v = try? Semantics.function(f, compiled.compactMap { constant($0) }, rounding: checked.plan.rounding)
+            {
+                return a.constant(v)
             }
-        case .groupAggregate(let k, let x): return .groupAggregate(k, compile(x))
-        case .groupMembers: return .groupMembers
-        case .groupScore: return .groupScore
-        case .groupKey: return .groupKey
-        case .previous(let s, _, let d): return .previous(slot: symbolSlots[s] ?? 0, fallback: d.map { compile($0) })
-        case .yearToDate(let s, _): return .yearToDate(slot: symbolSlots[s] ?? 0)
-        case .shape(let i, _, let args): return .shape(i, args.map { compile($0) })
+            let (first, count) = a.arguments(compiled)
+            return a.add(.function(f, first: first, count: count, range: a.range(e.range)))
+        case .aggregate(let agg):
+            switch agg.kind {
+            case .reachDate, .reachDeal:
+                let list = registerList(value: agg.value!, filter: agg.filter)
+                return a.add(.reach(list: list, date: agg.kind == .reachDate, threshold: compile(agg.threshold!)))
+            default:
+                return a.add(.aggregate(registerAccumulator(agg)))
+            }
+        case .groupAggregate(let k, let x): return a.add(.groupAggregate(k, compile(x)))
+        case .groupMembers: return a.add(.groupMembers)
+        case .groupScore: return a.add(.groupScore)
+        case .groupKey: return a.add(.groupKey)
+        case .previous(let sym, _, let d): return a.add(.previous(slot: symbolSlots[sym] ?? 0, fallback: d.map { compile($0) }))
+        case .yearToDate(let sym, _): return a.add(.yearToDate(slot: symbolSlots[sym] ?? 0))
+        case .shape(let i, _, let args):
+            let (first, count) = a.arguments(args.map { compile($0) })
+            return a.add(.shape(i, first: first, count: count))
         }
     }
 

@@ -2,11 +2,20 @@ import PayplanChecker
 import PayplanCore
 import PayplanLanguage
 
-/// A compiled formula: names resolved to slots and column indexes, constant
-/// subexpressions folded. Nodes that can fail carry their source range so a
-/// failure is reported at the right place.
-public indirect enum CExpr: Sendable {
-    case constant(Value)
+/// A compiled formula: an index into the plan's `ExprArena`. Plain data, so
+/// passing, copying and evaluating formulas touches no reference counts —
+/// which matters when both cores evaluate the same formulas at once.
+public struct CExpr: Sendable, Hashable {
+    public let index: Int32
+
+    public init(index: Int32) { self.index = index }
+}
+
+/// One node of a compiled formula: names resolved to slots and column
+/// indexes, children as `CExpr` indexes, constants and source ranges kept
+/// in side tables of the arena. Every payload is plain data.
+public enum ExprNode: Sendable {
+    case constant(Int32)
     case slot(Int)
     case repColumn(Int)
     case targetColumn(Int)
@@ -16,21 +25,130 @@ public indirect enum CExpr: Sendable {
     case aggregate(Int)
     /// The first (date, deal) at which a retained list's running sum reaches a value.
     case reach(list: Int, date: Bool, threshold: CExpr)
-    case negate(CExpr, SourceRange)
+    case negate(CExpr, range: Int32)
     case not(CExpr)
-    case binary(BinaryOperator, CExpr, CExpr, SourceRange)
+    case binary(BinaryOperator, CExpr, CExpr, range: Int32)
     case and(CExpr, CExpr)
     case or(CExpr, CExpr)
     case conditional(CExpr, CExpr, CExpr)
-    case function(Function, [CExpr], SourceRange)
+    /// Arguments are `args[first ..< first + count]` of the arena.
+    case function(Function, first: Int32, count: Int32, range: Int32)
     case coalesce(CExpr, CExpr)
-    case shape(Int, [CExpr])
+    case shape(Int, first: Int32, count: Int32)
     case previous(slot: Int, fallback: CExpr?)
     case yearToDate(slot: Int)
     case groupAggregate(GroupAggregateKind, CExpr)
     case groupMembers
     case groupScore
     case groupKey
+}
+
+/// The nodes of every compiled formula of a plan, built once by the
+/// compiler and only read by the evaluator.
+public final class ExprArena: @unchecked Sendable {
+    public private(set) var nodes: [ExprNode] = []
+    public private(set) var constants: [Value] = []
+    public private(set) var args: [CExpr] = []
+    public private(set) var ranges: [SourceRange] = []
+
+    public init() {}
+
+    init(nodes: [ExprNode], constants: [Value], args: [CExpr], ranges: [SourceRange]) {
+        self.nodes = nodes
+        self.constants = constants
+        self.args = args
+        self.ranges = ranges
+    }
+
+    public func add(_ node: ExprNode) -> CExpr {
+        nodes.append(node)
+        return CExpr(index: Int32(nodes.count - 1))
+    }
+
+    public func constant(_ v: Value) -> CExpr {
+        constants.append(v)
+        return add(.constant(Int32(constants.count - 1)))
+    }
+
+    public func range(_ r: SourceRange) -> Int32 {
+        ranges.append(r)
+        return Int32(ranges.count - 1)
+    }
+
+    /// Stores arguments contiguously; returns where they start.
+    public func arguments(_ list: [CExpr]) -> (first: Int32, count: Int32) {
+        let first = Int32(args.count)
+        args += list
+        return (first, Int32(list.count))
+    }
+
+    @inline(__always)
+    public subscript(_ e: CExpr) -> ExprNode { nodes[Int(e.index)] }
+
+    public func arguments(_ first: Int32, _ count: Int32) -> [CExpr] { Array(args[Int(first)..<Int(first + count)]) }
+
+    public func constantValue(_ e: CExpr) -> Value? {
+        if case .constant(let k) = self[e] { return constants[Int(k)] }
+        return nil
+    }
+
+    /// A copy whose aggregates and lists are renumbered (for a shared scan).
+    func remapped(accumulators: [Int], lists: [Int]) -> ExprArena {
+        let mapped = nodes.map { node -> ExprNode in
+            switch node {
+            case .aggregate(let i): return .aggregate(accumulators[i])
+            case .reach(let l, let d, let t): return .reach(list: lists[l], date: d, threshold: t)
+            default: return node
+            }
+        }
+        return ExprArena(nodes: mapped, constants: constants, args: args, ranges: ranges)
+    }
+
+    /// Where a node came from, for error messages (read only after a failure).
+    public func sourceRange(_ e: CExpr) -> SourceRange? {
+        switch self[e] {
+        case .negate(_, let r), .binary(_, _, _, let r), .function(_, _, _, let r): return r >= 0 ? ranges[Int(r)] : nil
+        default: return nil
+        }
+    }
+
+    /// Slots the formula reads in the same period, and slots it reads in an earlier one.
+    public func slotsRead(_ e: CExpr, sameTime: inout Set<Int>, earlier: inout Set<Int>) {
+        switch self[e] {
+        case .slot(let s): sameTime.insert(s)
+        case .previous(let s, let f):
+            earlier.insert(s)
+            if let f { slotsRead(f, sameTime: &sameTime, earlier: &earlier) }
+        case .yearToDate(let s):
+            sameTime.insert(s)
+            earlier.insert(s)
+        case .reach(_, _, let t): slotsRead(t, sameTime: &sameTime, earlier: &earlier)
+        case .negate(let x, _), .not(let x), .groupAggregate(_, let x): slotsRead(x, sameTime: &sameTime, earlier: &earlier)
+        case .binary(_, let a, let b, _), .and(let a, let b), .or(let a, let b), .coalesce(let a, let b):
+            slotsRead(a, sameTime: &sameTime, earlier: &earlier)
+            slotsRead(b, sameTime: &sameTime, earlier: &earlier)
+        case .conditional(let a, let b, let c):
+            slotsRead(a, sameTime: &sameTime, earlier: &earlier)
+            slotsRead(b, sameTime: &sameTime, earlier: &earlier)
+            slotsRead(c, sameTime: &sameTime, earlier: &earlier)
+        case .function(_, let first, let count, _), .shape(_, let first, let count):
+            for a in arguments(first, count) { slotsRead(a, sameTime: &sameTime, earlier: &earlier) }
+        default: break
+        }
+    }
+
+    /// Whether a `reach_date`/`reach_deal` inside reads a transaction list.
+    public func readsList(_ e: CExpr) -> Bool {
+        switch self[e] {
+        case .reach: return true
+        case .negate(let x, _), .not(let x), .groupAggregate(_, let x): return readsList(x)
+        case .binary(_, let a, let b, _), .and(let a, let b), .or(let a, let b), .coalesce(let a, let b): return readsList(a) || readsList(b)
+        case .conditional(let a, let b, let c): return readsList(a) || readsList(b) || readsList(c)
+        case .function(_, let first, let count, _), .shape(_, let first, let count): return arguments(first, count).contains { readsList($0) }
+        case .previous(_, let f): return f.map { readsList($0) } ?? false
+        default: return false
+        }
+    }
 }
 
 /// A compiled transaction-level formula (filters, values summed).
@@ -192,6 +310,8 @@ public struct CompiledColumn: Sendable {
 /// `payplan check --tree` so a reviewer sees exactly what will run.
 public struct CompiledPlan: Sendable {
     public var checked: CheckedPlan
+    /// The nodes of every formula of the plan.
+    public var arena: ExprArena
     public var slots: [SlotInfo]
     public var symbolSlots: [Symbol: Int]
     public var nodes: [TreeNode]
@@ -201,6 +321,10 @@ public struct CompiledPlan: Sendable {
     public var populationWhen: CExpr?
     public var populationRequire: [(CExpr, String, SourceRange)]
     public var rounding: Rounding
+    /// Per node: whether an earlier period must evaluate it, because a later
+    /// period reads it (`previous`, `ytd`, escalation levels) or it feeds
+    /// such a node. The others run only in the period being paid.
+    public var neededInHistory: [Bool] = []
 
     public var plan: Plan { checked.plan }
 }

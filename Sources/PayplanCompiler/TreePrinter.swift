@@ -111,9 +111,12 @@ public enum TreePrinter {
     }
 
     public static func render(_ e: CExpr, _ plan: CompiledPlan) -> String {
+        let a = plan.arena
         func r(_ x: CExpr) -> String { render(x, plan) }
-        switch e {
-        case .constant(let v):
+        func list(_ first: Int32, _ count: Int32) -> String { a.arguments(first, count).map(r).joined(separator: ", ") }
+        switch a[e] {
+        case .constant(let k):
+            let v = a.constants[Int(k)]
             if case .text(let s) = v { return "\"\(s)\"" }
             return v.description
         case .slot(let s): return "s\(s)"
@@ -121,17 +124,17 @@ public enum TreePrinter {
         case .targetColumn(let k): return "target.\(plan.plan.data.targets.columns[k].name)"
         case .period(let f): return "period.\(f.rawValue)"
         case .activeDays: return "active_days"
-        case .aggregate(let a): return "acc#\(a)"
+        case .aggregate(let i): return "acc#\(i)"
         case .reach(let l, let d, let t): return "\(d ? "reach_date" : "reach_deal")(list#\(l), \(r(t)))"
         case .negate(let x, _): return "-(\(r(x)))"
         case .not(let x): return "not (\(r(x)))"
-        case .binary(let op, let a, let b, _): return "(\(r(a)) \(op.rawValue) \(r(b)))"
-        case .and(let a, let b): return "(\(r(a)) and \(r(b)))"
-        case .or(let a, let b): return "(\(r(a)) or \(r(b)))"
-        case .conditional(let a, let b, let c): return "(if \(r(a)) then \(r(b)) else \(r(c)))"
-        case .function(let f, let args, _): return "\(f.rawValue)(\(args.map(r).joined(separator: ", ")))"
-        case .coalesce(let a, let b): return "coalesce(\(r(a)), \(r(b)))"
-        case .shape(let i, let args): return "\(plan.shapes[i].name)(\(args.map(r).joined(separator: ", ")))"
+        case .binary(let op, let x, let y, _): return "(\(r(x)) \(op.rawValue) \(r(y)))"
+        case .and(let x, let y): return "(\(r(x)) and \(r(y)))"
+        case .or(let x, let y): return "(\(r(x)) or \(r(y)))"
+        case .conditional(let x, let y, let z): return "(if \(r(x)) then \(r(y)) else \(r(z)))"
+        case .function(let f, let first, let count, _): return "\(f.rawValue)(\(list(first, count)))"
+        case .coalesce(let x, let y): return "coalesce(\(r(x)), \(r(y)))"
+        case .shape(let i, let first, let count): return "\(plan.shapes[i].name)(\(list(first, count)))"
         case .previous(let s, let f): return "previous(s\(s)\(f.map { ", " + r($0) } ?? ""))"
         case .yearToDate(let s): return "ytd(s\(s))"
         case .groupAggregate(let k, let x): return "\(k.rawValue) over members(\(r(x)))"

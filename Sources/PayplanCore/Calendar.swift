@@ -118,7 +118,10 @@ public struct Period: Hashable, Comparable, Sendable, CustomStringConvertible {
 
     /// Parses `2026-07`, `2026-Q3`, `2026`.
     public init?(_ text: Substring) {
-        let u = Array(text.utf8)
+        guard text.utf8.count <= 7 else { return nil }
+        var u: [UInt8] = []
+        u.reserveCapacity(7)
+        u.append(contentsOf: text.utf8)
         func number(_ slice: ArraySlice<UInt8>) -> Int? {
             guard !slice.isEmpty, slice.count <= 4 else { return nil }
             var v = 0

@@ -430,6 +430,31 @@ extension Exact: CustomStringConvertible {
         Exact.formatUnits(try roundedUnits(scale: scale, mode: mode), scale: scale)
     }
 
+    /// Appends `units / 10^scale` as plain decimal text with exactly `scale`
+    /// places to a byte buffer, without building intermediate strings.
+    public static func appendUnits(_ units: Int128, scale: Int, to out: inout [UInt8]) {
+        if units < 0 { out.append(0x2D) }
+        var mag = units.magnitude
+        var digits: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
+        var count = 0
+        withUnsafeMutableBytes(of: &digits) { raw in
+            let buffer = raw.bindMemory(to: UInt8.self)
+            repeat {
+                buffer[count] = UInt8(truncatingIfNeeded: mag % 10) &+ 0x30
+                mag /= 10
+                count += 1
+            } while mag > 0 && count < 64
+            while count <= scale {
+                buffer[count] = 0x30
+                count += 1
+            }
+            for i in stride(from: count - 1, through: 0, by: -1) {
+                out.append(buffer[i])
+                if i == scale && scale > 0 { out.append(0x2E) }
+            }
+        }
+    }
+
     /// `units / 10^scale` as plain decimal text with exactly `scale` places.
     public static func formatUnits(_ units: Int128, scale: Int) -> String {
         let negative = units < 0

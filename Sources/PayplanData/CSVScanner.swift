@@ -202,6 +202,13 @@ public enum ChunkSplitter {
             guard target > cuts.last! else { continue }
             // Count quotes up to the target, then move to the next line break
             // that is outside quotes.
+            // Count quotes eight bytes at a time.
+            while scanned + 8 <= target {
+                let w = UnsafeRawPointer(p + scanned).loadUnaligned(as: UInt64.self) ^ 0x2222_2222_2222_2222
+                let low: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
+                quotes += (~(((w & low) &+ low) | w | low)).nonzeroBitCount
+                scanned += 8
+            }
             while scanned < target {
                 if p[scanned] == 0x22 { quotes += 1 }
                 scanned += 1

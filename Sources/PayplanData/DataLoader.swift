@@ -139,13 +139,7 @@ public enum DataLoader {
         // Product rows as evaluated: the first listing of each product.
         let productTable = Table(
             spec: products.spec, path: products.path, lines: productRows.map { products.lines[$0] },
-            columns: products.columns.map { column in
-                switch column {
-                case .text(let v): .text(productRows.map { v[$0] })
-                case .decimal(let v): .decimal(productRows.map { v[$0] })
-                case .date(let v): .date(productRows.map { v[$0] })
-                }
-            })
+            columns: products.columns.map { $0.rows(productRows) })
         let productIndex = IDIndex(productIDs)
 
         // Targets.
@@ -161,7 +155,8 @@ public enum DataLoader {
         let wanted = Set(periods.map(\.ordinal))
         let targetRep = targets.columnIndex("rep_id") ?? 0
         let targetPeriod = targets.columnIndex("period") ?? 1
-        var seenTarget: [String: Int] = [:]
+        // (period ordinal, rep) → the first row, for duplicate rows.
+        var seenTarget: [Int64: Int] = [:]
         for row in 0..<targets.count {
             let id = targets.text(targetRep, row)
             let text = targets.text(targetPeriod, row)
@@ -174,7 +169,14 @@ public enum DataLoader {
                         rep: id))
                 continue
             }
-            let key = "\(p)\u{0}\(id)"
+            guard let r = repIndex.lookup(id) else {
+                warnings.append(
+                    Diagnostic(.warning, "D641", "target for unknown rep \"\(id)\" (not in reps.csv) is ignored", at: here, file: targets.path))
+                continue
+            }
+            // Months, quarters and years have distinct keys: ordinal × 4 + kind.
+            let kindCode = Int64(PeriodKind.allCases.firstIndex(of: p.kind) ?? 0)
+            let key = (Int64(p.ordinal) * 4 + kindCode) << 32 | Int64(r)
             if let first = seenTarget[key] {
                 problems.append(
                     DataProblem(
@@ -184,11 +186,6 @@ public enum DataLoader {
                 continue
             }
             seenTarget[key] = row
-            guard let r = firstLine[TextKey(id)] else {
-                warnings.append(
-                    Diagnostic(.warning, "D641", "target for unknown rep \"\(id)\" (not in reps.csv) is ignored", at: here, file: targets.path))
-                continue
-            }
             guard p.kind == plan.plan.period.value, wanted.contains(p.ordinal) else { continue }
             if targetRows[p.ordinal] == nil { targetRows[p.ordinal] = [Int32](repeating: -1, count: repIDs.count) }
             targetRows[p.ordinal]![r] = Int32(row)
@@ -241,7 +238,8 @@ public enum DataLoader {
                     dealField: field("deal_id"), repIndex: repIndex, repIDs: repIDs, skipRep: skip, productIndex: productIndex,
                     periods: sorted, firstDay: sorted.first?.start.dayNumber ?? 0, lastDay: sorted.last?.end.dayNumber ?? -1,
                     filterTables: filterTables, productCount: productIDs.count, repCount: scanIDs.count, reps: reps,
-                    products: productTable, rounding: plan.rounding, limits: limits)
+                    products: productTable, rounding: plan.rounding, limits: limits,
+                    listPeriod: DataLoader.listsNeededInHistory(plan) ? nil : sorted.count - 1)
                 var headerScanner = CSVScanner(bytes: file.bytes, from: 0)
                 _ = headerScanner.next()
                 let headerEndLine = headerScanner.line
@@ -261,6 +259,21 @@ public enum DataLoader {
             products: productTable, targets: targets, targetRows: targetRows, periods: periodData, transactionCount: transactionCount,
             warnings: warnings)
         return DataLoadResult(data: data, problems: problems, warnings: warnings)
+    }
+
+    /// Whether a node evaluated in earlier periods reads a transaction list.
+    static func listsNeededInHistory(_ plan: CompiledPlan) -> Bool {
+        for (i, node) in plan.nodes.enumerated() where i < plan.neededInHistory.count && plan.neededInHistory[i] {
+            if case .rule(let r) = node {
+                switch r.body {
+                case .commission: return true
+                case .productAward(_, _, _, _, _, _, let fm) where fm != nil: return true
+                default: break
+                }
+            }
+            if case .metric(_, _, let e) = node, plan.arena.readsList(e) { return true }
+        }
+        return false
     }
 
     static func decimalCode(_ p: Fixed.Problem) -> String {

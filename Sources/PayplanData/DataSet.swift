@@ -10,38 +10,108 @@ public struct TxEntry: Sendable {
     public var line: Int
 }
 
-/// An accumulator's result for every rep of one period.
-public enum AccumulatorValues: Sendable {
-    case sum(units: [Int128], counts: [Int32])
-    case count([Int32])
-    case extreme(values: [Value], counts: [Int32])
-    case exactSum(values: [Exact], counts: [Int32])
+/// An accumulator's result for every rep of one period: a struct of typed
+/// arrays, so reading a rep's value borrows instead of copying an array.
+public struct AccumulatorValues: Sendable {
+    public enum Kind: Sendable {
+        case sum, count, extreme, exactSum
+    }
+
+    public let kind: Kind
+    let units: [Int128]
+    let counts: [Int32]
+    let values: [Value]
+    let exacts: [Exact]
+
+    public static func sum(units: [Int128], counts: [Int32]) -> AccumulatorValues {
+        AccumulatorValues(kind: .sum, units: units, counts: counts, values: [], exacts: [])
+    }
+
+    public static func count(_ counts: [Int32]) -> AccumulatorValues {
+        AccumulatorValues(kind: .count, units: [], counts: counts, values: [], exacts: [])
+    }
+
+    public static func extreme(values: [Value], counts: [Int32]) -> AccumulatorValues {
+        AccumulatorValues(kind: .extreme, units: [], counts: counts, values: values, exacts: [])
+    }
+
+    public static func exactSum(values: [Exact], counts: [Int32]) -> AccumulatorValues {
+        AccumulatorValues(kind: .exactSum, units: [], counts: counts, values: [], exacts: values)
+    }
 
     public func value(_ rep: Int) -> Value {
-        switch self {
-        case .sum(let units, _): return .number(Fixed.exact(units[rep]))
-        case .count(let c): return .number(Exact(Int(c[rep])))
-        case .extreme(let v, _): return v[rep]
-        case .exactSum(let v, _): return .number(v[rep])
+        switch kind {
+        case .sum: return .number(Fixed.exact(units[rep]))
+        case .count: return .number(Exact(Int(counts[rep])))
+        case .extreme: return values[rep]
+        case .exactSum: return .number(exacts[rep])
         }
     }
 
     /// How many transactions went into the rep's value.
-    public func count(_ rep: Int) -> Int {
-        switch self {
-        case .sum(_, let c), .count(let c), .extreme(_, let c), .exactSum(_, let c): return Int(c[rep])
-        }
-    }
+    public func count(_ rep: Int) -> Int { Int(counts[rep]) }
+}
+
+/// A retained transaction as the scan keeps it: plain numbers only, the
+/// deal id as a span of the mapped file. 10 million of these would be no
+/// heap objects at all; a `TxEntry` is made only when a rep's list is read.
+public struct RawEntry: Sendable {
+    var rep: Int32
+    var period: Int32
+    var day: Int32
+    var line: Int32
+    var dealStart: Int
+    var dealLength: Int32
+    var dealEscaped: Bool
+    /// The value in 10⁻⁹ units, or (when `exact >= 0`) an index into the
+    /// list's side table of exact values (values of formulas).
+    var units: Int128
+    var exact: Int32
 }
 
 /// A retained list's entries for every rep of one period, each rep's run
 /// sorted by (date, deal_id, line).
 public struct ListValues: Sendable {
-    public var entries: [TxEntry]
-    /// entries[offsets[r] ..< offsets[r + 1]] belong to rep r.
-    public var offsets: [Int]
+    let raw: [RawEntry]
+    let exact: [Exact]
+    let file: MappedFile?
+    /// raw[offsets[r] ..< offsets[r + 1]] belong to rep r.
+    let offsets: [Int]
 
-    public func entries(of rep: Int) -> ArraySlice<TxEntry> { entries[offsets[rep]..<offsets[rep + 1]] }
+    init(raw: [RawEntry], exact: [Exact], file: MappedFile?, offsets: [Int]) {
+        self.raw = raw
+        self.exact = exact
+        self.file = file
+        self.offsets = offsets
+    }
+
+    public var count: Int { raw.count }
+
+    /// Every rep's entries, rep by rep.
+    public var allEntries: [TxEntry] { raw.map(entry) }
+
+    /// The rep's retained transactions, in (date, deal_id) order.
+    public func entries(of rep: Int) -> [TxEntry] {
+        guard rep + 1 < offsets.count else { return [] }
+        return raw[offsets[rep]..<offsets[rep + 1]].map(entry)
+    }
+
+    func entry(_ e: RawEntry) -> TxEntry {
+        TxEntry(date: CivilDate(dayNumber: e.day), deal: deal(e), value: e.exact >= 0 ? exact[Int(e.exact)] : Fixed.exact(e.units), line: Int(e.line))
+    }
+
+    func deal(_ e: RawEntry) -> String {
+        guard let base = file?.bytes.baseAddress else { return "" }
+        let raw = UnsafeBufferPointer(start: base + e.dealStart, count: Int(e.dealLength))
+        guard e.dealEscaped else { return String(decoding: raw, as: UTF8.self) }
+        var bytes: [UInt8] = []
+        var k = 0
+        while k < raw.count {
+            bytes.append(raw[k])
+            k += raw[k] == 0x22 && k + 1 < raw.count && raw[k + 1] == 0x22 ? 2 : 1
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
 }
 
 public struct PeriodData: Sendable {

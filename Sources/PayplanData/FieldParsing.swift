@@ -14,6 +14,8 @@ import PayplanCore
 public enum Fixed {
     public static let scale = 9
     public static let one: Int128 = 1_000_000_000
+    /// 10^(9 − digits): what a fraction of `digits` digits is multiplied by.
+    static let scaleUp: [Int64] = [1_000_000_000, 100_000_000, 10_000_000, 1_000_000, 100_000, 10_000, 1_000, 100, 10, 1]
 
     public enum Problem: Error, Sendable {
         case notDecimal
@@ -67,12 +69,7 @@ public enum Fixed {
             }
             guard fracDigits > 0 else { return .failure(.notDecimal) }
         }
-        var f = fraction
-        var k = min(fracDigits, 9)
-        while k < 9 {
-            f &*= 10
-            k += 1
-        }
+        let f = fraction &* Fixed.scaleUp[min(fracDigits, 9)]
         let value = Int128(units) * one + Int128(f)
         return .success(negative ? -value : value)
     }
@@ -110,6 +107,29 @@ public enum Fixed {
             return nil
         }
         return units
+    }
+}
+
+/// Dates repeat a lot in a transaction file (a quarter has 92 days): a small
+/// direct-mapped cache from the date's digits to its day number skips the
+/// calendar arithmetic and validation for all but the first occurrence.
+struct DateCache {
+    private var keys = [Int32](repeating: -1, count: 1024)
+    private var days = [Int32](repeating: 0, count: 1024)
+
+    @inline(__always)
+    mutating func day(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> Int32? {
+        guard end - start == 10, p[start + 4] == 0x2D, p[start + 7] == 0x2D else { return nil }
+        @inline(__always) func digit(_ i: Int) -> Int32 { Int32(p[start + i] &- 0x30) }
+        let d = (digit(0), digit(1), digit(2), digit(3), digit(5), digit(6), digit(8), digit(9))
+        guard d.0 <= 9, d.1 <= 9, d.2 <= 9, d.3 <= 9, d.4 <= 9, d.5 <= 9, d.6 <= 9, d.7 <= 9 else { return nil }
+        let key = ((d.0 * 10 + d.1) * 100 + d.2 * 10 + d.3) * 10000 + (d.4 * 10 + d.5) * 100 + d.6 * 10 + d.7
+        let slot = Int(key & 1023)
+        if keys[slot] == key { return days[slot] }
+        guard let date = DateField.parse(p, start, end) else { return nil }
+        keys[slot] = key
+        days[slot] = date.dayNumber
+        return date.dayNumber
     }
 }
 

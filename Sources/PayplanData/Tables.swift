@@ -15,18 +15,37 @@ public struct DataProblem: Sendable {
     }
 }
 
-public enum ColumnValues: Sendable {
-    case text([String])
+/// One column of a small table. A struct of typed arrays rather than an
+/// enum with array payloads: reading a value is then a borrow, where binding
+/// an enum payload copies (and retains) the whole array — on a buffer that
+/// every evaluation thread shares.
+public struct ColumnValues: Sendable {
+    public enum Kind: Sendable {
+        case text, decimal, date
+    }
+
+    public let kind: Kind
+    let texts: [String]
     /// nil where an optional column is blank.
-    case decimal([Exact?])
-    case date([CivilDate?])
+    let decimals: [Exact?]
+    let dates: [CivilDate?]
+
+    public static func text(_ v: [String]) -> ColumnValues { ColumnValues(kind: .text, texts: v, decimals: [], dates: []) }
+    public static func decimal(_ v: [Exact?]) -> ColumnValues { ColumnValues(kind: .decimal, texts: [], decimals: v, dates: []) }
+    public static func date(_ v: [CivilDate?]) -> ColumnValues { ColumnValues(kind: .date, texts: [], decimals: [], dates: v) }
 
     public func value(_ row: Int) -> Value {
-        switch self {
-        case .text(let v): return .text(v[row])
-        case .decimal(let v): return v[row].map { .number($0) } ?? .missing
-        case .date(let v): return v[row].map { .date($0) } ?? .missing
+        switch kind {
+        case .text: return .text(texts[row])
+        case .decimal: return decimals[row].map { .number($0) } ?? .missing
+        case .date: return dates[row].map { .date($0) } ?? .missing
         }
+    }
+
+    /// The same column restricted to the given rows, in order.
+    func rows(_ picked: [Int]) -> ColumnValues {
+        ColumnValues(kind: kind, texts: kind == .text ? picked.map { texts[$0] } : [], decimals: kind == .decimal ? picked.map { decimals[$0] } : [],
+            dates: kind == .date ? picked.map { dates[$0] } : [])
     }
 }
 
@@ -42,7 +61,7 @@ public struct Table: Sendable {
     public func value(_ column: Int, _ row: Int) -> Value { columns[column].value(row) }
 
     public func text(_ column: Int, _ row: Int) -> String {
-        if case .text(let v) = columns[column] { return v[row] }
+        if columns[column].kind == .text { return columns[column].texts[row] }
         return value(column, row).description
     }
 
@@ -133,6 +152,10 @@ struct TableReader {
         return (scanner.position, fieldOf, names.count)
     }
 
+    func repID(_ keyIndex: Int?, _ fieldOf: [Int], _ scanner: CSVScanner) -> String? {
+        keyIndex.map { scanner.string(at: fieldOf[$0]) }
+    }
+
     /// Reads every row of a small table.
     mutating func read(_ file: MappedFile, keyColumn: String?) -> Table? {
         guard let (start, fieldOf, fieldCount) = header(file) else {
@@ -146,6 +169,12 @@ struct TableReader {
         var dates = [[CivilDate?]](repeating: [], count: spec.columns.count)
         let keyIndex = keyColumn.flatMap { k in spec.columns.firstIndex { $0.name == k } }
         guard let base = file.bytes.baseAddress else { return nil }
+        // Per-row scratch, reused: a row's values are kept only when the whole row reads.
+        var rowText = [String](repeating: "", count: spec.columns.count)
+        var rowDecimal = [Exact?](repeating: nil, count: spec.columns.count)
+        var rowDate = [CivilDate?](repeating: nil, count: spec.columns.count)
+        let types = spec.columns.map(\.type)
+        let optional = spec.columns.map(\.optional)
         while true {
             let step = scanner.next()
             if step == .end { break }
@@ -154,62 +183,58 @@ struct TableReader {
                 continue
             }
             let line = scanner.recordLine
-            let repID = keyIndex.map { scanner.string(at: fieldOf[$0]) }
             if scanner.recordHasHighBytes && !scanner.recordIsValidUTF8() {
-                report("D610", "the row is not valid UTF-8", line: line, rep: repID, help: "save the file as UTF-8")
+                report("D610", "the row is not valid UTF-8", line: line, rep: keyIndex.map { scanner.string(at: fieldOf[$0]) }, help: "save the file as UTF-8")
                 continue
             }
             if scanner.fields.count != fieldCount {
                 report(
                     "D607", "the row has \(scanner.fields.count) field\(scanner.fields.count == 1 ? "" : "s"); the header has \(fieldCount)",
-                    line: line, rep: repID, help: "quote fields that contain commas: \"a,b\"")
+                    line: line, rep: keyIndex.map { scanner.string(at: fieldOf[$0]) }, help: "quote fields that contain commas: \"a,b\"")
                 continue
             }
             var ok = true
-            var rowText: [String?] = []
-            var rowDecimal: [Exact?] = []
-            var rowDate: [CivilDate?] = []
-            for (k, c) in spec.columns.enumerated() {
+            for k in types.indices {
                 let f = scanner.fields[fieldOf[k]]
-                rowText.append(nil)
-                rowDecimal.append(nil)
-                rowDate.append(nil)
-                switch c.type {
+                switch types[k] {
                 case .text:
                     rowText[k] = scanner.string(f)
                 case .money, .number, .count:
-                    if f.start == f.end && c.optional { continue }
+                    rowDecimal[k] = nil
+                    if f.start == f.end && optional[k] { continue }
                     switch Fixed.parse(base, f.start, f.end) {
                     case .success(let units):
-                        rowDecimal[k] = Fixed.exact(units)
-                        if c.type == .count, !(rowDecimal[k]!.isInteger) {
-                            report("D611", "column \(c.name): \"\(scanner.string(f))\" is not a whole number", line: line, rep: repID)
+                        let v = Fixed.exact(units)
+                        rowDecimal[k] = v
+                        if types[k] == .count, !v.isInteger {
+                            report("D611", "column \(spec.columns[k].name): \"\(scanner.string(f))\" is not a whole number", line: line, rep: repID(keyIndex, fieldOf, scanner))
                             ok = false
                         }
                     case .failure(let problem):
                         report(
-                            DataLoader.decimalCode(problem), DataLoader.decimalMessage(problem, column: c.name, text: scanner.string(f)), line: line,
-                            rep: repID)
+                            DataLoader.decimalCode(problem), DataLoader.decimalMessage(problem, column: spec.columns[k].name, text: scanner.string(f)),
+                            line: line, rep: repID(keyIndex, fieldOf, scanner))
                         ok = false
                     }
                 case .date:
-                    if f.start == f.end && c.optional { continue }
+                    rowDate[k] = nil
+                    if f.start == f.end && optional[k] { continue }
                     if let d = DateField.parse(base, f.start, f.end) {
                         rowDate[k] = d
                     } else {
                         let shown = scanner.string(f)
                         report(
-                            "D612", "column \(c.name): \(shown.isEmpty ? "the date is blank" : "\"\(shown)\" is not a date (YYYY-MM-DD)")",
-                            line: line, rep: repID)
+                            "D612", "column \(spec.columns[k].name): \(shown.isEmpty ? "the date is blank" : "\"\(shown)\" is not a date (YYYY-MM-DD)")",
+                            line: line, rep: repID(keyIndex, fieldOf, scanner))
                         ok = false
                     }
                 }
             }
             guard ok else { continue }
             lines.append(line)
-            for (k, c) in spec.columns.enumerated() {
-                switch c.type {
-                case .text: text[k].append(rowText[k] ?? "")
+            for k in types.indices {
+                switch types[k] {
+                case .text: text[k].append(rowText[k])
                 case .money, .number, .count: decimals[k].append(rowDecimal[k])
                 case .date: dates[k].append(rowDate[k])
                 }

@@ -1,4 +1,8 @@
 import Dispatch
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 import PayplanCompiler
 import PayplanCore
 import PayplanLanguage
@@ -30,6 +34,9 @@ struct ScanSetup: @unchecked Sendable {
     let products: Table
     let rounding: Rounding
     let limits: Limits
+    /// When set, lists are kept for this period index only (the earlier
+    /// periods' nodes read no list).
+    let listPeriod: Int?
 
     func periodIndex(_ day: Int32) -> Int? {
         guard day >= firstDay, day <= lastDay else { return nil }
@@ -52,7 +59,8 @@ final class ChunkScan: @unchecked Sendable {
     let counts: UnsafeMutableBufferPointer<Int32>
     var extremes: [[Value]]
     var exactSums: [[Exact]]
-    var entries: [[(rep: Int32, period: Int32, entry: TxEntry)]]
+    var entries: [[RawEntry]]
+    var exactValues: [[Exact]]
     var problems: [(line: Int, code: String, message: String, rep: String?, help: String?)] = []
     var suppressed = 0
     var newlines = 0
@@ -74,6 +82,7 @@ final class ChunkScan: @unchecked Sendable {
             return []
         }
         entries = setup.plan.lists.map { _ in [] }
+        exactValues = setup.plan.lists.map { _ in [] }
     }
 
     deinit {
@@ -197,17 +206,23 @@ final class ChunkScan: @unchecked Sendable {
         let newline: UInt64 = 0x0A0A_0A0A_0A0A_0A0A
         let carriage: UInt64 = 0x0D0D_0D0D_0D0D_0D0D
         let quote: UInt64 = 0x2222_2222_2222_2222
-        let ones: UInt64 = 0x0101_0101_0101_0101
         let highs: UInt64 = 0x8080_8080_8080_8080
-        @inline(__always) func zeroBytes(_ v: UInt64) -> UInt64 { (v &- ones) & ~v & highs }
+        // 0x80 in exactly the bytes of `v` that are zero (no false positives,
+        // unlike the cheaper borrow trick: needed to use every bit).
+        @inline(__always) func exactZeroBytes(_ v: UInt64) -> UInt64 {
+            let low: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
+            return ~(((v & low) &+ low) | v | low)
+        }
 
-        var pos = start
-        var line = 1
-        var rowCount = 0
-        defer { rows = rowCount }
-        s.repIndex.withLookup { reps in
+        // The loop's mutable state lives inside the innermost closure: variables
+        // captured across closures would be boxed on the heap.
+        let (rowsRead, linesRead) = s.repIndex.withLookup { reps in
             s.productIndex.withLookup { products in
-                flat.withUnsafeBufferPointer { tables in
+                flat.withUnsafeBufferPointer { tables -> (Int, Int) in
+                    var dates = DateCache()
+                    var pos = start
+                    var line = 1
+                    var rowCount = 0
                     while pos < end {
                         let c0 = base[pos]
                         if c0 == 0x0A {
@@ -227,42 +242,69 @@ final class ChunkScan: @unchecked Sendable {
                         var q = pos
                         var high: UInt64 = 0
                         var sawQuote = false
+                        var recordEnd = -1
                         fs[0] = q
-                        scan: while q < end {
-                            if q + 8 <= end {
-                                let w = UnsafeRawPointer(base + q).loadUnaligned(as: UInt64.self)
-                                let hits = zeroBytes(w ^ comma) | zeroBytes(w ^ newline) | zeroBytes(w ^ carriage) | zeroBytes(w ^ quote)
-                                if hits == 0 {
-                                    high |= w
-                                    q += 8
-                                    continue
-                                }
-                                let skip = hits.trailingZeroBitCount >> 3
-                                if skip > 0 {
-                                    high |= w & (UInt64.max >> UInt64(64 - 8 * skip))
-                                    q += skip
+                        // Eight bytes at a time: exact masks of commas, line
+                        // breaks and quotes; each set bit is a field boundary.
+                        words: while q + 8 <= end {
+                            let w = UnsafeRawPointer(base + q).loadUnaligned(as: UInt64.self)
+                            let quotes = exactZeroBytes(w ^ quote)
+                            let breaks = exactZeroBytes(w ^ newline) | exactZeroBytes(w ^ carriage)
+                            var commas = exactZeroBytes(w ^ comma)
+                            if quotes != 0 {
+                                // Only quotes after the record's last boundary in this word matter.
+                                let firstBreak = breaks == 0 ? 64 : breaks.trailingZeroBitCount
+                                if quotes.trailingZeroBitCount < firstBreak {
+                                    sawQuote = true
+                                    break words
                                 }
                             }
-                            let c = base[q]
-                            switch c {
-                            case 0x2C:
-                                if n < fieldCount {
-                                    fe[n] = q
-                                    fq[n] = false
+                            if breaks != 0 {
+                                let b = breaks.trailingZeroBitCount
+                                let keep: UInt64 = b >= 63 ? UInt64.max : (UInt64(1) << UInt64(b + 1)) &- 1
+                                commas &= keep
+                                high |= w & keep
+                                while commas != 0 {
+                                    let at = q + commas.trailingZeroBitCount >> 3
+                                    if n < fieldCount { fe[n] = at; fq[n] = false }
+                                    n += 1
+                                    if n < fieldCount { fs[n] = at + 1 }
+                                    commas &= commas &- 1
                                 }
+                                recordEnd = q + b >> 3
+                                break words
+                            }
+                            high |= w
+                            while commas != 0 {
+                                let at = q + commas.trailingZeroBitCount >> 3
+                                if n < fieldCount { fe[n] = at; fq[n] = false }
                                 n += 1
-                                q += 1
-                                if n < fieldCount { fs[n] = q }
-                            case 0x0A, 0x0D:
-                                break scan
-                            case 0x22:
-                                sawQuote = true
-                                break scan
-                            default:
-                                high |= UInt64(c)
+                                if n < fieldCount { fs[n] = at + 1 }
+                                commas &= commas &- 1
+                            }
+                            q += 8
+                        }
+                        if recordEnd < 0 && !sawQuote {
+                            // The last bytes of the chunk, one at a time.
+                            while q < end {
+                                let c = base[q]
+                                if c == 0x2C {
+                                    if n < fieldCount { fe[n] = q; fq[n] = false }
+                                    n += 1
+                                    if n < fieldCount { fs[n] = q + 1 }
+                                } else if c == 0x0A || c == 0x0D {
+                                    break
+                                } else if c == 0x22 {
+                                    sawQuote = true
+                                    break
+                                } else {
+                                    high |= UInt64(c)
+                                }
                                 q += 1
                             }
+                            recordEnd = q
                         }
+                        q = recordEnd
                         if sawQuote {
                             // The general RFC 4180 reader handles this record.
                             var sc = CSVScanner(bytes: s.file.bytes, from: recordStart, to: end, firstLine: line, maxFieldBytes: maxField)
@@ -345,8 +387,8 @@ final class ChunkScan: @unchecked Sendable {
                         }
                         for k in dateColumns {
                             let f = fieldOf[k]
-                            if let d = DateField.parse(base, fs[f], fe[f]) {
-                                days[k] = d.dayNumber
+                            if let d = dates.day(base, fs[f], fe[f]) {
+                                days[k] = d
                             } else {
                                 if fs[f] == fe[f] && optional[k] { continue }
                                 let shown = text(f)
@@ -399,20 +441,22 @@ final class ChunkScan: @unchecked Sendable {
                                 let (v, o) = sums[i].addingReportingOverflow(decimals[fp.column[a]])
                                 if o {
                                     failure = "the sum of \(plan.accumulators[a].description) for rep \(s.repIDs[rep]) exceeds Payplan's exact range"
-                                    return
+                                    return (rowCount, line)
                                 }
                                 sums[i] = v
                             default:
                                 if let g = general { accumulateGeneral(a, cell, g, s, base, recordLine, limit) }
                             }
                         }
+                        if let only = s.listPeriod, only != period { continue }
                         for l in 0..<plan.lists.count {
                             let f = fp.listFilter[l]
                             if f >= 0 && !filterValues[f] { continue }
-                            var value: Exact
                             let k = fp.listColumn[l]
+                            var units: Int128 = 0
+                            var exactIndex: Int32 = -1
                             if k >= 0 {
-                                value = Fixed.exact(decimals[k])
+                                units = decimals[k]
                             } else {
                                 guard let g = general, case .expr(let e) = plan.lists[l].value,
                                     case .number(let x)? = try? RowEvaluator.eval(e, g.context(s, base))
@@ -420,16 +464,22 @@ final class ChunkScan: @unchecked Sendable {
                                     report(recordLine, "D622", "\(plan.lists[l].description): a value is missing", rep: s.repIDs[rep], limit: limit)
                                     continue
                                 }
-                                value = x
+                                exactIndex = Int32(exactValues[l].count)
+                                exactValues[l].append(x)
                             }
+                            let df = s.dealField
                             entries[l].append(
-                                (Int32(rep), Int32(period), TxEntry(date: CivilDate(dayNumber: day), deal: text(s.dealField), value: value, line: recordLine)))
+                                RawEntry(
+                                    rep: Int32(rep), period: Int32(period), day: day, line: Int32(truncatingIfNeeded: recordLine), dealStart: fs[df],
+                                    dealLength: Int32(fe[df] - fs[df]), dealEscaped: fq[df], units: units, exact: exactIndex))
                         }
                     }
+                    return (rowCount, line)
                 }
             }
         }
-        newlines = line - 1
+        rows = rowsRead
+        newlines = linesRead - 1
     }
 
     /// The general path for aggregates of formulas and min/max.
@@ -554,15 +604,18 @@ enum TransactionScan {
                     }
                 }
                 for l in 0..<setup.plan.lists.count {
+                    let shift = Int32(first.exactValues[l].count)
                     first.entries[l] += chunk.entries[l].map { e in
                         var copy = e
-                        copy.entry.line += lineOffset
+                        copy.line += Int32(lineOffset)
+                        if copy.exact >= 0 { copy.exact += shift }
                         return copy
                     }
+                    first.exactValues[l] += chunk.exactValues[l]
                 }
             } else {
                 for l in 0..<setup.plan.lists.count {
-                    for i in first.entries[l].indices { first.entries[l][i].entry.line += lineOffset }
+                    for i in first.entries[l].indices { first.entries[l][i].line += Int32(lineOffset) }
                 }
             }
             lineOffset += chunk.newlines
@@ -595,18 +648,29 @@ enum TransactionScan {
                 }
             }
             var lists: [ListValues] = []
+            let base = setup.file.bytes.baseAddress
             for l in 0..<setup.plan.lists.count {
                 var mine = first.entries[l].filter { $0.period == Int32(p) }
+                // (rep, date, deal_id by code point, line); deal ids compare as bytes.
                 mine.sort { a, b in
                     if a.rep != b.rep { return a.rep < b.rep }
-                    if a.entry.date != b.entry.date { return a.entry.date < b.entry.date }
-                    if !CodePoint.equal(a.entry.deal, b.entry.deal) { return CodePoint.less(a.entry.deal, b.entry.deal) }
-                    return a.entry.line < b.entry.line
+                    if a.day != b.day { return a.day < b.day }
+                    if let base, !(a.dealEscaped || b.dealEscaped) {
+                        let n = min(Int(a.dealLength), Int(b.dealLength))
+                        let c = memcmp(base + a.dealStart, base + b.dealStart, n)
+                        if c != 0 { return c < 0 }
+                        if a.dealLength != b.dealLength { return a.dealLength < b.dealLength }
+                    } else {
+                        let x = ListValues(raw: [], exact: [], file: setup.file, offsets: []).deal(a)
+                        let y = ListValues(raw: [], exact: [], file: setup.file, offsets: []).deal(b)
+                        if !CodePoint.equal(x, y) { return CodePoint.less(x, y) }
+                    }
+                    return a.line < b.line
                 }
                 var offsets = [Int](repeating: 0, count: r + 1)
                 for e in mine { offsets[Int(e.rep) + 1] += 1 }
                 for i in 0..<r { offsets[i + 1] += offsets[i] }
-                lists.append(ListValues(entries: mine.map(\.entry), offsets: offsets))
+                lists.append(ListValues(raw: mine, exact: first.exactValues[l], file: setup.file, offsets: offsets))
             }
             periods.append(PeriodData(period: period, accumulators: accumulators, lists: lists))
         }

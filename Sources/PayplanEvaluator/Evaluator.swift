@@ -174,7 +174,7 @@ struct EvaluationRun {
                     plan: plan, data: data, periodData: pd, state: state, previous: previous, yearStates: yearStates, values: buffer, group: nil)
                 try population(context, isCurrent: isCurrent)
                 PhaseTimer.shared.mark("  \(pd.period) population")
-                try evaluateNodes(context, traced: isCurrent ? traced : [])
+                try evaluateNodes(context, traced: isCurrent ? traced : [], history: !isCurrent)
             }
             states.append(state)
         }
@@ -208,7 +208,7 @@ struct EvaluationRun {
     /// Whether a rep is in the period's population, and whether it meets
     /// every requirement (without explaining why not: that is done only for
     /// the few that fail).
-    func membership(_ rep: Int, _ c: Context) -> (member: Bool, ok: Bool) {
+    static func membership(_ rep: Int, _ c: Context, _ plan: CompiledPlan, _ data: DataSet) -> (member: Bool, ok: Bool) {
         var member: Bool
         if let when = plan.populationWhen {
             // A condition on a missing target is not decidable: not a member.
@@ -217,7 +217,7 @@ struct EvaluationRun {
             member = data.activeDays(rep, c.period) > 0
         }
         guard member else { return (false, false) }
-        if plan.checked.readsTargets && data.targetRow(rep, c.period) == nil { return (true, false) }
+        if plan.checked.readsTargets && (rep >= c.targetRows.count || c.targetRows[rep] < 0) { return (true, false) }
         for (expr, _, _) in plan.populationRequire {
             let holds = (try? ExpressionEvaluator.truth(try ExpressionEvaluator.eval(expr, rep, c), nil)) ?? false
             if !holds { return (true, false) }
@@ -231,8 +231,10 @@ struct EvaluationRun {
         let targetSpec = plan.plan.data.targets
         let order = data.repOrder
         let excluded = excluded
+        let plan = plan
+        let data = data
         let statuses = Parallel.map(order.count, threads: options.threads) { i in
-            excluded.contains(order[i]) ? (member: false, ok: false) : membership(order[i], c)
+            excluded.contains(order[i]) ? (member: false, ok: false) : EvaluationRun.membership(order[i], c, plan, data)
         }
         // data.repOrder is in rep_id order, so the population is too.
         for (i, rep) in order.enumerated() where statuses[i].member {
@@ -292,8 +294,11 @@ struct EvaluationRun {
         }
     }
 
-    func evaluateNodes(_ c: Context, traced: Set<Int>) throws(EvaluationFailure) {
-        let nodes = plan.nodes
+    /// Runs the nodes in order; in an earlier (history) period only those a
+    /// later period reads. Consecutive per-rep nodes form one parallel stage.
+    func evaluateNodes(_ c: Context, traced: Set<Int>, history: Bool) throws(EvaluationFailure) {
+        let needed = plan.neededInHistory
+        let nodes = history ? plan.nodes.indices.filter { needed[$0] }.map { plan.nodes[$0] } : plan.nodes
         var i = 0
         while i < nodes.count {
             if isPerRep(nodes[i]) {
@@ -321,9 +326,6 @@ struct EvaluationRun {
         DispatchQueue.concurrentPerform(iterations: chunkCount) { chunk in
             let lo = population.count * chunk / chunkCount
             let hi = population.count * (chunk + 1) / chunkCount
-            // Each chunk walks its own copy of the trees: reference counts
-            // then stay in one core's cache instead of bouncing between cores.
-            let nodes = plan.privateCopy(of: nodes)
             for p in lo..<hi {
                 let rep = population[p]
                 for node in nodes {

@@ -54,6 +54,37 @@ struct Context: @unchecked Sendable {
     let yearStates: [PeriodState]
     let values: UnsafeMutableBufferPointer<Value>
     var group: GroupScope?
+    /// This period's target row of each rep (-1: none), looked up once.
+    let targetRows: [Int32]
+    /// The formulas' nodes, constants and argument lists (plain arrays:
+    /// reading them borrows, nothing is retained per evaluation).
+    let nodes: [ExprNode]
+    let constants: [Value]
+    let args: [CExpr]
+
+    init(
+        plan: CompiledPlan, data: DataSet, periodData: PeriodData, state: PeriodState, previous: PeriodState?, yearStates: [PeriodState],
+        values: UnsafeMutableBufferPointer<Value>, group: GroupScope?
+    ) {
+        self.plan = plan
+        self.data = data
+        self.periodData = periodData
+        self.state = state
+        self.previous = previous
+        self.yearStates = yearStates
+        self.values = values
+        self.group = group
+        targetRows = data.targetRows[state.period.ordinal] ?? []
+        nodes = plan.arena.nodes
+        constants = plan.arena.constants
+        args = plan.arena.args
+    }
+
+    @inline(__always)
+    func node(_ e: CExpr) -> ExprNode { nodes[Int(e.index)] }
+
+    @inline(__always)
+    func arg(_ first: Int32, _ k: Int) -> CExpr { args[Int(first) + k] }
 
     var repCount: Int { state.repCount }
     var period: Period { state.period }
@@ -89,28 +120,28 @@ enum ExpressionEvaluator {
     }
 
     static func eval(_ e: CExpr, _ rep: Int, _ c: Context) throws(EvalError) -> Value {
-        switch e {
-        case .constant(let v): return v
+        switch c.node(e) {
+        case .constant(let k): return c.constants[Int(k)]
         case .slot(let s): return c.slot(s, rep)
         case .repColumn(let k): return c.data.reps.value(k, rep)
         case .targetColumn(let k):
-            guard let row = c.data.targetRow(rep, c.period) else { return .missing }
-            return c.data.targets.value(k, row)
+            guard rep < c.targetRows.count, c.targetRows[rep] >= 0 else { return .missing }
+            return c.data.targets.value(k, Int(c.targetRows[rep]))
         case .period(let f): return periodField(f, c.period)
         case .activeDays: return .number(Exact(c.data.activeDays(rep, c.period)))
         case .aggregate(let a): return c.periodData.accumulators[a].value(rep)
         case .reach(let list, let date, let threshold):
             let t = try number(try eval(threshold, rep, c), nil)
             return reach(c.periodData.lists[list].entries(of: rep), t, date: date).value
-        case .negate(let x, let r):
+        case .negate(let x, _):
             let v = try eval(x, rep, c)
-            do throws(EvalFailure) { return try Semantics.negate(v) } catch { throw EvalError(error, r) }
+            do throws(EvalFailure) { return try Semantics.negate(v) } catch { throw EvalError(error, c.plan.arena.sourceRange(e)) }
         case .not(let x):
             return .bool(!(try truth(try eval(x, rep, c), nil)))
-        case .binary(let op, let a, let b, let r):
+        case .binary(let op, let a, let b, _):
             let x = try eval(a, rep, c)
             let y = try eval(b, rep, c)
-            do throws(EvalFailure) { return try Semantics.binary(op, x, y) } catch { throw EvalError(error, r) }
+            do throws(EvalFailure) { return try Semantics.binary(op, x, y) } catch { throw EvalError(error, c.plan.arena.sourceRange(e)) }
         case .and(let a, let b):
             return .bool(try truth(try eval(a, rep, c), nil) ? try truth(try eval(b, rep, c), nil) : false)
         case .or(let a, let b):
@@ -120,25 +151,27 @@ enum ExpressionEvaluator {
         case .coalesce(let a, let b):
             let v = try eval(a, rep, c)
             return v.isMissing ? try eval(b, rep, c) : v
-        case .function(let f, let args, let r):
-            if (f == .min || f == .max) && args.count == 2 {
+        case .function(let f, let first, let count, _):
+            if (f == .min || f == .max) && count == 2 {
                 // The common two-value case without an argument array.
-                let x = try eval(args[0], rep, c)
-                let y = try eval(args[1], rep, c)
+                let x = try eval(c.arg(first, 0), rep, c)
+                let y = try eval(c.arg(first, 1), rep, c)
                 do throws(EvalFailure) {
                     let cmp = try Semantics.compare(y, x)
                     return (f == .min ? cmp < 0 : cmp > 0) ? y : x
                 } catch {
-                    throw EvalError(error, r)
+                    throw EvalError(error, c.plan.arena.sourceRange(e))
                 }
             }
             var values: [Value] = []
-            values.reserveCapacity(args.count)
-            for a in args { values.append(try eval(a, rep, c)) }
-            do throws(EvalFailure) { return try Semantics.function(f, values, rounding: c.plan.rounding) } catch { throw EvalError(error, r) }
-        case .shape(let i, let args):
+            values.reserveCapacity(Int(count))
+            for k in 0..<Int(count) { values.append(try eval(c.arg(first, k), rep, c)) }
+            do throws(EvalFailure) { return try Semantics.function(f, values, rounding: c.plan.rounding) } catch {
+                throw EvalError(error, c.plan.arena.sourceRange(e))
+            }
+        case .shape(let i, let first, let count):
             var inputs: [Exact] = []
-            for a in args { inputs.append(try number(try eval(a, rep, c), nil)) }
+            for k in 0..<Int(count) { inputs.append(try number(try eval(c.arg(first, k), rep, c), nil)) }
             do throws(EvalFailure) { return .number(try ShapeEvaluator.evaluate(c.plan.shapes[i], inputs, detail: false).0) } catch {
                 throw EvalError(error, c.plan.shapes[i].range)
             }
@@ -199,7 +232,7 @@ enum ExpressionEvaluator {
     }
 
     /// The first retained transaction at which the running sum reaches `threshold`.
-    static func reach(_ entries: ArraySlice<TxEntry>, _ threshold: Exact, date: Bool, inclusive: Bool = true) -> (
+    static func reach(_ entries: [TxEntry], _ threshold: Exact, date: Bool, inclusive: Bool = true) -> (
         value: Value, entry: TxEntry?, running: Exact?
     ) {
         var running = Exact.zero
@@ -215,8 +248,8 @@ enum ExpressionEvaluator {
 
     // MARK: - Explaining
 
-    static func precedence(_ e: CExpr) -> Int {
-        switch e {
+    static func precedence(_ e: CExpr, _ c: Context) -> Int {
+        switch c.node(e) {
         case .or: 1
         case .and: 2
         case .not: 3
@@ -231,8 +264,8 @@ enum ExpressionEvaluator {
         }
     }
 
-    static func wrap(_ segments: [Segment], _ child: CExpr, _ parent: Int, right: Bool = false) -> [Segment] {
-        let p = precedence(child)
+    static func wrap(_ segments: [Segment], _ child: CExpr, _ parent: Int, _ c: Context, right: Bool = false) -> [Segment] {
+        let p = precedence(child, c)
         if p < parent || (right && p == parent && parent >= 5) { return [.text("(")] + segments + [.text(")")] }
         return segments
     }
@@ -246,8 +279,9 @@ enum ExpressionEvaluator {
     /// Evaluates and explains: the value, the formula with values filled in,
     /// and steps for aggregates, branches and shapes met on the way.
     static func explain(_ e: CExpr, _ rep: Int, _ c: Context, _ steps: inout [Step]) throws(EvalError) -> (Value, [Segment]) {
-        switch e {
-        case .constant(let v):
+        switch c.node(e) {
+        case .constant(let k):
+            let v = c.constants[Int(k)]
             return (v, [.value(v)])
         case .slot, .repColumn, .targetColumn, .period, .activeDays, .groupMembers, .groupScore, .groupKey:
             let v = try eval(e, rep, c)
@@ -269,25 +303,26 @@ enum ExpressionEvaluator {
         case .negate(let x, _):
             let (_, s) = try explain(x, rep, c, &steps)
             let v = try eval(e, rep, c)
-            return (v, [.text("−")] + wrap(s, x, 7))
+            return (v, [.text("−")] + wrap(s, x, 7, c))
         case .not(let x):
             let (_, s) = try explain(x, rep, c, &steps)
             let v = try eval(e, rep, c)
-            return (v, [.text("not ")] + wrap(s, x, 3))
-        case .binary(let op, let a, let b, let r):
+            return (v, [.text("not ")] + wrap(s, x, 3, c))
+        case .binary(let op, let a, let b, _):
             let (x, sa) = try explain(a, rep, c, &steps)
             let (y, sb) = try explain(b, rep, c, &steps)
             let v: Value
-            do throws(EvalFailure) { v = try Semantics.binary(op, x, y) } catch { throw EvalError(error, r) }
-            let p = precedence(e)
-            return (v, wrap(sa, a, p) + [.text(" \(op.display) ")] + wrap(sb, b, p, right: true))
+            do throws(EvalFailure) { v = try Semantics.binary(op, x, y) } catch { throw EvalError(error, c.plan.arena.sourceRange(e)) }
+            let p = precedence(e, c)
+            return (v, wrap(sa, a, p, c) + [.text(" \(op.display) ")] + wrap(sb, b, p, c, right: true))
         case .and(let a, let b), .or(let a, let b):
-            let isAnd = { if case .and = e { return true } else { return false } }()
+            let isAnd = { if case .and = c.node(e) { return true } else { return false } }()
             let (x, sa) = try explain(a, rep, c, &steps)
             let first = try truth(x, nil)
             if first != isAnd { return (.bool(first), sa) }
             let (y, sb) = try explain(b, rep, c, &steps)
-            return (.bool(try truth(y, nil)), wrap(sa, a, precedence(e)) + [.text(isAnd ? " and " : " or ")] + wrap(sb, b, precedence(e)))
+            let p = precedence(e, c)
+            return (.bool(try truth(y, nil)), wrap(sa, a, p, c) + [.text(isAnd ? " and " : " or ")] + wrap(sb, b, p, c))
         case .conditional(let a, let b, let d):
             let (x, _) = try explain(a, rep, c, &steps)
             let taken = try truth(x, nil)
@@ -297,24 +332,24 @@ enum ExpressionEvaluator {
             let (x, sa) = try explain(a, rep, c, &steps)
             if !x.isMissing { return (x, sa) }
             return try explain(b, rep, c, &steps)
-        case .function(let f, let args, let r):
+        case .function(let f, let first, let count, _):
             var values: [Value] = []
             var segments: [Segment] = [.text("\(f.rawValue)(")]
-            for (i, a) in args.enumerated() {
-                let (v, s) = try explain(a, rep, c, &steps)
+            for k in 0..<Int(count) {
+                let (v, s) = try explain(c.arg(first, k), rep, c, &steps)
                 values.append(v)
-                if i > 0 { segments.append(.text(", ")) }
+                if k > 0 { segments.append(.text(", ")) }
                 segments += s
             }
             segments.append(.text(")"))
             do throws(EvalFailure) { return (try Semantics.function(f, values, rounding: c.plan.rounding), segments) } catch {
-                throw EvalError(error, r)
+                throw EvalError(error, c.plan.arena.sourceRange(e))
             }
-        case .shape(let i, let args):
+        case .shape(let i, let first, let count):
             var inputs: [Exact] = []
             var segments: [Segment] = [.text("\(c.plan.shapes[i].name)(")]
-            for (k, a) in args.enumerated() {
-                let (v, s) = try explain(a, rep, c, &steps)
+            for k in 0..<Int(count) {
+                let (v, s) = try explain(c.arg(first, k), rep, c, &steps)
                 inputs.append(try number(v, nil))
                 if k > 0 { segments.append(.text(", ")) }
                 segments += s
@@ -344,8 +379,11 @@ enum ExpressionEvaluator {
     /// The formula as text, with names (not values).
     static func render(_ e: CExpr, _ c: Context) -> String {
         let plan = c.plan
-        switch e {
-        case .constant(let v):
+        func r(_ x: CExpr) -> String { render(x, c) }
+        func list(_ first: Int32, _ count: Int32) -> String { (0..<Int(count)).map { r(c.arg(first, $0)) }.joined(separator: ", ") }
+        switch c.node(e) {
+        case .constant(let k):
+            let v = c.constants[Int(k)]
             if case .text(let s) = v { return "\"\(s)\"" }
             return v.description
         case .slot(let s): return plan.slots[s].name
@@ -354,23 +392,23 @@ enum ExpressionEvaluator {
         case .period(let f): return "period.\(f.rawValue)"
         case .activeDays: return "active_days"
         case .aggregate(let a): return plan.scan.accumulators[a].description
-        case .reach(let l, let date, let t): return "\(date ? "reach_date" : "reach_deal")(\(plan.scan.lists[l].description), \(render(t, c)))"
-        case .negate(let x, _): return "-" + render(x, c)
-        case .not(let x): return "not " + render(x, c)
+        case .reach(let l, let date, let t): return "\(date ? "reach_date" : "reach_deal")(\(plan.scan.lists[l].description), \(r(t)))"
+        case .negate(let x, _): return "-" + r(x)
+        case .not(let x): return "not " + r(x)
         case .binary(let op, let a, let b, _):
-            let p = precedence(e)
-            let l = precedence(a) < p ? "(\(render(a, c)))" : render(a, c)
-            let r = precedence(b) < p || (precedence(b) == p && p >= 5) ? "(\(render(b, c)))" : render(b, c)
-            return "\(l) \(op.display) \(r)"
-        case .and(let a, let b): return "\(render(a, c)) and \(render(b, c))"
-        case .or(let a, let b): return "\(render(a, c)) or \(render(b, c))"
-        case .conditional(let a, let b, let d): return "if \(render(a, c)) then \(render(b, c)) else \(render(d, c))"
-        case .coalesce(let a, let b): return "coalesce(\(render(a, c)), \(render(b, c)))"
-        case .function(let f, let args, _): return "\(f.rawValue)(\(args.map { render($0, c) }.joined(separator: ", ")))"
-        case .shape(let i, let args): return "\(plan.shapes[i].name)(\(args.map { render($0, c) }.joined(separator: ", ")))"
-        case .previous(let s, let f): return "previous(\(plan.slots[s].name)\(f.map { ", " + render($0, c) } ?? ""))"
+            let p = precedence(e, c)
+            let left = precedence(a, c) < p ? "(\(r(a)))" : r(a)
+            let right = precedence(b, c) < p || (precedence(b, c) == p && p >= 5) ? "(\(r(b)))" : r(b)
+            return "\(left) \(op.display) \(right)"
+        case .and(let a, let b): return "\(r(a)) and \(r(b))"
+        case .or(let a, let b): return "\(r(a)) or \(r(b))"
+        case .conditional(let a, let b, let d): return "if \(r(a)) then \(r(b)) else \(r(d))"
+        case .coalesce(let a, let b): return "coalesce(\(r(a)), \(r(b)))"
+        case .function(let f, let first, let count, _): return "\(f.rawValue)(\(list(first, count)))"
+        case .shape(let i, let first, let count): return "\(plan.shapes[i].name)(\(list(first, count)))"
+        case .previous(let s, let f): return "previous(\(plan.slots[s].name)\(f.map { ", " + r($0) } ?? ""))"
         case .yearToDate(let s): return "ytd(\(plan.slots[s].name))"
-        case .groupAggregate(let k, let x): return "\(k.rawValue)(\(render(x, c)))"
+        case .groupAggregate(let k, let x): return "\(k.rawValue)(\(r(x)))"
         case .groupMembers: return "members"
         case .groupScore: return "score"
         case .groupKey: return "group"

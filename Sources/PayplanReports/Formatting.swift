@@ -36,6 +36,19 @@ public struct Formatter: Sendable {
         }
     }
 
+    /// Appends what `plain` returns to a byte buffer; numbers at a fixed
+    /// scale (money, `decimals`) are written digit by digit.
+    public func appendPlain(_ v: Value, type: ValueType, decimals: Int?, to out: inout [UInt8]) {
+        if case .number(let x) = v {
+            let scale = decimals ?? (type.base == .money ? rounding.scale : nil)
+            if let scale, let units = try? x.roundedUnits(scale: scale, mode: rounding.mode) {
+                Exact.appendUnits(units, scale: scale, to: &out)
+                return
+            }
+        }
+        out.append(contentsOf: plain(v, type: type, decimals: decimals).utf8)
+    }
+
     /// Up to `places` decimals, trailing zeros removed.
     public static func trimmed(_ x: Exact, _ places: Int, _ mode: RoundingMode) -> String {
         guard var text = try? x.formatted(scale: places, mode: mode) else { return x.description }

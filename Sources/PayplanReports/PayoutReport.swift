@@ -46,21 +46,29 @@ public struct PayoutReport: Sendable {
     // MARK: - Writers
 
     public func csv() -> String {
-        // Rows are formatted in parallel (in blocks), then joined in order.
-        let blockSize = 2048
+        // Rows are formatted in parallel (in blocks) into bytes, then joined in order.
+        let blockSize = 4096
         let blocks = (rows.count + blockSize - 1) / blockSize
-        let texts = Parallel.map(blocks, threads: Parallel.processorCount) { b in
-            var out = ""
+        let quoted = columns.map { $0.type.base == .text || $0.type.base == .date || $0.type.base == .bool }
+        let texts = Parallel.map(blocks, threads: Parallel.processorCount) { b -> [UInt8] in
+            var out: [UInt8] = []
+            out.reserveCapacity(blockSize * columns.count * 10)
             for r in (b * blockSize)..<min(rows.count, (b + 1) * blockSize) {
                 for c in columns.indices {
-                    if c > 0 { out += "," }
-                    out += CSVText.quote(cell(r, c))
+                    if c > 0 { out.append(0x2C) }
+                    if quoted[c], case .text(let t) = rows[r][c] {
+                        out.append(contentsOf: CSVText.quote(t).utf8)
+                    } else {
+                        formatter.appendPlain(rows[r][c], type: columns[c].type, decimals: columns[c].decimals, to: &out)
+                    }
                 }
-                out += "\n"
+                out.append(0x0A)
             }
             return out
         }
-        return columns.map { CSVText.quote($0.header) }.joined(separator: ",") + "\n" + texts.joined()
+        var bytes = Array((columns.map { CSVText.quote($0.header) }.joined(separator: ",") + "\n").utf8)
+        for t in texts { bytes += t }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     public func json() -> String {

@@ -170,7 +170,7 @@ struct DataLoaderTests {
                 #expect(one.periods[0].accumulators[k].value(rep) == four.periods[0].accumulators[k].value(rep))
             }
         }
-        #expect(one.periods[0].lists[0].entries.map(\.deal) == four.periods[0].lists[0].entries.map(\.deal))
-        #expect(one.periods[0].lists[0].entries.map(\.line) == four.periods[0].lists[0].entries.map(\.line))
+        #expect(one.periods[0].lists[0].allEntries.map(\.deal) == four.periods[0].lists[0].allEntries.map(\.deal))
+        #expect(one.periods[0].lists[0].allEntries.map(\.line) == four.periods[0].lists[0].allEntries.map(\.line))
     }
 }
