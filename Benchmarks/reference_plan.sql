@@ -6,7 +6,7 @@
 -- comparing ratios by cross-multiplication and rounding with integer
 -- arithmetic (half away from zero). Amounts must have at most 2 decimals.
 --
--- Parameters, substituted by run.py: ${DATA} the data folder, ${P} / ${Q}
+-- Parameters, substituted by duckdb_reference.py: ${DATA} the data folder, ${P} / ${Q}
 -- the run and previous quarter ('2026-Q3', '2026-Q2'), ${S} ${E} / ${QS} ${QE}
 -- their first and last days.
 

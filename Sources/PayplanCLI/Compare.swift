@@ -97,27 +97,42 @@ enum Comparison {
             excludedB = e2
         }
         let evaluationOptions = EvaluationOptions(threads: threads, skipInvalid: options.skipInvalid, trace: .none)
-        func evaluate(_ plan: CompiledPlan, _ data: DataSet, _ excluded: Set<Int>, _ loaded: LoadedPlan) throws(Stop) -> EvaluationResult {
+        // Each side's outcome: the result, or what to print and the exit code.
+        enum Outcome {
+            case result(EvaluationResult)
+            case failed(String, Int32)
+        }
+        func evaluate(_ plan: CompiledPlan, _ data: DataSet, _ excluded: Set<Int>, _ loaded: LoadedPlan) -> Outcome {
             do {
                 let r = try Evaluator.evaluate(plan: plan, data: data, period: period, options: evaluationOptions, excluded: excluded)
                 if !r.problems.isEmpty {
-                    Console.error(Session.render(Diagnostic.sorted(r.problems.map(\.diagnostic)), SourceTexts()))
-                    Console.error(
-                        "\(r.problems.count) data problem\(r.problems.count == 1 ? "" : "s") under \(loaded.load.file): nothing was compared.\n")
-                    throw Stop(code: Exit.badData)
+                    let text =
+                        Session.render(Diagnostic.sorted(r.problems.map(\.diagnostic)), SourceTexts())
+                        + "\(r.problems.count) data problem\(r.problems.count == 1 ? "" : "s") under \(loaded.load.file): nothing was compared.\n"
+                    return .failed(text, Exit.badData)
                 }
-                return r
-            } catch let stop as Stop {
-                throw stop
-            } catch let failure as EvaluationFailure {
-                Console.error(Session.render([failure.diagnostic], loaded.load.sources))
-                throw Stop(code: Exit.evaluation)
+                return .result(r)
             } catch {
-                throw Stop(code: Exit.evaluation)
+                return .failed(Session.render([error.diagnostic], loaded.load.sources), Exit.evaluation)
             }
         }
-        let ra = try evaluate(a, dataA, excludedA, base)
-        let rb = try evaluate(b, dataB, excludedB, candidate)
+        PhaseTimer.shared.mark("plans and data")
+        // The two plans are independent: evaluate them side by side (each
+        // also splits its per-rep stages over the threads it is given).
+        let sides = [(a, dataA, excludedA, base), (b, dataB, excludedB, candidate)]
+        let outcomes = Parallel.map(2, threads: min(2, threads), grain: 1) { i in evaluate(sides[i].0, sides[i].1, sides[i].2, sides[i].3) }
+        PhaseTimer.shared.mark("evaluate both plans")
+        var results: [EvaluationResult] = []
+        for outcome in outcomes {
+            switch outcome {
+            case .result(let r): results.append(r)
+            case .failed(let text, let code):
+                Console.error(text)
+                throw Stop(code: code)
+            }
+        }
+        let ra = results[0]
+        let rb = results[1]
         return WhatIfReport(base: ra, candidate: rb, baseFingerprint: base.fingerprint, candidateFingerprint: candidate.fingerprint, top: top)
     }
 }
@@ -169,12 +184,15 @@ struct WhatIfCommand: ParsableCommand {
             let basePlan = try PlanSource.load(base)
             let candidatePlan = try PlanSource.load(candidate ?? base, overrides: sets)
             let report = try Comparison.run(basePlan, candidatePlan, options, top: top)
+            PhaseTimer.shared.mark("compare")
             let text: String
             switch format {
             case .table: text = report.table()
             case .csv: text = report.csv()
             case .json: text = report.json().pretty
             }
+            PhaseTimer.shared.mark("format")
+            defer { Console.error(PhaseTimer.shared.report()) }
             if let out {
                 do {
                     try AtomicFileWriter.write(text, to: out)

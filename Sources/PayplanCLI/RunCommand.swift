@@ -62,19 +62,24 @@ struct RunCommand: ParsableCommand {
             do {
                 if let out {
                     let w = try AtomicFileWriter(path: out)
-                    try w.write(text)
                     writers.append(w)
+                    try w.write(text)
                 }
                 if let explain {
                     let language = Language.choose(flag: lang, plan: loaded.compiled.plan, environment: getenv("LANG").map { String(cString: $0) })
                     let renderer = ExplanationRenderer(plan: loaded.compiled, language: language)
                     let w = try AtomicFileWriter(path: explain)
-                    for rep in result.current.population {
-                        if let trace = result.traces[rep] { try w.write(renderer.json(trace, fingerprint: loaded.fingerprint).compact + "\n") }
-                    }
                     writers.append(w)
+                    // Streamed: a few blocks of reps are traced and rendered at a time.
+                    try result.traceBlocks(
+                        result.current.population, threads: options.threads ?? Parallel.processorCount,
+                        { renderer.jsonLines($0, fingerprint: loaded.fingerprint) }, consume: w.write(bytes:))
                 }
                 for w in writers { try w.commit() }
+            } catch let failure as EvaluationFailure {
+                for w in writers { w.abandon() }
+                Console.error(Session.render([failure.diagnostic], loaded.load.sources))
+                throw Stop(code: Exit.evaluation)
             } catch {
                 for w in writers { w.abandon() }
                 Console.error("error: cannot write \(error)\n")
@@ -135,7 +140,7 @@ struct ExplainCommand: ParsableCommand {
             let renderer = ExplanationRenderer(plan: loaded.compiled, language: language)
             switch format {
             case .text: Console.out(renderer.text(trace, fingerprint: loaded.fingerprint))
-            case .json: Console.out(renderer.json(trace, fingerprint: loaded.fingerprint).pretty)
+            case .json: Console.out(renderer.json(trace, fingerprint: loaded.fingerprint))
             }
         }
     }

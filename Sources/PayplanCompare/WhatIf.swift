@@ -74,52 +74,79 @@ public struct WhatIfReport: Sendable {
         var names = baseRules.map(\.0)
         for (n, _) in candidateRules where !names.contains(n) { names.append(n) }
         components = names
+        // Reps are walked by index: both results read the same reps.csv, so
+        // a rep has the same index under both plans (checked, else mapped by
+        // id). String-keyed lookups per rep made this the slowest part of
+        // a what-if.
+        let data = base.data
+        let sameReps = data.repIDs == candidate.data.repIDs
+        let candidateIndex: [Int?] = data.repIDs.indices.map { sameReps ? $0 : candidate.data.repIndex(data.repIDs[$0]) }
+        var extraCandidates: [Int] = []
+        if !sameReps {
+            for rep in candidate.current.population where base.data.repIndex(candidate.data.repIDs[rep]) == nil { extraCandidates.append(rep) }
+        }
         let baseTotals = WhatIfReport.totals(base)
         let candidateTotals = WhatIfReport.totals(candidate)
-        var ids = Set(baseTotals.keys).union(candidateTotals.keys).map { TextKey($0) }
-        ids.sort()
+        let baseFlags = WhatIfReport.flags(base)
+        let candidateFlags = WhatIfReport.flags(candidate)
+        let baseSlots = names.map { n in baseRules.first { $0.0 == n }?.1 }
+        let candidateSlots = names.map { n in candidateRules.first { $0.0 == n }?.1 }
+        // (result, rep) pairs in rep_id order: the base's reps and the candidate's.
+        var order: [(base: Int?, candidate: Int?)] = []
+        for rep in data.repOrder {
+            let c = candidateIndex[rep]
+            if base.current.inPopulation[rep] || (c.map { candidate.current.inPopulation[$0] } ?? false) { order.append((rep, c)) }
+        }
+        if !extraCandidates.isEmpty {
+            order += extraCandidates.map { (nil, $0) }
+            order.sort { x, y in
+                CodePoint.less(x.base.map { data.repIDs[$0] } ?? candidate.data.repIDs[x.candidate!], y.base.map { data.repIDs[$0] } ?? candidate.data.repIDs[y.candidate!])
+            }
+        }
         var rows: [Row] = []
+        rows.reserveCapacity(order.count)
         var up = 0
         var down = 0
         var same = 0
         var baseCost = Exact.zero
         var candidateCost = Exact.zero
-        let baseFlags = WhatIfReport.flags(base)
-        let candidateFlags = WhatIfReport.flags(candidate)
-        for key in ids {
-            let id = key.text
-            let b = baseTotals[id] ?? .zero
-            let c = candidateTotals[id] ?? .zero
+        func component(_ r: EvaluationResult, _ slot: Int?, _ rep: Int?) -> Exact? {
+            guard let slot else { return nil }
+            guard let rep, r.current.inPopulation[rep] else { return .zero }
+            return r.current.value(slot, rep).number
+        }
+        for (bRep, cRep) in order {
+            let b = bRep.flatMap { baseTotals[$0] } ?? .zero
+            let c = cRep.flatMap { candidateTotals[$0] } ?? .zero
             baseCost = (try? baseCost + b) ?? baseCost
             candidateCost = (try? candidateCost + c) ?? candidateCost
             let d = (try? c - b) ?? .zero
             if d.isPositive { up += 1 } else if d.isNegative { down += 1 } else { same += 1 }
             let percent: Exact? = b.isZero ? nil : (try? d / b.absolute() * Exact(100))
-            let comps: [(Exact?, Exact?)] = names.map { n in
-                (WhatIfReport.component(base, baseRules, n, id), WhatIfReport.component(candidate, candidateRules, n, id))
+            let comps: [(Exact?, Exact?)] = names.indices.map { k in
+                (component(base, baseSlots[k], bRep), component(candidate, candidateSlots[k], cRep))
             }
-            let (name, team) = WhatIfReport.who(base, id) ?? WhatIfReport.who(candidate, id) ?? ("", "")
+            let (id, name, team) = bRep.map { WhatIfReport.who(base, $0) } ?? WhatIfReport.who(candidate, cRep!)
             rows.append(
                 Row(
                     repID: id, name: name, team: team, base: b, candidate: c, delta: d, percent: percent, components: comps,
-                    baseFlag: baseFlags[id]?.first?.1, candidateFlag: candidateFlags[id]?.first?.1))
+                    baseFlag: bRep.flatMap { baseFlags[$0].first?.1 }, candidateFlag: cRep.flatMap { candidateFlags[$0].first?.1 }))
         }
-        rows.sort { x, y in
-            let ax = (try? x.delta.absolute()) ?? .zero
-            let ay = (try? y.delta.absolute()) ?? .zero
-            return ax != ay ? ax > ay : CodePoint.less(x.repID, y.repID)
-        }
-        self.rows = rows
+        // Rows are in rep_id order here: sort positions by |delta|, ties by
+        // position, so equal deltas stay in rep_id order.
+        let magnitudes = rows.map { (try? $0.delta.absolute()) ?? .zero }
+        let sorted = rows.indices.sorted { x, y in magnitudes[x] != magnitudes[y] ? magnitudes[x] > magnitudes[y] : x < y }
+        self.rows = sorted.map { rows[$0] }
         self.baseCost = baseCost
         self.candidateCost = candidateCost
         self.up = up
         self.down = down
         unchanged = same
         var flagChanges: [FlagChange] = []
-        for key in ids {
-            let id = key.text
-            let before = Dictionary(baseFlags[id] ?? [], uniquingKeysWith: { a, _ in a })
-            let after = Dictionary(candidateFlags[id] ?? [], uniquingKeysWith: { a, _ in a })
+        for (bRep, cRep) in order {
+            let id = bRep.map { data.repIDs[$0] } ?? candidate.data.repIDs[cRep!]
+            let before = Dictionary(bRep.map { baseFlags[$0] } ?? [], uniquingKeysWith: { a, _ in a })
+            let after = Dictionary(cRep.map { candidateFlags[$0] } ?? [], uniquingKeysWith: { a, _ in a })
             for rule in Set(before.keys).union(after.keys).sorted() where before[rule] != after[rule] {
                 flagChanges.append(FlagChange(repID: id, rule: rule, from: before[rule] ?? "—", to: after[rule] ?? "—"))
             }
@@ -153,42 +180,35 @@ public struct WhatIfReport: Sendable {
         return out
     }
 
-    static func totals(_ r: EvaluationResult) -> [String: Exact] {
-        var out: [String: Exact] = [:]
+    /// Per rep index: the total paid, nil outside the population.
+    static func totals(_ r: EvaluationResult) -> [Exact?] {
+        var out = [Exact?](repeating: nil, count: r.data.repCount)
         let rules = payoutRules(r.plan)
         for rep in r.current.population {
-            let id = r.data.repIDs[rep]
             if let slot = r.plan.symbolSlots[.total] {
-                out[id] = r.current.value(slot, rep).number ?? .zero
+                out[rep] = r.current.value(slot, rep).number ?? .zero
             } else {
                 var sum = Exact.zero
                 for (_, s) in rules { sum = (try? sum + (r.current.value(s, rep).number ?? .zero)) ?? sum }
-                out[id] = sum
+                out[rep] = sum
             }
         }
         return out
     }
 
-    static func component(_ r: EvaluationResult, _ rules: [(String, Int)], _ name: String, _ id: String) -> Exact? {
-        guard let (_, slot) = rules.first(where: { $0.0 == name }) else { return nil }
-        guard let rep = r.data.repIndex(id), r.current.inPopulation[rep] else { return .zero }
-        return r.current.value(slot, rep).number
-    }
-
-    static func who(_ r: EvaluationResult, _ id: String) -> (String, String)? {
-        guard let rep = r.data.repIndex(id) else { return nil }
+    static func who(_ r: EvaluationResult, _ rep: Int) -> (String, String, String) {
         let name = r.data.reps.columnIndex("name").map { r.data.reps.text($0, rep) } ?? ""
         let team = r.data.reps.columnIndex("team").map { r.data.reps.text($0, rep) } ?? ""
-        return (name, team)
+        return (r.data.repIDs[rep], name, team)
     }
 
-    /// rep_id → [(elimination rule, level)].
-    static func flags(_ r: EvaluationResult) -> [String: [(String, String)]] {
-        var out: [String: [(String, String)]] = [:]
+    /// Per rep index: [(elimination rule, level)].
+    static func flags(_ r: EvaluationResult) -> [[(String, String)]] {
+        var out = [[(String, String)]](repeating: [], count: r.data.repCount)
         for case .rule(let rule) in r.plan.nodes where rule.kind == .elimination {
             guard let slot = rule.slots[.flag] else { continue }
             for rep in r.current.population {
-                if case .text(let level) = r.current.value(slot, rep) { out[r.data.repIDs[rep], default: []].append((rule.name, level)) }
+                if case .text(let level) = r.current.value(slot, rep) { out[rep].append((rule.name, level)) }
             }
         }
         return out
@@ -261,27 +281,16 @@ public struct WhatIfReport: Sendable {
     func money(_ x: Exact?) -> String { x.map { formatter.plain(.number($0), type: .money) } ?? "" }
 
     public func table() -> String {
-        var grid: [[String]] = [["rep_id", "name", "team", "base", "candidate", "delta", "delta %"] + components.map { "Δ " + $0 }]
-        for r in rows {
+        let header = ["rep_id", "name", "team", "base", "candidate", "delta", "delta %"] + components.map { "Δ " + $0 }
+        var table = TextTable(header: header, rightAligned: header.indices.map { $0 >= 3 })
+        table.rows = rows.map { r in
             var line = [r.repID, r.name, r.team, money(r.base), money(r.candidate), money(r.delta), pct(r.percent)]
             for (b, c) in r.components {
                 if let b, let c, let d = try? c - b { line.append(money(d)) } else { line.append(b == nil ? "new" : "removed") }
             }
-            grid.append(line)
+            return line
         }
-        let widths = grid[0].indices.map { c in grid.map { TextWidth.of($0[c]) }.max() ?? 0 }
-        var out = summaryText() + "\n"
-        for (i, line) in grid.enumerated() {
-            var cells: [String] = []
-            for (c, text) in line.enumerated() {
-                cells.append(c >= 3 && i > 0 ? TextWidth.padLeft(text, to: widths[c]) : TextWidth.padRight(text, to: widths[c]))
-            }
-            var s = cells.joined(separator: "  ")
-            while s.hasSuffix(" ") { s.removeLast() }
-            out += s + "\n"
-            if i == 0 { out += widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ") + "\n" }
-        }
-        return out
+        return summaryText() + "\n" + table.render()
     }
 
     public func csv() -> String {

@@ -404,25 +404,58 @@ extension Exact: CustomStringConvertible {
     /// Decimal text with up to `maxFractionDigits` places; a value that needs
     /// more (or is not a finite decimal) is truncated and marked with "…".
     public func decimalText(maxFractionDigits: Int) -> String {
+        let (text, truncated) = decimalDigits(maxFractionDigits: maxFractionDigits)
+        return truncated ? text + "…" : text
+    }
+
+    /// Plain decimal text cut after `maxFractionDigits` places, and whether
+    /// anything was cut. Built in bytes: this sits under every number of an
+    /// explanation (`run --explain` renders millions of them).
+    public func decimalDigits(maxFractionDigits: Int) -> (text: String, truncated: Bool) {
+        var out: [UInt8] = []
+        out.reserveCapacity(24)
+        let truncated = appendDecimal(maxFractionDigits: maxFractionDigits, to: &out)
+        return (String(decoding: out, as: UTF8.self), truncated)
+    }
+
+    /// Appends the plain decimal text (cut after `maxFractionDigits` places)
+    /// to a byte buffer; returns whether anything was cut.
+    public func appendDecimal(maxFractionDigits: Int, to out: inout [UInt8]) -> Bool {
         let r = reduced
-        let negative = r.numerator < 0
+        if r.numerator < 0 { out.append(0x2D) }
         var n = r.numerator.magnitude
         let d = UInt128(r.denominator)
         let intPart = n / d
         n %= d
-        var digits = ""
+        if let small = UInt64(exactly: intPart) {
+            Exact.appendDigits(small, to: &out)
+        } else {
+            out.append(contentsOf: String(intPart).utf8)
+        }
         var count = 0
+        if n != 0 && maxFractionDigits > 0 { out.append(0x2E) }
         while n != 0 && count < maxFractionDigits {
             // n < d ≤ Int128.max, so 10 * n fits in UInt128
             n *= 10
-            digits.append(Character(String(Int(n / d))))
+            out.append(UInt8(truncatingIfNeeded: n / d) &+ 0x30)
             n %= d
             count += 1
         }
-        var text = (negative ? "-" : "") + String(intPart)
-        if !digits.isEmpty { text += "." + digits }
-        if n != 0 { text += "…" }
-        return text
+        return n != 0
+    }
+
+    static func appendDigits(_ value: UInt64, to out: inout [UInt8]) {
+        var v = value
+        var tmp: (UInt64, UInt64, UInt64) = (0, 0, 0)
+        withUnsafeMutableBytes(of: &tmp) { raw in
+            var i = raw.count
+            repeat {
+                i -= 1
+                raw[i] = UInt8(truncatingIfNeeded: v % 10) &+ 0x30
+                v /= 10
+            } while v > 0
+            out.append(contentsOf: raw[i...])
+        }
     }
 
     /// Fixed-point text with exactly `scale` decimals, rounded with `mode`.

@@ -12,10 +12,12 @@ public enum Parallel {
 
     /// `body(i)` for i in 0..<count on up to `threads` threads, in order.
     /// The error of the smallest failing index is thrown, so the reported
-    /// failure is the same whatever the scheduling.
-    public static func map<T, E: Error>(_ count: Int, threads: Int, _ body: (Int) throws(E) -> T) throws(E) -> [T] {
+    /// failure is the same whatever the scheduling. `grain`: the fewest
+    /// indices worth a thread of their own (many for cheap bodies, 1 when
+    /// each index is already a block of work).
+    public static func map<T, E: Error>(_ count: Int, threads: Int, grain: Int = 512, _ body: (Int) throws(E) -> T) throws(E) -> [T] {
         if count == 0 { return [] }
-        let chunks = max(1, min(count / 512, threads * 4))
+        let chunks = max(1, min(count / max(1, grain), threads * 4))
         if chunks == 1 || threads <= 1 {
             var out: [T] = []
             out.reserveCapacity(count)

@@ -56,9 +56,56 @@ public struct EvaluationResult: Sendable {
     /// requirement not met). When not empty, nothing may be written.
     public var problems: [DataProblem]
     public var skipped: [SkippedRep]
+    /// The traces of `TraceSelection.reps`; `.all` streams them through
+    /// `traceBlocks` instead.
     public var traces: [Int: RepTrace]
+    let options: EvaluationOptions
 
     public var current: PeriodState { states[states.count - 1] }
+
+    /// Every population rep's trace, held in memory (small runs, tests);
+    /// needs trace selection `.all`.
+    public func allTraces() throws -> [Int: RepTrace] {
+        var built: [RepTrace] = []
+        try traceBlocks(current.population, threads: options.threads, { $0 }) { built += $0 }
+        return Dictionary(uniqueKeysWithValues: zip(current.population, built))
+    }
+
+    /// Traces of `reps` (population reps of the run period, in the order
+    /// given), a block at a time: blocks are traced and turned into `T` in
+    /// parallel, then handed to `consume` in order. Only a few blocks live at
+    /// once: holding every trace of 100k reps took 2.5 GB and made the run
+    /// page. Group stages' explanations must have been recorded (trace
+    /// selection `.all`, or `.reps` containing these reps).
+    public func traceBlocks<T>(
+        _ reps: [Int], threads: Int, blockSize: Int = 256, _ transform: ([RepTrace]) -> T, consume: (T) throws -> Void
+    ) throws {
+        let run = EvaluationRun(plan: plan, data: data, options: options, excluded: [])
+        let blocks = (reps.count + blockSize - 1) / blockSize
+        let perRound = max(1, threads) * 4
+        let state = current
+        let previous = states.count > 1 ? states[states.count - 2] : nil
+        let yearStates = states.dropLast().filter { $0.period.year == state.period.year }
+        try state.values.withUnsafeMutableBufferPointer { buffer in
+            var context = Context(
+                plan: plan, data: data, periodData: data.periods[state.dataIndex], state: state, previous: previous, yearStates: yearStates,
+                values: buffer, group: nil)
+            context.sources = ExpressionEvaluator.renderAll(context)
+            var first = 0
+            while first < blocks {
+                let count = min(perRound, blocks - first)
+                // Reads only: traces of different reps are independent.
+                let outputs = try Parallel.map(count, threads: threads, grain: 1) { (k) throws(EvaluationFailure) -> T in
+                    let lo = (first + k) * blockSize
+                    var block: [RepTrace] = []
+                    for rep in reps[lo..<min(reps.count, lo + blockSize)] { block.append(try run.trace(rep, context)) }
+                    return transform(block)
+                }
+                for output in outputs { try consume(output) }
+                first += count
+            }
+        }
+    }
 }
 
 /// Runs a compiled plan over a data set.
@@ -170,8 +217,9 @@ struct EvaluationRun {
             let previous = states.last
             let yearStates = states.filter { $0.period.year == pd.period.year }
             try state.values.withUnsafeMutableBufferPointer { (buffer) throws(EvaluationFailure) in
-                let context = Context(
+                var context = Context(
                     plan: plan, data: data, periodData: pd, state: state, previous: previous, yearStates: yearStates, values: buffer, group: nil)
+                if isCurrent && !traced.isEmpty { context.sources = ExpressionEvaluator.renderAll(context) }
                 try population(context, isCurrent: isCurrent)
                 PhaseTimer.shared.mark("  \(pd.period) population")
                 try evaluateNodes(context, traced: isCurrent ? traced : [], history: !isCurrent)
@@ -184,23 +232,30 @@ struct EvaluationRun {
         guard current.period == period else {
             throw EvaluationFailure(diagnostic: Diagnostic(.error, "E705", "the data was not read for \(period)", at: nil, file: plan.plan.file))
         }
+        let partial = EvaluationResult(
+            plan: plan, data: data, period: period, states: states, problems: problems, skipped: [], traces: [:], options: options)
         var traces: [Int: RepTrace] = [:]
-        if !traced.isEmpty {
-            try current.values.withUnsafeMutableBufferPointer { (buffer) throws(EvaluationFailure) in
-                let previous = states.count > 1 ? states[states.count - 2] : nil
-                let context = Context(
-                    plan: plan, data: data, periodData: data.periods[current.dataIndex], state: current, previous: previous,
-                    yearStates: states.dropLast().filter { $0.period.year == current.period.year }, values: buffer, group: nil)
-                for rep in current.population where traced.contains(rep) {
-                    traces[rep] = try trace(rep, context)
-                }
+        // A few reps (`explain`): traced now. Every rep (`run --explain`):
+        // left to `traceBlocks`, which streams them instead of holding them.
+        if case .reps(let wanted) = options.trace, !wanted.isEmpty {
+            let reps = current.population.filter { wanted.contains($0) }
+            var built: [RepTrace] = []
+            do {
+                try partial.traceBlocks(reps, threads: options.threads, blockSize: 64, { $0 }) { built += $0 }
+            } catch let failure as EvaluationFailure {
+                throw failure
+            } catch {
+                // Only tracing can fail here; collecting into an array cannot.
             }
+            for (rep, t) in zip(reps, built) { traces[rep] = t }
         }
         let skippedList = skipped.keys.sorted { CodePoint.less(data.repIDs[$0], data.repIDs[$1]) }.map {
             SkippedRep(repID: data.repIDs[$0], reasons: skipped[$0]!)
         }
-        return EvaluationResult(
-            plan: plan, data: data, period: period, states: states, problems: problems, skipped: skippedList, traces: traces)
+        var result = partial
+        result.skipped = skippedList
+        result.traces = traces
+        return result
     }
 
     // MARK: - Population

@@ -61,6 +61,9 @@ struct Context: @unchecked Sendable {
     let nodes: [ExprNode]
     let constants: [Value]
     let args: [CExpr]
+    /// Each arena node's formula text, when explanations are on: the same
+    /// text is quoted in every rep's trace, so it is rendered once.
+    var sources: [String] = []
 
     init(
         plan: CompiledPlan, data: DataSet, periodData: PeriodData, state: PeriodState, previous: PeriodState?, yearStates: [PeriodState],
@@ -377,7 +380,13 @@ enum ExpressionEvaluator {
     }
 
     /// The formula as text, with names (not values).
+    /// Every arena node's formula text, indexed like the arena.
+    static func renderAll(_ c: Context) -> [String] {
+        (0..<c.nodes.count).map { render(CExpr(index: Int32($0)), c) }
+    }
+
     static func render(_ e: CExpr, _ c: Context) -> String {
+        if !c.sources.isEmpty { return c.sources[Int(e.index)] }
         let plan = c.plan
         func r(_ x: CExpr) -> String { render(x, c) }
         func list(_ first: Int32, _ count: Int32) -> String { (0..<Int(count)).map { r(c.arg(first, $0)) }.joined(separator: ", ") }

@@ -94,14 +94,19 @@ public struct Formatter: Sendable {
 
     /// Thousands separators in the integer part.
     public static func grouped(_ text: String) -> String {
-        let parts = text.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
-        let integer = Array(parts[0])
-        guard integer.count > 3 else { return text }
-        var out = ""
-        for (i, ch) in integer.enumerated() {
-            if i > 0 && (integer.count - i) % 3 == 0 { out.append(",") }
-            out.append(ch)
+        var text = text
+        return text.withUTF8 { u -> String in
+            var integerEnd = 0
+            while integerEnd < u.count && u[integerEnd] != 0x2E { integerEnd += 1 }
+            guard integerEnd > 3 else { return String(decoding: u, as: UTF8.self) }
+            var out: [UInt8] = []
+            out.reserveCapacity(u.count + integerEnd / 3)
+            for i in 0..<integerEnd {
+                if i > 0 && (integerEnd - i) % 3 == 0 { out.append(0x2C) }
+                out.append(u[i])
+            }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: u[integerEnd...]))
+            return String(decoding: out, as: UTF8.self)
         }
-        return parts.count > 1 ? out + "." + parts[1] : out
     }
 }

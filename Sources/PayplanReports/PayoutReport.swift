@@ -50,7 +50,7 @@ public struct PayoutReport: Sendable {
         let blockSize = 4096
         let blocks = (rows.count + blockSize - 1) / blockSize
         let quoted = columns.map { $0.type.base == .text || $0.type.base == .date || $0.type.base == .bool }
-        let texts = Parallel.map(blocks, threads: Parallel.processorCount) { b -> [UInt8] in
+        let texts = Parallel.map(blocks, threads: Parallel.processorCount, grain: 1) { b -> [UInt8] in
             var out: [UInt8] = []
             out.reserveCapacity(blockSize * columns.count * 10)
             for r in (b * blockSize)..<min(rows.count, (b + 1) * blockSize) {
@@ -103,22 +103,9 @@ public struct PayoutReport: Sendable {
 
     /// An aligned terminal table; numbers right-aligned; CJK names take two columns.
     public func table() -> String {
-        var grid: [[String]] = [columns.map(\.header)]
-        for r in rows.indices { grid.append(columns.indices.map { cell(r, $0) }) }
-        let widths = columns.indices.map { c in grid.map { TextWidth.of($0[c]) }.max() ?? 0 }
-        var out = ""
-        for (i, line) in grid.enumerated() {
-            var parts: [String] = []
-            for (c, text) in line.enumerated() {
-                let numeric = columns[c].type.base.isNumeric
-                parts.append(numeric && i > 0 ? TextWidth.padLeft(text, to: widths[c]) : TextWidth.padRight(text, to: widths[c]))
-            }
-            var line = parts.joined(separator: "  ")
-            while line.hasSuffix(" ") { line.removeLast() }
-            out += line + "\n"
-            if i == 0 { out += widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ") + "\n" }
-        }
-        return out
+        var table = TextTable(header: columns.map(\.header), rightAligned: columns.map { $0.type.base.isNumeric })
+        table.rows = rows.indices.map { r in columns.indices.map { cell(r, $0) } }
+        return table.render()
     }
 }
 

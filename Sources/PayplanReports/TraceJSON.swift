@@ -4,154 +4,261 @@ import PayplanCore
 import PayplanEvaluator
 import PayplanLanguage
 
-/// Traces as JSON: each step with its structured facts and the sentence a
-/// person reads, so tools and people see the same explanation.
+/// Traces as JSON: each step with its structured facts and, for people, the
+/// sentence `payplan explain` prints, so tools and people see the same
+/// explanation. Written through `JSONStream` (no intermediate tree): the
+/// JSON Lines file of a 100k-rep run holds ~300 MB of it.
 extension ExplanationRenderer {
-    func num(_ x: Exact) -> JSON { .number(x.decimalText(maxFractionDigits: 12).replacingAll("…", with: "")) }
-
-    func exact(_ x: Exact) -> [(String, JSON)] {
-        var out: [(String, JSON)] = [("value", num(x))]
-        if !x.isInteger, x.decimalText(maxFractionDigits: 12).hasSuffix("…") { out.append(("exact", .string(x.fractionText))) }
-        return out
-    }
-
-    func value(_ v: Value) -> JSON {
-        switch v {
-        case .number(let x): return num(x)
-        case .text(let s): return .string(s)
-        case .bool(let b): return .bool(b)
-        case .date(let d): return .string(d.description)
-        case .missing: return .null
+    /// Traces as JSON Lines, one rep a line, with the facts of each step
+    /// but not its sentence: the file is the machine-readable audit record,
+    /// and the sentences (which cost as much again to write as everything
+    /// else) are one `payplan explain` away.
+    public func jsonLines(_ traces: [RepTrace], fingerprint: String) -> [UInt8] {
+        var w = JSONStream(capacity: traces.count * 4096)
+        for trace in traces {
+            write(trace, fingerprint: fingerprint, sentences: false, to: &w)
+            w.newline()
         }
+        return w.bytes
     }
 
-    func stepJSON(_ step: Step) -> JSON {
-        var fields: [(String, JSON)]
-        switch step {
-        case .formula(let source, _, let result): fields = [("type", .string("formula")), ("formula", .string(source)), ("result", value(result))]
-        case .aggregate(let d, let count, let result):
-            fields = [("type", .string("aggregate")), ("aggregate", .string(d)), ("transactions", .int(count)), ("result", value(result))]
-        case .branch(let c, let taken): fields = [("type", .string("branch")), ("condition", .string(c)), ("holds", .bool(taken))]
-        case .previous(let name, let period, let v):
-            fields = [("type", .string("previous")), ("name", .string(name)), ("period", .string(period)), ("value", value(v))]
-        case .shape(let name, _, let inputs, let detail, let result):
-            fields = [("type", .string("shape")), ("shape", .string(name)), ("inputs", .array(inputs.map(num))), ("result", num(result))]
-            switch detail {
-            case .curve(let region, let x0, let y0, let x1, let y1, _, _):
-                let r: String
-                switch region {
-                case .below: r = "below"
-                case .above: r = "above"
-                case .single: r = "single"
-                case .segment(let i): r = "segment \(i + 1)"
-                }
-                fields.append(("region", .string(r)))
-                if let x0, let y0 { fields.append(("from", .array([num(x0), num(y0)]))) }
-                if let x1, let y1 { fields.append(("to", .array([num(x1), num(y1)]))) }
-            case .band(let matched, let hit):
-                fields.append(("rows", .array(matched.map { .int($0 + 1) })))
-                fields.append(("hit", .string(hit.rawValue)))
-            case .tiers(let method, let slices, let tier):
-                fields.append(("method", .string(method.rawValue)))
-                fields.append(("tier", tier.map { .int($0 + 1) } ?? .null))
-                fields.append(
-                    (
-                        "slices",
-                        .array(
-                            slices.map { s in
-                                .object([
-                                    ("tier", .int(s.tier + 1)), ("from", num(s.from)), ("to", s.to.map(num) ?? .null), ("portion", num(s.portion)),
-                                    ("pay", num(s.pay)),
-                                ])
-                            })
-                    ))
-            case .matrix(let row, let column):
-                fields.append(("row", row.map { .int($0 + 1) } ?? .null))
-                fields.append(("column", column.map { .int($0 + 1) } ?? .null))
+    /// One rep's trace, indented, with the sentence of every step.
+    public func json(_ trace: RepTrace, fingerprint: String) -> String {
+        var w = JSONStream(indent: 2)
+        write(trace, fingerprint: fingerprint, sentences: true, to: &w)
+        w.newline()
+        return String(decoding: w.bytes, as: UTF8.self)
+    }
+
+    func write(_ trace: RepTrace, fingerprint: String, sentences: Bool, to w: inout JSONStream) {
+        w.beginObject()
+        w.field("rep_id", trace.repID)
+        w.field("name", trace.name)
+        w.field("team", trace.team)
+        w.field("period", trace.period.description)
+        w.field("plan", plan.plan.name.value)
+        w.field("fingerprint", fingerprint)
+        w.key("entries")
+        w.beginArray()
+        for e in trace.entries {
+            w.beginObject()
+            w.field("name", e.name)
+            w.field("label", label(e.name, e.labels))
+            w.field("kind", e.kind.rawValue)
+            if let k = e.ruleKind { w.field("rule_kind", k.rawValue) }
+            w.key("value")
+            write(e.value, to: &w)
+            w.key("steps")
+            w.beginArray()
+            for step in e.steps {
+                w.beginObject()
+                write(step, to: &w)
+                if sentences { w.field("text", lines(step).joined(separator: "\n")) }
+                w.endObject()
             }
-        case .product(let factors, let result):
-            fields = [("type", .string("product")), ("factors", .object(factors.map { ($0.0, num($0.1)) })), ("result", num(result))]
-        case .gate(let c, let met): fields = [("type", .string("gate")), ("condition", .string(c)), ("met", .bool(met))]
-        case .floor(let b, let f, let a): fields = [("type", .string("floor")), ("before", num(b)), ("floor", num(f)), ("after", num(a))]
-        case .cap(let b, let c, let a): fields = [("type", .string("cap")), ("before", num(b)), ("cap", num(c)), ("after", num(a))]
-        case .round(let b, let a, let r):
-            fields = [
-                ("type", .string("round")), ("before", num(b)), ("after", num(a)), ("scale", .int(r.scale)), ("mode", .string(r.mode.rawValue)),
-            ]
-        case .threshold(let m, let t, let inc, let reached):
-            fields = [
-                ("type", .string("threshold")), ("measure", num(m)), ("threshold", num(t)), ("inclusive", .bool(inc)), ("reached", .bool(reached)),
-            ]
-        case .award(let a, let rate, let above, let result):
-            fields = [
-                ("type", .string("award")), ("award", num(a)), ("rate", rate.map(num) ?? .null), ("above", num(above)), ("result", num(result)),
-            ]
-        case .firstMover(let d):
-            fields = [
-                ("type", .string("first_mover")), ("breakthrough", .bool(d.breakthrough)),
-                ("reached_on", d.reachedOn.map { .string($0.description) } ?? .null),
-                ("deal", d.deal.map { .string($0) } ?? .null), ("position", d.position.map { .int($0) } ?? .null), ("contenders", .int(d.contenders)),
-                ("winners", .int(d.winners)), ("award", num(d.award)),
-            ]
-        case .team(let d):
-            fields = [
-                ("type", .string("team")), ("group", .string(d.group)), ("members", .int(d.members)), ("score", d.score.map(num) ?? .null),
-                ("eligible", .bool(d.eligible)), ("rank", d.rank.map { .int($0) } ?? .null), ("tied_with", .array(d.tiedWith.map { .string($0) })),
-                ("team_prize", num(d.teamPrize)), ("weight", num(d.weight)), ("total_weight", num(d.totalWeight)), ("excluded", .bool(d.excluded)),
-                ("largest_remainder_cent", .bool(d.extraCent)), ("share", num(d.share)),
-            ]
-        case .elimination(let d):
-            fields = [
-                ("type", .string("elimination")), ("exempt", .bool(d.exempt)), ("measure", d.measure.map(num) ?? .null),
-                ("below", d.below.map(num) ?? .null), ("below_hit", .bool(d.belowHit)), ("ranked", .int(d.population)),
-                ("bottom_count", .int(d.bottomCount)), ("cutoff", d.cutoff.map(num) ?? .null), ("position", d.position.map { .int($0) } ?? .null),
-                ("bottom_hit", .bool(d.bottomHit)), ("flagged", .bool(d.flagged)), ("consecutive", .int(d.consecutive)), ("level", .string(d.level)),
-            ]
-        case .commission(let rateOn, let lines, _, let total):
-            fields = [
-                ("type", .string("commission")), ("rate_on", .string(rateOn.rawValue)),
-                (
-                    "transactions",
-                    .array(
-                        lines.map { l in
-                            .object([
-                                ("date", .string(l.date.description)), ("deal", .string(l.deal)), ("amount", num(l.amount)), ("pay", num(l.pay)),
-                            ])
-                        })
-                ), ("total", num(total)),
-            ]
-        case .total(let components, let sum, let cap, let floor, let total, let capped):
-            fields = [
-                ("type", .string("total")), ("components", .object(components.map { ($0.0, num($0.1)) })), ("sum", num(sum)),
-                ("cap", cap.map(num) ?? .null), ("floor", floor.map(num) ?? .null), ("total", num(total)), ("capped", num(capped)),
-            ]
-        case .note(let t): fields = [("type", .string("note"))] + [("note", .string(t))]
+            w.endArray()
+            w.endObject()
         }
-        fields.append(("text", .string(lines(step).joined(separator: "\n"))))
-        return .object(fields)
+        w.endArray()
+        w.endObject()
     }
 
-    public func json(_ trace: RepTrace, fingerprint: String) -> JSON {
-        .object([
-            ("rep_id", .string(trace.repID)),
-            ("name", .string(trace.name)),
-            ("team", .string(trace.team)),
-            ("period", .string(trace.period.description)),
-            ("plan", .string(plan.plan.name.value)),
-            ("fingerprint", .string(fingerprint)),
-            (
-                "entries",
-                .array(
-                    trace.entries.map { e in
-                        var fields: [(String, JSON)] = [
-                            ("name", .string(e.name)), ("label", .string(label(e.name, e.labels))), ("kind", .string(e.kind.rawValue)),
-                        ]
-                        if let k = e.ruleKind { fields.append(("rule_kind", .string(k.rawValue))) }
-                        fields.append(("value", value(e.value)))
-                        fields.append(("steps", .array(e.steps.map(stepJSON))))
-                        return .object(fields)
-                    })
-            ),
-        ])
+    func write(_ v: Value, to w: inout JSONStream) {
+        switch v {
+        case .number(let x): w.number(x)
+        case .text(let s): w.string(s)
+        case .bool(let b): w.bool(b)
+        case .date(let d): w.string(d.description)
+        case .missing: w.null()
+        }
+    }
+
+    func write(_ k: String, _ v: Value, to w: inout JSONStream) {
+        w.key(k)
+        write(v, to: &w)
+    }
+
+    func numbers(_ k: String, _ xs: [Exact], to w: inout JSONStream) {
+        w.key(k)
+        w.beginArray()
+        for x in xs { w.number(x) }
+        w.endArray()
+    }
+
+    func named(_ k: String, _ pairs: [(String, Exact)], to w: inout JSONStream) {
+        w.key(k)
+        w.beginObject()
+        for (name, x) in pairs { w.field(name, x) }
+        w.endObject()
+    }
+
+    /// The facts of one step, as fields of the object already open.
+    func write(_ step: Step, to w: inout JSONStream) {
+        switch step {
+        case .formula(let source, _, let result):
+            w.field("type", "formula")
+            w.field("formula", source)
+            write("result", result, to: &w)
+        case .aggregate(let d, let count, let result):
+            w.field("type", "aggregate")
+            w.field("aggregate", d)
+            w.field("transactions", count)
+            write("result", result, to: &w)
+        case .branch(let c, let taken):
+            w.field("type", "branch")
+            w.field("condition", c)
+            w.field("holds", taken)
+        case .previous(let name, let period, let v):
+            w.field("type", "previous")
+            w.field("name", name)
+            w.field("period", period)
+            write("value", v, to: &w)
+        case .shape(let name, _, let inputs, let detail, let result):
+            w.field("type", "shape")
+            w.field("shape", name)
+            numbers("inputs", inputs, to: &w)
+            w.field("result", result)
+            write(detail, to: &w)
+        case .product(let factors, let result):
+            w.field("type", "product")
+            named("factors", factors, to: &w)
+            w.field("result", result)
+        case .gate(let c, let met):
+            w.field("type", "gate")
+            w.field("condition", c)
+            w.field("met", met)
+        case .floor(let b, let f, let a):
+            w.field("type", "floor")
+            w.field("before", b)
+            w.field("floor", f)
+            w.field("after", a)
+        case .cap(let b, let c, let a):
+            w.field("type", "cap")
+            w.field("before", b)
+            w.field("cap", c)
+            w.field("after", a)
+        case .round(let b, let a, let r):
+            w.field("type", "round")
+            w.field("before", b)
+            w.field("after", a)
+            w.field("scale", r.scale)
+            w.field("mode", r.mode.rawValue)
+        case .threshold(let m, let t, let inc, let reached):
+            w.field("type", "threshold")
+            w.field("measure", m)
+            w.field("threshold", t)
+            w.field("inclusive", inc)
+            w.field("reached", reached)
+        case .award(let a, let rate, let above, let result):
+            w.field("type", "award")
+            w.field("award", a)
+            w.field("rate", rate)
+            w.field("above", above)
+            w.field("result", result)
+        case .firstMover(let d):
+            w.field("type", "first_mover")
+            w.field("breakthrough", d.breakthrough)
+            w.field("reached_on", d.reachedOn?.description)
+            w.field("deal", d.deal)
+            w.field("position", d.position)
+            w.field("contenders", d.contenders)
+            w.field("winners", d.winners)
+            w.field("award", d.award)
+        case .team(let d):
+            w.field("type", "team")
+            w.field("group", d.group)
+            w.field("members", d.members)
+            w.field("score", d.score)
+            w.field("eligible", d.eligible)
+            w.field("rank", d.rank)
+            w.key("tied_with")
+            w.beginArray()
+            for t in d.tiedWith { w.string(t) }
+            w.endArray()
+            w.field("team_prize", d.teamPrize)
+            w.field("weight", d.weight)
+            w.field("total_weight", d.totalWeight)
+            w.field("excluded", d.excluded)
+            w.field("largest_remainder_cent", d.extraCent)
+            w.field("share", d.share)
+        case .elimination(let d):
+            w.field("type", "elimination")
+            w.field("exempt", d.exempt)
+            w.field("measure", d.measure)
+            w.field("below", d.below)
+            w.field("below_hit", d.belowHit)
+            w.field("ranked", d.population)
+            w.field("bottom_count", d.bottomCount)
+            w.field("cutoff", d.cutoff)
+            w.field("position", d.position)
+            w.field("bottom_hit", d.bottomHit)
+            w.field("flagged", d.flagged)
+            w.field("consecutive", d.consecutive)
+            w.field("level", d.level)
+        case .commission(let rateOn, let lines, _, let total):
+            w.field("type", "commission")
+            w.field("rate_on", rateOn.rawValue)
+            w.key("transactions")
+            w.beginArray()
+            for l in lines {
+                w.beginObject()
+                w.field("date", l.date.description)
+                w.field("deal", l.deal)
+                w.field("amount", l.amount)
+                w.field("pay", l.pay)
+                w.endObject()
+            }
+            w.endArray()
+            w.field("total", total)
+        case .total(let components, let sum, let cap, let floor, let total, let capped):
+            w.field("type", "total")
+            named("components", components, to: &w)
+            w.field("sum", sum)
+            w.field("cap", cap)
+            w.field("floor", floor)
+            w.field("total", total)
+            w.field("capped", capped)
+        case .note(let t):
+            w.field("type", "note")
+            w.field("note", t)
+        }
+    }
+
+    func write(_ detail: ShapeDetail, to w: inout JSONStream) {
+        switch detail {
+        case .curve(let region, let x0, let y0, let x1, let y1, _, _):
+            switch region {
+            case .below: w.field("region", "below")
+            case .above: w.field("region", "above")
+            case .single: w.field("region", "single")
+            case .segment(let i): w.field("region", "segment \(i + 1)")
+            }
+            if let x0, let y0 { numbers("from", [x0, y0], to: &w) }
+            if let x1, let y1 { numbers("to", [x1, y1], to: &w) }
+        case .band(let matched, let hit):
+            w.key("rows")
+            w.beginArray()
+            for m in matched { w.int(m + 1) }
+            w.endArray()
+            w.field("hit", hit.rawValue)
+        case .tiers(let method, let slices, let tier):
+            w.field("method", method.rawValue)
+            w.field("tier", tier.map { $0 + 1 })
+            w.key("slices")
+            w.beginArray()
+            for s in slices {
+                w.beginObject()
+                w.field("tier", s.tier + 1)
+                w.field("from", s.from)
+                w.field("to", s.to)
+                w.field("portion", s.portion)
+                w.field("pay", s.pay)
+                w.endObject()
+            }
+            w.endArray()
+        case .matrix(let row, let column):
+            w.field("row", row.map { $0 + 1 })
+            w.field("column", column.map { $0 + 1 })
+        }
     }
 }

@@ -21,7 +21,7 @@ struct WorkedExampleTests {
 
     /// The per-transaction pays of a commission rule, from its explanation.
     func pays(_ r: EvaluationResult, rule: String) -> [Exact] {
-        guard let trace = r.traces.values.first, let entry = trace.entries.first(where: { $0.name == rule }) else { return [] }
+        guard let trace = (try? r.allTraces())?.values.first, let entry = trace.entries.first(where: { $0.name == rule }) else { return [] }
         for step in entry.steps {
             if case .commission(_, let lines, _, _) = step { return lines.map(\.pay) }
         }
