@@ -23,6 +23,11 @@ let package = Package(
         .executable(name: "payplan", targets: ["payplan"]),
         .executable(name: "payplan-gen", targets: ["payplan-gen"]),
         .library(name: "PayplanCLI", targets: ["PayplanCLI"]),
+        // The stages as a library, for the fuzz targets in Fuzz/ (a package of their own).
+        .library(
+            name: "PayplanEngine",
+            targets: ["PayplanCore", "PayplanYAML", "PayplanLanguage", "PayplanChecker", "PayplanCompiler", "PayplanData", "PayplanEvaluator"]
+        ),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -94,7 +99,7 @@ let package = Package(
         .testTarget(name: "PayplanDataTests", dependencies: ["PayplanData", "PayplanCompiler"], swiftSettings: strictSettings),
         .testTarget(
             name: "PayplanEvaluatorTests",
-            dependencies: ["PayplanEvaluator", "PayplanReports", "PayplanCompare", "PayplanData"],
+            dependencies: ["PayplanEvaluator", "PayplanReports", "PayplanCompare", "PayplanData", "PayplanYAML"],
             exclude: ["Golden"],
             swiftSettings: strictSettings
         ),

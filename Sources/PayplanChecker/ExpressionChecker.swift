@@ -501,6 +501,10 @@ struct ExpressionChecker {
                 error("C419", "cannot divide \(ta.base.isNumeric ? tb : ta)", at: ta.base.isNumeric ? b.range : a.range)
                 return nil
             }
+            if case .number(let x) = b.kind, x.isZero {
+                error("C460", "division by zero: the divisor is the constant 0", at: b.range, help: "divide by a value that can be non-zero")
+                return nil
+            }
             if ta.literal && tb.literal { return make(ValueType(.number, literal: true)) }
             if tb.base == .money && !tb.literal {
                 if ta.base == .money || ta.literal { return make(.number, adapt(a, to: .money), b) }

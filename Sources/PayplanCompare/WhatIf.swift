@@ -100,7 +100,9 @@ public struct WhatIfReport: Sendable {
         if !extraCandidates.isEmpty {
             order += extraCandidates.map { (nil, $0) }
             order.sort { x, y in
-                CodePoint.less(x.base.map { data.repIDs[$0] } ?? candidate.data.repIDs[x.candidate!], y.base.map { data.repIDs[$0] } ?? candidate.data.repIDs[y.candidate!])
+                CodePoint.less(
+                    x.base.map { data.repIDs[$0] } ?? candidate.data.repIDs[x.candidate!],
+                    y.base.map { data.repIDs[$0] } ?? candidate.data.repIDs[y.candidate!])
             }
         }
         var rows: [Row] = []

@@ -10,6 +10,8 @@ public struct Limits: Sendable, Equatable {
     public var yamlDepth = 64
     /// Nodes created by expanding aliases (guards against "billion laughs").
     public var aliasExpansionNodes = 10_000
+    /// Longest scalar (a name, a label, a formula written as YAML text), in bytes.
+    public var yamlScalarBytes = 64 << 10
     /// Nodes in one plan file (scalars and collections, aliases expanded).
     public var yamlNodes = 200_000
     /// Longest formula, in characters.

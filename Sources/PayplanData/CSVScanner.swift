@@ -1,5 +1,9 @@
 import PayplanCore
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// One field of a record, as a byte span of the file. A quoted field's span
 /// excludes the quotes; `escaped` says it holds `""` pairs to collapse.
 public struct Field: Sendable {
@@ -159,6 +163,12 @@ public struct CSVScanner {
         while position < end && p[position] != 0x0A && p[position] != 0x0D { position += 1 }
         if position < end { consumeLineBreak(p) }
         return .malformed(message)
+    }
+
+    /// The record holds a NUL byte: damaged or binary data, never text.
+    public func recordContainsNUL() -> Bool {
+        guard let p = base, position > recordStart else { return false }
+        return memchr(p + recordStart, 0, position - recordStart) != nil
     }
 
     /// The record's bytes are valid UTF-8.

@@ -28,7 +28,7 @@ public enum DataLoader {
         var problems: [DataProblem] = []
         var warnings: [Diagnostic] = []
         guard FileReader.isDirectory(directory) else {
-            let reason = FileReader.exists(directory) ? "is not a folder" : "no such folder"
+            let reason = FileReader.exists(directory) ? "is not a folder" : "does not exist"
             return DataLoadResult(
                 data: nil, problems: [DataProblem(Diagnostic(.error, "D600", "the data folder \(reason)", at: nil, file: directory), rep: nil)],
                 warnings: [])
@@ -78,17 +78,37 @@ public enum DataLoader {
         }
         let hireColumn = reps.columnIndex("hire_date")
         let exitColumn = reps.columnIndex("exit_date")
+        let incentiveColumn = reps.columnIndex("target_incentive")
         var hire: [CivilDate] = []
         var exit: [CivilDate?] = []
         for r in 0..<reps.count {
             if let h = hireColumn, case .date(let d) = reps.value(h, r) { hire.append(d) } else { hire.append(CivilDate(dayNumber: 0)) }
             if let e = exitColumn, case .date(let d) = reps.value(e, r) { exit.append(d) } else { exit.append(nil) }
+            let here = SourceRange(at: SourceLocation(file: reps.path, line: reps.lines[r], column: 0))
+            // Both are errors rather than warnings: read as written, the
+            // first silently drops the rep from every period, the second
+            // makes every bonus of the rep negative.
             if let x = exit[r], x < hire[r] {
-                warnings.append(
-                    Diagnostic(
-                        .warning, "D640", "rep \(repIDs[r]): exit_date \(x) is before hire_date \(hire[r]); the rep is never active",
-                        at: SourceRange(at: SourceLocation(file: reps.path, line: reps.lines[r], column: 0)), file: reps.path))
+                problems.append(
+                    DataProblem(
+                        Diagnostic(
+                            .error, "D640", "rep \(repIDs[r]): exit_date \(x) is before hire_date \(hire[r])", at: here, file: reps.path,
+                            help: "check both dates; a rep who never started has no row"), rep: repIDs[r]))
             }
+            if let c = incentiveColumn, case .number(let x) = reps.value(c, r), x.isNegative {
+                problems.append(
+                    DataProblem(
+                        Diagnostic(.error, "D642", "rep \(repIDs[r]): target_incentive \(x) is negative", at: here, file: reps.path),
+                        rep: repIDs[r]))
+            }
+        }
+        if repsTable != nil && reps.count == 0 {
+            problems.append(
+                DataProblem(
+                    Diagnostic(
+                        .error, "D608", "reps.csv has a header but no rows: there is no one to pay",
+                        at: SourceRange(at: SourceLocation(file: reps.path, line: 1, column: 0)), file: reps.path,
+                        help: "export the reps again"), rep: nil))
         }
         // Duplicates are not looked up as new reps; reps with unreadable rows
         // are known (so their transactions are not "unknown") but never paid.
@@ -104,10 +124,14 @@ public enum DataLoader {
 
         // Products.
         var productsTable: Table?
+        // Products whose row could not be read: their transactions are not
+        // also "unknown product" errors (the row's own error says it all).
+        var unreadableProducts: Set<String> = []
         if let file = open(spec.products) {
             var reader = TableReader(path: path(spec.products), spec: spec.products, limits: limits)
             productsTable = reader.read(file, keyColumn: nil)
             problems += reader.problems
+            unreadableProducts = Set(reader.invalidKeys)
         }
         let products =
             productsTable ?? Table(spec: spec.products, path: path(spec.products), lines: [], columns: spec.products.columns.map { _ in .text([]) })
@@ -141,6 +165,11 @@ public enum DataLoader {
             spec: products.spec, path: products.path, lines: productRows.map { products.lines[$0] },
             columns: products.columns.map { $0.rows(productRows) })
         let productIndex = IDIndex(productIDs)
+        // A reps or products file that cannot be read at all would make every
+        // target and transaction "unknown": those cascades hide the one real
+        // problem, so the files that depend on it are checked once it is fixed.
+        let repsUsable = repsTable != nil && reps.count > 0
+        let productsUsable = productsTable != nil && products.count > 0
 
         // Targets.
         var targetsTable: Table?
@@ -170,6 +199,7 @@ public enum DataLoader {
                 continue
             }
             guard let r = repIndex.lookup(id) else {
+                guard repsUsable else { continue }
                 warnings.append(
                     Diagnostic(.warning, "D641", "target for unknown rep \"\(id)\" (not in reps.csv) is ignored", at: here, file: targets.path))
                 continue
@@ -195,7 +225,14 @@ public enum DataLoader {
         // Transactions.
         var periodData: [PeriodData] = []
         var transactionCount = 0
-        if let file = open(spec.transactions) {
+        if !repsUsable || !productsUsable {
+            let missing = [repsUsable ? nil : spec.reps.file, productsUsable ? nil : spec.products.file].compactMap { $0 }
+            problems.append(
+                DataProblem(
+                    Diagnostic(
+                        .note, "D617", "\(spec.transactions.file) was not read: it needs \(missing.joined(separator: " and ")) first", at: nil,
+                        file: path(spec.transactions)), rep: nil))
+        } else if let file = open(spec.transactions) {
             var reader = TableReader(path: path(spec.transactions), spec: spec.transactions, limits: limits)
             if let (start, fieldOf, fieldCount) = reader.header(file) {
                 let scanColumns = plan.scan.txColumns
@@ -236,7 +273,8 @@ public enum DataLoader {
                     file: file, displayName: path(spec.transactions), plan: plan.scan, fieldCount: fieldCount, fieldOf: fieldFor,
                     repField: field("rep_id"), productField: field("product"), dateField: scanColumns.firstIndex { $0.name == "date" } ?? 0,
                     dealField: field("deal_id"), repIndex: repIndex, repIDs: repIDs, skipRep: skip, productIndex: productIndex,
-                    periods: sorted, firstDay: sorted.first?.start.dayNumber ?? 0, lastDay: sorted.last?.end.dayNumber ?? -1,
+                    unreadableProducts: unreadableProducts, periods: sorted, firstDay: sorted.first?.start.dayNumber ?? 0,
+                    lastDay: sorted.last?.end.dayNumber ?? -1,
                     filterTables: filterTables, productCount: productIDs.count, repCount: scanIDs.count, reps: reps,
                     products: productTable, rounding: plan.rounding, limits: limits,
                     listPeriod: DataLoader.listsNeededInHistory(plan) ? nil : sorted.count - 1)
@@ -246,6 +284,17 @@ public enum DataLoader {
                 let result = TransactionScan.run(setup, start: start, headerEndLine: headerEndLine, threads: threads ?? processorCount)
                 periodData = result.periods
                 transactionCount = result.rows
+                if result.rows == 0 && result.problems.isEmpty {
+                    // A sales quarter without a single transaction is far
+                    // likelier a failed export than a quiet quarter; paying
+                    // everyone nothing on it is the harm to prevent.
+                    problems.append(
+                        DataProblem(
+                            Diagnostic(
+                                .error, "D609", "transactions.csv has a header but no rows: nothing to pay on",
+                                at: SourceRange(at: SourceLocation(file: path(spec.transactions), line: 1, column: 0)),
+                                file: path(spec.transactions), help: "export the transactions again"), rep: nil))
+                }
                 problems += result.problems
             } else {
                 problems += reader.problems
@@ -258,7 +307,43 @@ public enum DataLoader {
             directory: directory, reps: reps, repIDs: validIDs, repOrder: order, invalidReps: invalid, hire: hire, exit: exit,
             products: productTable, targets: targets, targetRows: targetRows, periods: periodData, transactionCount: transactionCount,
             warnings: warnings)
-        return DataLoadResult(data: data, problems: problems, warnings: warnings)
+        return DataLoadResult(data: data, problems: DataLoader.collapsingRepeats(problems), warnings: DataLoader.collapsingRepeats(warnings))
+    }
+
+    /// The same message on many rows (one unknown product on 300 lines) is
+    /// reported once, at its first row, with the other lines in a note.
+    static func collapsingRepeats(_ problems: [DataProblem]) -> [DataProblem] {
+        var first: [String: Int] = [:]
+        var more: [Int: [Int]] = [:]
+        var out: [DataProblem] = []
+        for p in problems {
+            let d = p.diagnostic
+            guard let line = d.range?.start.line, ["D620", "D621", "D641", "D613", "D612"].contains(d.code) else {
+                out.append(p)
+                continue
+            }
+            // The rep is part of the key: `--skip-invalid` leaves out every rep
+            // named by a problem, so no rep's problem may be folded into another's.
+            let key = "\(d.code)\u{0}\(d.file ?? "")\u{0}\(d.message)\u{0}\(p.repID ?? "")"
+            if let at = first[key] {
+                more[at, default: []].append(line)
+            } else {
+                first[key] = out.count
+                out.append(p)
+            }
+        }
+        for (at, lines) in more {
+            let shown = lines.prefix(8).map(String.init).joined(separator: ", ")
+            let rest = lines.count > 8 ? " and \(lines.count - 8) more" : ""
+            out[at].diagnostic.notes.append(
+                Diagnostic.Note(
+                    "the same on \(lines.count) more row\(lines.count == 1 ? "" : "s"): line\(lines.count == 1 ? "" : "s") \(shown)\(rest)", at: nil))
+        }
+        return out
+    }
+
+    static func collapsingRepeats(_ warnings: [Diagnostic]) -> [Diagnostic] {
+        collapsingRepeats(warnings.map { DataProblem($0, rep: nil) }).map(\.diagnostic)
     }
 
     /// Whether a node evaluated in earlier periods reads a transaction list.

@@ -1,7 +1,8 @@
+import PayplanCore
+
 #if canImport(Glibc)
     import Glibc
 #endif
-import PayplanCore
 
 /// Exact fixed-point decimals as read from data: units of 10⁻⁹ in an Int128.
 ///

@@ -44,7 +44,8 @@ public struct ColumnValues: Sendable {
 
     /// The same column restricted to the given rows, in order.
     func rows(_ picked: [Int]) -> ColumnValues {
-        ColumnValues(kind: kind, texts: kind == .text ? picked.map { texts[$0] } : [], decimals: kind == .decimal ? picked.map { decimals[$0] } : [],
+        ColumnValues(
+            kind: kind, texts: kind == .text ? picked.map { texts[$0] } : [], decimals: kind == .decimal ? picked.map { decimals[$0] } : [],
             dates: kind == .date ? picked.map { dates[$0] } : [])
     }
 }
@@ -77,6 +78,8 @@ struct TableReader {
     let limits: Limits
     var problems: [DataProblem] = []
     var suppressed = 0
+    /// The ids (first column) of rows with an unreadable value: known, never used.
+    var invalidKeys: [String] = []
 
     init(path: String, spec: TableSpec, limits: Limits) {
         self.path = path
@@ -184,7 +187,13 @@ struct TableReader {
             }
             let line = scanner.recordLine
             if scanner.recordHasHighBytes && !scanner.recordIsValidUTF8() {
-                report("D610", "the row is not valid UTF-8", line: line, rep: keyIndex.map { scanner.string(at: fieldOf[$0]) }, help: "save the file as UTF-8")
+                report(
+                    "D610", "the row is not valid UTF-8", line: line, rep: keyIndex.map { scanner.string(at: fieldOf[$0]) },
+                    help: "save the file as UTF-8")
+                continue
+            }
+            if scanner.recordContainsNUL() {
+                report("D616", "the row contains a NUL byte", line: line, rep: nil, help: "the file is damaged or not text; export it again")
                 continue
             }
             if scanner.fields.count != fieldCount {
@@ -194,6 +203,15 @@ struct TableReader {
                 continue
             }
             var ok = true
+            // The id column of reps and products (their first column) is never blank.
+            if let idColumn = spec.columns.first, idColumn.name == "rep_id" || idColumn.name == "product" {
+                let f = scanner.fields[fieldOf[0]]
+                if f.start == f.end {
+                    report("D618", "column \(idColumn.name): the id is blank", line: line, rep: nil, help: "every row needs its id")
+                    continue
+                }
+            }
+            defer { if !ok { invalidKeys.append(scanner.string(at: fieldOf[0])) } }
             for k in types.indices {
                 let f = scanner.fields[fieldOf[k]]
                 switch types[k] {
@@ -207,12 +225,15 @@ struct TableReader {
                         let v = Fixed.exact(units)
                         rowDecimal[k] = v
                         if types[k] == .count, !v.isInteger {
-                            report("D611", "column \(spec.columns[k].name): \"\(scanner.string(f))\" is not a whole number", line: line, rep: repID(keyIndex, fieldOf, scanner))
+                            report(
+                                "D611", "column \(spec.columns[k].name): \"\(scanner.string(f))\" is not a whole number", line: line,
+                                rep: repID(keyIndex, fieldOf, scanner))
                             ok = false
                         }
                     case .failure(let problem):
                         report(
-                            DataLoader.decimalCode(problem), DataLoader.decimalMessage(problem, column: spec.columns[k].name, text: scanner.string(f)),
+                            DataLoader.decimalCode(problem),
+                            DataLoader.decimalMessage(problem, column: spec.columns[k].name, text: scanner.string(f)),
                             line: line, rep: repID(keyIndex, fieldOf, scanner))
                         ok = false
                     }
@@ -224,7 +245,8 @@ struct TableReader {
                     } else {
                         let shown = scanner.string(f)
                         report(
-                            "D612", "column \(spec.columns[k].name): \(shown.isEmpty ? "the date is blank" : "\"\(shown)\" is not a date (YYYY-MM-DD)")",
+                            "D612",
+                            "column \(spec.columns[k].name): \(shown.isEmpty ? "the date is blank" : "\"\(shown)\" is not a date (YYYY-MM-DD)")",
                             line: line, rep: repID(keyIndex, fieldOf, scanner))
                         ok = false
                     }

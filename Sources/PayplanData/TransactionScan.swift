@@ -1,11 +1,11 @@
 import Dispatch
+import PayplanCompiler
+import PayplanCore
+import PayplanLanguage
 
 #if canImport(Glibc)
     import Glibc
 #endif
-import PayplanCompiler
-import PayplanCore
-import PayplanLanguage
 
 /// What every chunk of the transaction scan shares, read-only.
 struct ScanSetup: @unchecked Sendable {
@@ -23,6 +23,7 @@ struct ScanSetup: @unchecked Sendable {
     let repIDs: [String]
     let skipRep: [Bool]
     let productIndex: IDIndex
+    let unreadableProducts: Set<String>
     let periods: [Period]
     let firstDay: Int32
     let lastDay: Int32
@@ -241,6 +242,9 @@ final class ChunkScan: @unchecked Sendable {
                         var n = 0
                         var q = pos
                         var high: UInt64 = 0
+                        // NUL bytes: damaged or binary data, rejected rather
+                        // than read into an id.
+                        var nul: UInt64 = 0
                         var sawQuote = false
                         var recordEnd = -1
                         fs[0] = q
@@ -264,6 +268,7 @@ final class ChunkScan: @unchecked Sendable {
                                 let keep: UInt64 = b >= 63 ? UInt64.max : (UInt64(1) << UInt64(b + 1)) &- 1
                                 commas &= keep
                                 high |= w & keep
+                                nul |= exactZeroBytes(w) & keep
                                 while commas != 0 {
                                     let at = q + commas.trailingZeroBitCount >> 3
                                     if n < fieldCount { fe[n] = at; fq[n] = false }
@@ -275,6 +280,7 @@ final class ChunkScan: @unchecked Sendable {
                                 break words
                             }
                             high |= w
+                            nul |= exactZeroBytes(w)
                             while commas != 0 {
                                 let at = q + commas.trailingZeroBitCount >> 3
                                 if n < fieldCount { fe[n] = at; fq[n] = false }
@@ -299,6 +305,7 @@ final class ChunkScan: @unchecked Sendable {
                                     break
                                 } else {
                                     high |= UInt64(c)
+                                    if c == 0 { nul = 0x80 }
                                 }
                                 q += 1
                             }
@@ -323,6 +330,7 @@ final class ChunkScan: @unchecked Sendable {
                                 fq[i] = f.escaped
                             }
                             if sc.recordHasHighBytes { high = 0x80 }
+                            if sc.recordContainsNUL() { nul = 0x80 }
                         } else {
                             if n < fieldCount {
                                 fe[n] = q
@@ -345,13 +353,20 @@ final class ChunkScan: @unchecked Sendable {
                             }
                         }
                         rowCount += 1
+                        if nul != 0 {
+                            report(
+                                recordLine, "D616", "the row contains a NUL byte", rep: nil, limit: limit,
+                                help: "the file is damaged or not text; export it again")
+                            continue
+                        }
                         if high & highs != 0 && !UTF8Check.isValid(base, from: recordStart, to: pos) {
-                            report(recordLine, "D610", "the row is not valid UTF-8", rep: nil, limit: limit)
+                            report(recordLine, "D610", "the row is not valid UTF-8", rep: nil, limit: limit, help: "save the file as UTF-8")
                             continue
                         }
                         if n != fieldCount {
                             report(
-                                recordLine, "D607", "the row has \(n) field\(n == 1 ? "" : "s"); the header has \(fieldCount)", rep: nil, limit: limit,
+                                recordLine, "D607", "the row has \(n) field\(n == 1 ? "" : "s"); the header has \(fieldCount)", rep: nil,
+                                limit: limit,
                                 help: "quote fields that contain commas: \"a,b\"")
                             continue
                         }
@@ -364,10 +379,14 @@ final class ChunkScan: @unchecked Sendable {
                         let pf = s.productField
                         let product = fq[pf] ? s.productIndex.lookup(text(pf)) : products.find(base, fs[pf], fe[pf])
                         if product == nil {
-                            report(
-                                recordLine, "D621", "column product: unknown product \"\(text(pf))\" (not in products.csv)", rep: s.repIDs[rep],
-                                limit: limit)
-                            bad = true
+                            if !s.unreadableProducts.isEmpty && s.unreadableProducts.contains(text(pf)) {
+                                bad = true
+                            } else {
+                                report(
+                                    recordLine, "D621", "column product: unknown product \"\(text(pf))\" (not in products.csv)", rep: s.repIDs[rep],
+                                    limit: limit)
+                                bad = true
+                            }
                         }
                         // Every decimal and date column is read, whatever the row's date.
                         for k in numericColumns {
@@ -381,7 +400,8 @@ final class ChunkScan: @unchecked Sendable {
                                 }
                                 report(
                                     recordLine, DataLoader.decimalCode(problem),
-                                    DataLoader.decimalMessage(problem, column: plan.txColumns[k].name, text: text(f)), rep: s.repIDs[rep], limit: limit)
+                                    DataLoader.decimalMessage(problem, column: plan.txColumns[k].name, text: text(f)), rep: s.repIDs[rep],
+                                    limit: limit)
                                 bad = true
                             }
                         }
@@ -577,7 +597,8 @@ enum TransactionScan {
                         problems.append(
                             DataProblem(
                                 Diagnostic(
-                                    .error, "D623", "a sum of \(setup.plan.accumulators[i % max(first.accumulatorCount, 1)].description) exceeds Payplan's exact range",
+                                    .error, "D623",
+                                    "a sum of \(setup.plan.accumulators[i % max(first.accumulatorCount, 1)].description) exceeds Payplan's exact range",
                                     at: nil, file: setup.displayName),
                                 rep: nil))
                     }

@@ -291,6 +291,23 @@ struct EvaluationRun {
         let statuses = Parallel.map(order.count, threads: options.threads) { i in
             excluded.contains(order[i]) ? (member: false, ok: false) : EvaluationRun.membership(order[i], c, plan, data)
         }
+        // No member has a target row for the period at all: one error for
+        // the period (likely the wrong period, or the wrong targets file),
+        // not one per rep.
+        if isCurrent && !options.skipInvalid && plan.checked.readsTargets {
+            let members = order.indices.filter { statuses[$0].member }
+            if members.count > 1 && members.allSatisfy({ data.targetRow(order[$0], period) == nil }) {
+                let here = SourceRange(at: SourceLocation(file: data.targets.path, line: 1, column: 0))
+                problems.append(
+                    DataProblem(
+                        Diagnostic(
+                            .error, "D652",
+                            "\(targetSpec.file) has no row for \(period): none of the \(members.count) reps active in it has a target",
+                            at: here, file: data.targets.path, help: "check the period, and that the targets file is the one for \(period)"),
+                        rep: nil))
+                return
+            }
+        }
         // data.repOrder is in rep_id order, so the population is too.
         for (i, rep) in order.enumerated() where statuses[i].member {
             if statuses[i].ok {
@@ -323,7 +340,8 @@ struct EvaluationRun {
                             }
                         }.joined()
                     }
-                    let at = targetRow.map { SourceRange(at: SourceLocation(file: data.targets.path, line: data.targets.lines[$0], column: 0)) } ?? repLine
+                    let at =
+                        targetRow.map { SourceRange(at: SourceLocation(file: data.targets.path, line: data.targets.lines[$0], column: 0)) } ?? repLine
                     let text = "rep \(data.repIDs[rep]): `\(source)` does not hold for \(period) (\(shown))"
                     reasons.append(("`\(source)` does not hold for \(period)", Diagnostic(.error, "D651", text, at: at, file: at.start.file)))
                 }

@@ -167,7 +167,8 @@ public enum ShapeEvaluator {
             if let r = rates(i) { pay = try x * r }
             if let a = amounts(i) { pay = a }
             let slices =
-                detail ? [TierSlice(tier: i, from: t.rows[i].from.value, to: upper(t, i), portion: x, rate: rates(i), amount: amounts(i), pay: pay)] : []
+                detail
+                ? [TierSlice(tier: i, from: t.rows[i].from.value, to: upper(t, i), portion: x, rate: rates(i), amount: amounts(i), pay: pay)] : []
             return (pay, .tiers(method: .retroactive, slices: slices, tier: i))
         }
     }

@@ -209,7 +209,18 @@ struct Fields {
 
     mutating func require(_ key: String, _ context: inout ReadContext, help: String? = nil) -> YAMLNode? {
         if let v = take(key) { return v }
-        context.error("P309", "\(what) needs `\(key)`", at: node.range, help: help)
+        // A misspelling of this key (`rouding`) is reported once, as the
+        // unknown key with "did you mean `rounding`?", not also as missing.
+        let misspelt = (node.mapping ?? []).first { pair in
+            guard let k = pair.key.scalar, !known.contains(k), !used.contains(k) else { return false }
+            return Suggest.closest(to: k, among: known) == key
+        }
+        if let pair = misspelt, let k = pair.key.scalar {
+            used.insert(k)
+            context.error("P310", "unknown key `\(k)` in \(what)", at: pair.key.range, help: "did you mean `\(key)`?")
+        } else {
+            context.error("P309", "\(what) needs `\(key)`", at: node.range, help: help)
+        }
         return nil
     }
 

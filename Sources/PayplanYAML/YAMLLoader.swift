@@ -217,6 +217,13 @@ struct Composer {
                 }
             case YAML_SCALAR_EVENT:
                 let scalar = event.data.scalar
+                if scalar.length > limits.yamlScalarBytes {
+                    diagnostics.append(
+                        .error(
+                            "Y114", "a scalar of \(scalar.length) bytes is longer than \(limits.yamlScalarBytes) (Limits.yamlScalarBytes)",
+                            at: range(event), help: "labels, names and formulas are short; is this the right file?"))
+                    return nil
+                }
                 let text = String(decoding: UnsafeBufferPointer(start: scalar.value, count: scalar.length), as: UTF8.self)
                 let style: ScalarStyle
                 switch scalar.style {

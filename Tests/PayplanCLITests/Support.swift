@@ -28,8 +28,8 @@ func payplan(_ arguments: [String], in directory: String? = nil, environment: [S
     let scratch = NSTemporaryDirectory() + "payplan-out-" + UUID().uuidString
     try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(atPath: scratch) }
-    FileManager.default.createFile(atPath: scratch + "/out", contents: nil)
-    FileManager.default.createFile(atPath: scratch + "/err", contents: nil)
+    _ = FileManager.default.createFile(atPath: scratch + "/out", contents: nil)
+    _ = FileManager.default.createFile(atPath: scratch + "/err", contents: nil)
     let process = Process()
     process.executableURL = URL(fileURLWithPath: payplanBinary)
     process.arguments = arguments
