@@ -18,7 +18,10 @@ public struct Payplan: ParsableCommand {
             The plan language is documented in rules/README.md.
             """,
         version: PayplanVersion.current,
-        subcommands: [CheckCommand.self, RunCommand.self, ExplainCommand.self, WhatIfCommand.self, DiffCommand.self, FingerprintCommand.self]
+        subcommands: [
+            CheckCommand.self, RunCommand.self, ExplainCommand.self, StatementsCommand.self, WhatIfCommand.self, DiffCommand.self,
+            FingerprintCommand.self,
+        ]
     )
 
     public init() {}

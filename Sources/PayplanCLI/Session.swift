@@ -142,7 +142,7 @@ enum Session {
                 // Report the population's problems in the same pass.
                 let all = result.problems + Evaluator.populationProblems(plan: compiled, data: data, period: period)
                 Console.error(render(Diagnostic.sorted(all.map(\.diagnostic)), sources))
-                let n = all.count
+                let n = all.filter { $0.diagnostic.severity == .error }.count
                 Console.error(
                     "\(n) data problem\(n == 1 ? "" : "s"): nothing was written. Fix the data\(fatal.isEmpty ? ", or pass --skip-invalid to leave the reps named above out of this run" : "").\n"
                 )

@@ -8,7 +8,10 @@ import PayplanData
 
 /// The reference plan, compiled once.
 nonisolated(unsafe) let plan: CompiledPlan? = {
-    let root = #filePath.components(separatedBy: "/Fuzz/")[0]
+    // …/Fuzz/Sources/FuzzCSV/FuzzCSV.swift → the repository root.
+    var parts = #filePath.split(separator: "/", omittingEmptySubsequences: false)
+    parts.removeLast(4)
+    let root = parts.joined(separator: "/")
     guard let checked = PlanPipeline.load(file: root + "/rules/reference-plan.yaml").checked else { return nil }
     return Compiler.compile(checked).0
 }()
@@ -29,7 +32,10 @@ public func fuzzCSV(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     for (i, name) in ["reps.csv", "products.csv", "targets.csv", "transactions.csv"].enumerated() {
         let path = directory + "/" + name
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        if i < parts.count { parts[i].withUnsafeBytes { _ = write(fd, $0.baseAddress, $0.count) } }
+        if i < parts.count {
+            let bytes = Array(parts[i])
+            bytes.withUnsafeBytes { _ = write(fd, $0.baseAddress, $0.count) }
+        }
         close(fd)
     }
     let periods = [Period("2026-Q2")!, Period("2026-Q3")!]
@@ -37,4 +43,19 @@ public func fuzzCSV(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let two = DataLoader.load(directory: directory, plan: plan, periods: periods, limits: .default, threads: 2)
     precondition(one.problems.map(\.diagnostic.description) == two.problems.map(\.diagnostic.description), "problems depend on the thread count")
     return 0
+}
+
+// SwiftPM links an executable's entry point as `FuzzCSV_main`; hand control to
+// libFuzzer's driver from there.
+@_silgen_name("LLVMFuzzerRunDriver")
+func LLVMFuzzerRunDriver(
+    _ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+    _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt
+) -> CInt
+
+@_cdecl("FuzzCSV_main")
+public func FuzzCSVMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+    var count = argc
+    var arguments = argv
+    return LLVMFuzzerRunDriver(&count, &arguments) { data, size in fuzzCSV(data, size) }
 }

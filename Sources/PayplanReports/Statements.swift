@@ -1,0 +1,511 @@
+import PayplanChecker
+import PayplanCompiler
+import PayplanCore
+import PayplanEvaluator
+import PayplanLanguage
+
+/// One rep's numbers as the statements and the period report need them,
+/// read from the rep's trace (the same facts `payplan explain` prints).
+public struct StatementFacts: Sendable {
+    public var trace: RepTrace
+    public var region: String
+    public var role: String
+    public var total: Exact
+    /// (component name, amount), in the total's order.
+    public var components: [(String, Exact)]
+    public var beforeCap: Exact
+    public var cap: Exact?
+    public var capped: Exact
+    /// The first payout curve's measure (attainment in the reference plan).
+    public var attainment: Exact?
+    public var flags: [(rule: String, detail: EliminationDetail)]
+    public var teams: [(rule: String, detail: TeamDetail)]
+
+    init(trace: RepTrace, region: String, role: String) {
+        self.trace = trace
+        self.region = region
+        self.role = role
+        total = .zero
+        components = []
+        beforeCap = .zero
+        capped = .zero
+        flags = []
+        teams = []
+        for e in trace.entries {
+            if e.kind == .total, let v = e.value.number { total = v }
+            for step in e.steps {
+                switch step {
+                case .total(let c, let sum, let cap, _, _, let cut):
+                    components = c
+                    beforeCap = sum
+                    self.cap = cap
+                    capped = cut
+                case .shape(_, _, let inputs, .curve, _) where attainment == nil && e.kind == .rule:
+                    attainment = inputs.first
+                case .elimination(let d): flags.append((e.name, d))
+                case .team(let d): teams.append((e.name, d))
+                default: break
+                }
+            }
+        }
+    }
+
+    public var flagLevel: String? {
+        flags.first { $0.detail.flagged }?.detail.level
+    }
+}
+
+/// Self-contained HTML pay statements (one per rep) and the period report,
+/// in Chinese or English: the words come from the explanation renderer, the
+/// labels from the plan, the charts from the plan's shapes.
+public struct StatementBook {
+    public let renderer: ExplanationRenderer
+    public let fingerprint: String
+    public let period: Period
+    public let facts: [StatementFacts]
+    let formatter: Formatter
+
+    public var language: Language { renderer.language }
+    var zh: Bool { language == .zh }
+    var plan: CompiledPlan { renderer.plan }
+
+    public init(result: EvaluationResult, traces: [RepTrace], renderer: ExplanationRenderer, fingerprint: String) {
+        self.renderer = renderer
+        self.fingerprint = fingerprint
+        period = result.period
+        formatter = renderer.formatter
+        let reps = result.data.reps
+        let region = reps.columnIndex("region")
+        let role = reps.columnIndex("role")
+        facts = traces.map { t in
+            let row = result.data.repIndex(t.repID) ?? 0
+            return StatementFacts(
+                trace: t, region: region.map { reps.text($0, row) } ?? "", role: role.map { reps.text($0, row) } ?? "")
+        }
+    }
+
+    func t(_ en: String, _ zh: String) -> String { self.zh ? zh : en }
+    func money(_ x: Exact) -> String { formatter.money(x) }
+    func number(_ x: Exact) -> String { formatter.number(x, places: 4) }
+    func percent(_ x: Exact) -> String {
+        let p = (try? (x * Exact(100)).formatted(scale: 1, mode: .halfEven)) ?? x.description
+        return p + "%"
+    }
+
+    func wholePercent(_ x: Exact) -> String {
+        ((try? (x * Exact(100)).formatted(scale: 0, mode: .halfEven)) ?? x.description) + "%"
+    }
+
+    /// `2026年7月1日` or `1 Jul 2026`.
+    func date(_ d: CivilDate) -> String {
+        let (y, m, day) = d.components
+        if zh { return "\(y)年\(m)月\(day)日" }
+        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        return "\(day) \(months[m - 1]) \(y)"
+    }
+
+    var periodText: String { "\(period) (\(date(period.start)) – \(date(period.end)))" }
+
+    var planTitle: String {
+        let p = plan.plan
+        return (p.labels.text(language.rawValue) ?? p.name.value) + (p.version.map { " · \(t("version", "版本")) \($0.value)" } ?? "")
+    }
+
+    /// A file name for a rep's statement: the id with anything but letters,
+    /// digits, `-` and `_` written as hex, so every id maps to one safe name.
+    public static func fileName(_ repID: String) -> String {
+        var out = "statement-"
+        for b in repID.utf8 {
+            if (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x2D {
+                out.unicodeScalars.append(Unicode.Scalar(b))
+            } else {
+                out += "_" + String(b, radix: 16, uppercase: true)
+            }
+        }
+        return out + ".html"
+    }
+
+    // MARK: - Statement
+
+    public func statement(_ f: StatementFacts) -> String {
+        var h = HTML()
+        let trace = f.trace
+        h.element("header") { h in
+            h.element("h1", text: "\(t("Pay statement", "薪酬明细")) · \(trace.name) (\(trace.repID))")
+            h.element("div", [("class", "meta")]) { h in
+                h.raw(HTML.escape("\(t("Team", "团队")) \(trace.team)"))
+                if !f.region.isEmpty { h.raw(HTML.escape(" · \(t("Region", "区域")) \(f.region)")) }
+                if !f.role.isEmpty { h.raw(HTML.escape(" · \(t("Role", "岗位")) \(f.role)")) }
+                h.raw(HTML.escape(" · \(t("Period", "期间")) \(periodText)"))
+            }
+            h.element("div", [("class", "meta")]) { h in
+                h.raw(HTML.escape("\(planTitle) · \(t("plan fingerprint", "方案指纹")) "))
+                h.element("code", text: fingerprint)
+            }
+        }
+        h.element("div", [("class", "cards")]) { h in
+            card(&h, t("Total paid", "应发合计"), money(f.total), id: "total")
+            for (name, amount) in f.components { card(&h, renderer.componentLabel(name), money(amount), id: nil) }
+            if f.capped.isPositive { card(&h, t("Cut by the cap", "封顶扣减"), money(f.capped), id: nil) }
+            if let level = f.flagLevel { card(&h, t("Review flag", "考核标记"), level, id: nil) }
+        }
+        h.element("h2", text: t("Your total", "合计"))
+        h.raw(totalChart(f))
+        if let total = trace.entries.first(where: { $0.kind == .total }) { steps(&h, total.steps) }
+        h.element("h2", text: t("How each payout was worked out", "每项奖金的计算过程"))
+        for e in trace.entries where e.kind == .rule {
+            h.element("section", [("class", "rule"), ("id", "rule-\(e.name)")]) { h in
+                let shown = e.value.number.map { e.ruleKind == .elimination ? number($0) : money($0) } ?? renderer.formatter.value(e.value)
+                h.element("span", [("class", e.ruleKind == .elimination ? "amount flag-\(shown)" : "amount")], text: shown)
+                h.element("h3", text: renderer.label(e.name, e.labels))
+                for chart in charts(e, f) { h.raw(chart) }
+                steps(&h, e.steps)
+                if e.ruleKind == .elimination {
+                    h.element(
+                        "p", [("class", "note")],
+                        text: t(
+                            "A flag calls for a review and a conversation; it is not a dismissal decision.", "标记只提示复核与辅导，不代表解聘决定。"))
+                }
+            }
+        }
+        h.element("h2", text: t("Your numbers", "您的各项指标"))
+        h.element("table") { h in
+            h.element("thead") { h in
+                h.element("tr") { h in
+                    h.element("th", text: t("Metric", "指标"))
+                    h.element("th", [("class", "num")], text: t("Value", "数值"))
+                    h.element("th", text: t("How", "计算"))
+                }
+            }
+            h.element("tbody") { h in
+                for e in trace.entries where e.kind == .metric {
+                    h.element("tr") { h in
+                        h.element("td", text: renderer.label(e.name, e.labels))
+                        h.element("td", [("class", "num")], text: e.value.number.map(number) ?? renderer.formatter.value(e.value))
+                        h.element("td", text: e.steps.flatMap { renderer.lines($0) }.joined(separator: "\n"))
+                    }
+                }
+            }
+        }
+        h.element(
+            "p", [("class", "note")],
+            text: t(
+                "Every number above is computed from the plan file with this fingerprint and the period's data; `payplan explain` prints the same explanation.",
+                "以上每个数字均由该指纹对应的方案文件与本期数据计算得出；`payplan explain` 输出相同的解释。"))
+        h.element("p", [("class", "noprint")]) { h in h.element("a", [("href", "index.html")], text: t("← Period report", "← 期间报告")) }
+        return Page.document(title: "\(t("Pay statement", "薪酬明细")) \(trace.repID) \(period)", language: language, body: h.text)
+    }
+
+    func card(_ h: inout HTML, _ label: String, _ value: String, id: String?) {
+        h.element("div", [("class", "card")] + (id.map { [("id", $0)] } ?? [])) { h in
+            h.element("div", [("class", "value")], text: value)
+            h.element("div", [("class", "label")], text: label)
+        }
+    }
+
+    func steps(_ h: inout HTML, _ steps: [Step]) {
+        let lines = steps.flatMap { renderer.lines($0) }
+        guard !lines.isEmpty else { return }
+        h.element("ol", [("class", "steps")]) { h in
+            for l in lines { h.element("li", text: l) }
+        }
+    }
+
+    /// Components stacked against the cap.
+    func totalChart(_ f: StatementFacts) -> String {
+        var items = f.components.map { (label: renderer.componentLabel($0.0), value: $0.1, mine: false, note: money($0.1)) }
+        items.append((label: t("Before the cap", "封顶前合计"), value: f.beforeCap, mine: false, note: money(f.beforeCap)))
+        items.append((label: t("Paid", "实发"), value: f.total, mine: true, note: money(f.total)))
+        let reference = f.cap.map { (value: $0, label: "\(t("cap", "封顶")) \(money($0))") }
+        return Chart.bars(items, reference: reference, title: t("Components and cap", "各项与封顶"), format: money)
+    }
+
+    func words(_ measure: String) -> ChartWords {
+        ChartWords(
+            measure: measure, factor: t("factor", "系数"), rate: t("rate", "费率"), gate: t("gate", "门槛"), cap: t("cap", "封顶"),
+            you: t("you", "您"), curveTitle: t("Payout curve and where you are on it", "奖金曲线与您的位置"),
+            tiersTitle: t("Tiers and where you are", "阶梯与您的位置"))
+    }
+
+    /// The charts of one rule: each curve or tier shape it used, a product
+    /// award's threshold, a ranking prize's team board.
+    func charts(_ e: TraceEntry, _ f: StatementFacts) -> [String] {
+        var out: [String] = []
+        for step in e.steps {
+            switch step {
+            case .shape(let name, let labels, let inputs, let detail, let result):
+                guard let shape = plan.shapes.first(where: { $0.name == name }), let x = inputs.first else { continue }
+                let measure = measureLabel(rule: e.name) ?? renderer.label(name, labels)
+                switch (shape.kind, detail) {
+                case (.curve(let c), .curve):
+                    out.append(
+                        Chart.curve(
+                            points: c.points.map { ($0.x.value, $0.y.value) }, below: c.below.value, above: c.above.value, at: x, value: result,
+                            words: words(measure), format: number))
+                case (.tiers(let tiers, let rates, let amounts), .tiers):
+                    // Constant rates only: a rate given by a formula has no single height.
+                    var rows: [(from: Exact, to: Exact?, rate: Exact)] = []
+                    for (i, r) in tiers.rows.enumerated() {
+                        let value = StatementBook.constant(rates[i]) ?? StatementBook.constant(amounts[i])
+                        guard let value else {
+                            rows = []
+                            break
+                        }
+                        rows.append((r.from.value, r.to?.value, value))
+                    }
+                    if !rows.isEmpty { out.append(Chart.tiers(rows: rows, at: x, words: words(measure), format: number)) }
+                default: break
+                }
+            case .threshold(let measure, let threshold, _, let reached):
+                out.append(
+                    Chart.bars(
+                        [(label: renderer.label(e.name, e.labels), value: measure, mine: reached, note: number(measure))],
+                        reference: (value: threshold, label: "\(t("threshold", "门槛")) \(number(threshold))"),
+                        title: t("Your measure against the threshold", "您的业绩与门槛"), format: number))
+            case .team(let d):
+                out.append(teamBoard(rule: e.name, mine: d.group))
+            default: break
+            }
+        }
+        return out
+    }
+
+    /// The label of the metric an attainment bonus measures, for its chart's x axis.
+    func measureLabel(rule: String) -> String? {
+        guard let r = plan.checked.rules.first(where: { $0.name == rule }), case .attainmentBonus(_, let measure, _, _, _) = r.body,
+            case .symbol(.metric(let i), _) = measure.kind
+        else { return nil }
+        let m = plan.checked.metrics[i]
+        return renderer.label(m.name, m.definition.labels)
+    }
+
+    static let tenth = (try? Exact(numerator: 1, denominator: 10)) ?? .one
+
+    static func constant(_ e: TExpr?) -> Exact? {
+        if case .number(let x)? = e?.kind { return x }
+        return nil
+    }
+
+    // MARK: - Teams
+
+    struct TeamRow {
+        var group: String
+        var members: Int
+        var score: Exact?
+        var eligible: Bool
+        var rank: Int?
+        var prize: Exact
+        var shares: [(String, String, Exact)]
+    }
+
+    /// Every group of a ranking rule, best rank first, then unranked groups by name.
+    func teams(rule: String) -> [TeamRow] {
+        var rows: [String: TeamRow] = [:]
+        for f in facts {
+            for (r, d) in f.teams where r == rule {
+                var row =
+                    rows[d.group]
+                    ?? TeamRow(group: d.group, members: d.members, score: d.score, eligible: d.eligible, rank: d.rank, prize: d.teamPrize, shares: [])
+                row.shares.append((f.trace.repID, f.trace.name, d.share))
+                rows[d.group] = row
+            }
+        }
+        return rows.values.sorted { a, b in
+            switch (a.rank, b.rank) {
+            case (let x?, let y?): return x != y ? x < y : CodePoint.less(a.group, b.group)
+            case (.some, .none): return true
+            case (.none, .some): return false
+            default: return CodePoint.less(a.group, b.group)
+            }
+        }
+    }
+
+    func teamBoard(rule: String, mine: String) -> String {
+        let rows = teams(rule: rule).prefix(15)
+        let items = rows.map { r in
+            (
+                label: r.group, value: r.score ?? .zero, mine: r.group == mine,
+                note: "\(r.rank.map { "#\($0)" } ?? "—") · \(r.score.map(percent) ?? "—")\(r.prize.isPositive ? " · \(money(r.prize))" : "")"
+            )
+        }
+        return Chart.bars(Array(items), title: t("Team ranking", "团队排名"), format: percent)
+    }
+
+    // MARK: - Period report
+
+    public func index() -> String {
+        var h = HTML()
+        let totalPaid = facts.reduce(Exact.zero) { (try? $0 + $1.total) ?? $0 }
+        let totalCapped = facts.reduce(Exact.zero) { (try? $0 + $1.capped) ?? $0 }
+        h.element("header") { h in
+            h.element("h1", text: "\(t("Period report", "期间报告")) · \(period)")
+            h.element("div", [("class", "meta")]) { h in
+                h.raw(HTML.escape("\(planTitle) · \(periodText) · \(t("plan fingerprint", "方案指纹")) "))
+                h.element("code", text: fingerprint)
+            }
+        }
+        let flagged = facts.filter { $0.flagLevel != nil }
+        h.element("div", [("class", "cards")]) { h in
+            card(&h, t("Reps paid", "发放人数"), "\(facts.count)", id: "reps")
+            card(&h, t("Total paid", "发放总额"), money(totalPaid), id: "total")
+            card(&h, t("Cut by caps", "封顶扣减"), money(totalCapped), id: "capped")
+            card(&h, t("Flagged for review", "考核标记"), "\(flagged.count)", id: "flagged")
+        }
+        // Cost by rule.
+        var byRule: [(String, Exact)] = []
+        for f in facts {
+            for (name, amount) in f.components {
+                if let i = byRule.firstIndex(where: { $0.0 == name }) {
+                    byRule[i].1 = (try? byRule[i].1 + amount) ?? byRule[i].1
+                } else {
+                    byRule.append((name, amount))
+                }
+            }
+        }
+        if totalCapped.isPositive { byRule.append((t("cut by caps", "封顶扣减"), (try? Exact.zero - totalCapped) ?? .zero)) }
+        h.element("h2", text: t("Cost by rule", "按规则的成本"))
+        h.raw(
+            Chart.bars(
+                byRule.map { (label: renderer.componentLabel($0.0), value: $0.1, mine: false, note: money($0.1)) },
+                title: t("Cost by rule", "按规则的成本"), format: money))
+        // Cost by team.
+        var byTeam: [String: (Int, Exact)] = [:]
+        for f in facts {
+            let old = byTeam[f.trace.team] ?? (0, .zero)
+            byTeam[f.trace.team] = (old.0 + 1, (try? old.1 + f.total) ?? old.1)
+        }
+        let teamsSorted = byTeam.keys.sorted { CodePoint.less($0, $1) }
+        h.element("h2", text: t("Cost by team", "按团队的成本"))
+        h.raw(
+            Chart.bars(
+                teamsSorted.map {
+                    (label: $0, value: byTeam[$0]!.1, mine: false, note: "\(money(byTeam[$0]!.1)) · \(byTeam[$0]!.0) \(t("reps", "人"))")
+                }, title: t("Cost by team", "按团队的成本"), format: money))
+        // Attainment.
+        let attained = facts.compactMap { f in f.attainment.map { ($0, f.total) } }
+        if !attained.isEmpty {
+            h.element("h2", text: t("Attainment distribution", "目标完成率分布"))
+            h.raw(
+                Chart.histogram(
+                    attained.map(\.0), bucket: StatementBook.tenth, title: t("Reps per 10 points of attainment", "每 10 个百分点的人数"),
+                    words: words(t("attainment", "完成率")), format: wholePercent))
+            h.element("h2", text: t("Payout against attainment", "奖金与完成率"))
+            h.raw(
+                Chart.scatter(
+                    attained, title: t("Total paid against attainment", "实发合计与完成率"), xLabel: t("attainment", "完成率"), yLabel: t("total paid", "实发"),
+                    formatX: percent, formatY: money))
+        }
+        // Team ranking.
+        let rankingRules = plan.nodes.compactMap { node -> CompiledRule? in
+            if case .rule(let r) = node, r.kind == .teamRanking { return r }
+            return nil
+        }
+        for rule in rankingRules {
+            h.element("h2", text: renderer.label(rule.name, rule.labels))
+            h.element("table", [("class", "ranking")]) { h in
+                h.element("thead") { h in
+                    h.element("tr") { h in
+                        for (head, numeric) in [
+                            (t("Rank", "名次"), true), (t("Team", "团队"), false), (t("Members", "人数"), true), (t("Score", "得分"), true),
+                            (t("Prize", "奖金"), true), (t("Split", "分配"), false),
+                        ] {
+                            h.element("th", numeric ? [("class", "num")] : [], text: head)
+                        }
+                    }
+                }
+                h.element("tbody") { h in
+                    for row in teams(rule: rule.name) {
+                        h.element("tr") { h in
+                            h.element("td", [("class", "num")], text: row.rank.map { "\($0)" } ?? (row.eligible ? "—" : t("not eligible", "不合格")))
+                            h.element("td", text: row.group)
+                            h.element("td", [("class", "num")], text: "\(row.members)")
+                            h.element("td", [("class", "num")], text: row.score.map(percent) ?? "—")
+                            h.element("td", [("class", "num")], text: money(row.prize))
+                            h.element(
+                                "td",
+                                text: row.prize.isPositive
+                                    ? row.shares.sorted { CodePoint.less($0.0, $1.0) }.map { "\($0.1) \(money($0.2))" }.joined(separator: ", ") : "")
+                        }
+                    }
+                }
+            }
+        }
+        // Flags.
+        h.element("h2", text: t("Flagged reps", "被标记人员"))
+        if flagged.isEmpty {
+            h.element("p", text: t("Nobody is flagged.", "无人被标记。"))
+        } else {
+            table(&h, [t("Rep", "人员"), t("Team", "团队"), t("Measure", "指标"), t("Reason", "原因"), t("Level", "级别")], numeric: [2]) { h in
+                for f in flagged {
+                    for (_, d) in f.flags where d.flagged {
+                        h.element("tr") { h in
+                            h.element("td") { h in
+                                h.element("a", [("href", StatementBook.fileName(f.trace.repID))], text: "\(f.trace.repID) \(f.trace.name)")
+                            }
+                            h.element("td", text: f.trace.team)
+                            h.element("td", [("class", "num")], text: d.measure.map(number) ?? "—")
+                            h.element("td", text: reason(d))
+                            h.element("td", [("class", "flag-\(d.level)")], text: d.level)
+                        }
+                    }
+                }
+            }
+            h.element(
+                "p", [("class", "note")],
+                text: t("A flag calls for a review and a conversation; it is not a dismissal decision.", "标记只提示复核与辅导，不代表解聘决定。"))
+        }
+        // Caps.
+        let capped = facts.filter { $0.capped.isPositive }
+        h.element("h2", text: t("Reps cut by a cap", "被封顶的人员"))
+        if capped.isEmpty {
+            h.element("p", text: t("No total reached its cap.", "无人达到封顶。"))
+        } else {
+            table(&h, [t("Rep", "人员"), t("Before the cap", "封顶前"), t("Cap", "封顶"), t("Paid", "实发"), t("Cut", "扣减")], numeric: [1, 2, 3, 4]) { h in
+                for f in capped {
+                    h.element("tr") { h in
+                        h.element("td") { h in
+                            h.element("a", [("href", StatementBook.fileName(f.trace.repID))], text: "\(f.trace.repID) \(f.trace.name)")
+                        }
+                        h.element("td", [("class", "num")], text: money(f.beforeCap))
+                        h.element("td", [("class", "num")], text: f.cap.map(money) ?? "—")
+                        h.element("td", [("class", "num")], text: money(f.total))
+                        h.element("td", [("class", "num")], text: money(f.capped))
+                    }
+                }
+            }
+        }
+        // Statements.
+        h.element("h2", text: t("Pay statements", "个人薪酬明细"))
+        table(&h, [t("Rep", "人员"), t("Team", "团队"), t("Total paid", "实发合计"), t("Flag", "标记")], numeric: [2]) { h in
+            for f in facts {
+                h.element("tr") { h in
+                    h.element("td") { h in h.element("a", [("href", StatementBook.fileName(f.trace.repID))], text: "\(f.trace.repID) \(f.trace.name)")
+                    }
+                    h.element("td", text: f.trace.team)
+                    h.element("td", [("class", "num")], text: money(f.total))
+                    h.element("td", text: f.flagLevel ?? "")
+                }
+            }
+        }
+        return Page.document(title: "\(t("Period report", "期间报告")) \(period)", language: language, body: h.text)
+    }
+
+    func table(_ h: inout HTML, _ headers: [String], numeric: Set<Int>, _ rows: (inout HTML) -> Void) {
+        h.element("table") { h in
+            h.element("thead") { h in
+                h.element("tr") { h in
+                    for (i, head) in headers.enumerated() { h.element("th", numeric.contains(i) ? [("class", "num")] : [], text: head) }
+                }
+            }
+            h.element("tbody") { h in rows(&h) }
+        }
+    }
+
+    func reason(_ d: EliminationDetail) -> String {
+        var parts: [String] = []
+        if d.belowHit, let b = d.below { parts.append(t("below \(number(b))", "低于 \(number(b))")) }
+        if d.bottomHit { parts.append(t("in the bottom \(d.bottomCount) of \(d.population)", "处于 \(d.population) 人中末位 \(d.bottomCount) 名")) }
+        if d.consecutive > 1 { parts.append(t("\(d.consecutive) periods in a row", "连续 \(d.consecutive) 期")) }
+        return parts.joined(separator: "; ")
+    }
+}
