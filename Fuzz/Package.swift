@@ -6,15 +6,16 @@
 import PackageDescription
 
 let fuzz: [SwiftSetting] = [.swiftLanguageMode(.v6), .unsafeFlags(["-parse-as-library"])]
-let engine: Target.Dependency = .product(name: "PayplanEngine", package: "Payplan")
+let engine: [Target.Dependency] = [.product(name: "PayplanEngine", package: "Payplan"), "FuzzSupport"]
 
 let package = Package(
     name: "PayplanFuzz",
     dependencies: [.package(name: "Payplan", path: "..")],
     targets: [
-        .executableTarget(name: "FuzzYAML", dependencies: [engine], swiftSettings: fuzz),
-        .executableTarget(name: "FuzzFormula", dependencies: [engine], swiftSettings: fuzz),
-        .executableTarget(name: "FuzzChecker", dependencies: [engine], swiftSettings: fuzz),
-        .executableTarget(name: "FuzzCSV", dependencies: [engine], swiftSettings: fuzz),
+        .target(name: "FuzzSupport", swiftSettings: [.swiftLanguageMode(.v6)]),
+        .executableTarget(name: "FuzzYAML", dependencies: engine, swiftSettings: fuzz),
+        .executableTarget(name: "FuzzFormula", dependencies: engine, swiftSettings: fuzz),
+        .executableTarget(name: "FuzzChecker", dependencies: engine, swiftSettings: fuzz),
+        .executableTarget(name: "FuzzCSV", dependencies: engine, swiftSettings: fuzz),
     ]
 )

@@ -237,23 +237,13 @@ public struct StatementBook {
                 guard let shape = plan.shapes.first(where: { $0.name == name }), let x = inputs.first else { continue }
                 let measure = measureLabel(rule: e.name) ?? renderer.label(name, labels)
                 switch (shape.kind, detail) {
+                case (.tiers, .tiers):
+                    if let chart = tierChart(shape, at: x, measure: measure) { out.append(chart) }
                 case (.curve(let c), .curve):
                     out.append(
                         Chart.curve(
                             points: c.points.map { ($0.x.value, $0.y.value) }, below: c.below.value, above: c.above.value, at: x, value: result,
                             words: words(measure), format: number))
-                case (.tiers(let tiers, let rates, let amounts), .tiers):
-                    // Constant rates only: a rate given by a formula has no single height.
-                    var rows: [(from: Exact, to: Exact?, rate: Exact)] = []
-                    for (i, r) in tiers.rows.enumerated() {
-                        let value = StatementBook.constant(rates[i]) ?? StatementBook.constant(amounts[i])
-                        guard let value else {
-                            rows = []
-                            break
-                        }
-                        rows.append((r.from.value, r.to?.value, value))
-                    }
-                    if !rows.isEmpty { out.append(Chart.tiers(rows: rows, at: x, words: words(measure), format: number)) }
                 default: break
                 }
             case .threshold(let measure, let threshold, _, let reached):
@@ -264,10 +254,34 @@ public struct StatementBook {
                         title: t("Your measure against the threshold", "您的业绩与门槛"), format: number))
             case .team(let d):
                 out.append(teamBoard(rule: e.name, mine: d.group))
+            case .commission(let rateOn, let lines, _, _):
+                // The rule's tier table, with the period's total (rated on the
+                // total or the running total) or the largest deal (rated each) marked.
+                guard let r = plan.checked.rules.first(where: { $0.name == e.name }), case .commission(_, _, _, let use, _) = r.body,
+                    use.shape < plan.shapes.count
+                else { continue }
+                let amounts = lines.map(\.amount)
+                let x = rateOn == .each ? (amounts.max() ?? .zero) : amounts.reduce(Exact.zero) { (try? $0 + $1) ?? $0 }
+                let measure = rateOn == .each ? t("largest deal", "最大单笔") : t("total of the period", "本期合计")
+                if let chart = tierChart(plan.shapes[use.shape], at: x, measure: measure) { out.append(chart) }
             default: break
             }
         }
         return out
+    }
+
+    /// A tier table drawn as steps of its rates (or amounts), when they are
+    /// constants: a rate given by a formula has no single height to draw.
+    func tierChart(_ shape: CheckedShape, at x: Exact, measure: String) -> String? {
+        guard case .tiers(let tiers, let rates, let amounts) = shape.kind else { return nil }
+        var rows: [(from: Exact, to: Exact?, rate: Exact)] = []
+        for (i, r) in tiers.rows.enumerated() {
+            guard let value = StatementBook.constant(rates[i]) ?? StatementBook.constant(amounts[i]) else { return nil }
+            // A tier without `to` ends where the next one starts.
+            let next = i + 1 < tiers.rows.count ? tiers.rows[i + 1].from.value : nil
+            rows.append((r.from.value, r.to?.value ?? next, value))
+        }
+        return rows.isEmpty ? nil : Chart.tiers(rows: rows, at: x, words: words(measure), format: number)
     }
 
     /// The label of the metric an attainment bonus measures, for its chart's x axis.

@@ -142,6 +142,25 @@ struct StatementsTests {
         #expect(onCurve, "marker (\(cx), \(cy)) is not on the curve \(points)")
     }
 
+    /// A commission's tier table is drawn with the tier reached highlighted.
+    @Test func tierChartMarksTheTierReached() throws {
+        let dir = NSTemporaryDirectory() + "payplan-statements-" + UUID().uuidString
+        let r = try payplan([
+            "statements", "rules/commission-marginal.yaml", "--data", "examples", "--period", "2026-Q3", "--out", dir, "--lang", "en",
+        ])
+        #expect(r.status == 0, "\(r.stderr)")
+        let (_, outline) = try StatementsTests.page(dir, "statement-R01.html")
+        let section = try #require(outline.elements.firstIndex { $0.name == "section" && $0.attributes["id"] == "rule-deal_commission" })
+        let tiers = outline.elements[section...].prefix { $0.name != "section" || $0.attributes["id"] == "rule-deal_commission" }.filter {
+            $0.attributes["data-tier"] != nil
+        }
+        #expect(tiers.count == 4)
+        // R01's largest deal, 236,688.80, lies in the third tier (200,000–500,000).
+        #expect(tiers.filter { $0.attributes["class"] == "bar mine" }.map { $0.attributes["data-tier"] } == ["3"])
+        let marker = try #require(outline.elements[section...].first { $0.attributes["class"] == "marker" })
+        #expect(marker.attributes["data-x"] == "236688.8")
+    }
+
     @Test func reportListsFlagsCapsTeamsAndLinksEveryStatement() throws {
         let dir = try StatementsTests.generate("en")
         let (text, outline) = try StatementsTests.page(dir, "index.html")
