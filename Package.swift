@@ -48,7 +48,9 @@ let package = Package(
             dependencies: ["PayplanCore", "PayplanLanguage", "PayplanChecker"],
             swiftSettings: strictSettings
         ),
-        .target(name: "PayplanData", dependencies: ["PayplanCore", "PayplanCompiler"], swiftSettings: strictSettings),
+        // A one-function C shim: the prefetch hint the transaction scan needs.
+        .target(name: "CPrefetch"),
+        .target(name: "PayplanData", dependencies: ["PayplanCore", "PayplanCompiler", "CPrefetch"], swiftSettings: strictSettings),
         .target(
             name: "PayplanEvaluator",
             dependencies: ["PayplanCore", "PayplanLanguage", "PayplanCompiler", "PayplanData"],

@@ -26,11 +26,10 @@ enum PlanSource {
         var load = PlanPipeline.load(bytes: bytes, file: spec)
         if !overrides.isEmpty, let document = load.document, !load.hasErrors {
             do {
-                let (changed, texts) = try Overrides.apply(overrides, to: document, known: Array((load.plan?.parameters ?? [:]).keys))
+                let (changed, _) = try Overrides.apply(overrides, to: document, known: Array((load.plan?.parameters ?? [:]).keys))
                 var again = PlanPipeline.load(document: changed)
                 again.sources = load.sources
                 for o in overrides { again.sources.add(file: o.sourceName, text: o.value) }
-                _ = texts
                 load = again
             } catch {
                 Console.error("error: \(error)\n")

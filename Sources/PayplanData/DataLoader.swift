@@ -84,7 +84,7 @@ public enum DataLoader {
         for r in 0..<reps.count {
             if let h = hireColumn, case .date(let d) = reps.value(h, r) { hire.append(d) } else { hire.append(CivilDate(dayNumber: 0)) }
             if let e = exitColumn, case .date(let d) = reps.value(e, r) { exit.append(d) } else { exit.append(nil) }
-            let here = SourceRange(at: SourceLocation(file: reps.path, line: reps.lines[r], column: 0))
+            var here: SourceRange { SourceRange(at: SourceLocation(file: reps.path, line: reps.lines[r], column: 0)) }
             // Both are errors rather than warnings: read as written, the
             // first silently drops the rep from every period, the second
             // makes every bonus of the rep negative.
@@ -189,7 +189,8 @@ public enum DataLoader {
         for row in 0..<targets.count {
             let id = targets.text(targetRep, row)
             let text = targets.text(targetPeriod, row)
-            let here = SourceRange(at: SourceLocation(file: targets.path, line: targets.lines[row], column: 0))
+            // Built only for a problem: most rows have none.
+            var here: SourceRange { SourceRange(at: SourceLocation(file: targets.path, line: targets.lines[row], column: 0)) }
             guard let p = Period(text) else {
                 problems.append(
                     DataProblem(

@@ -1,3 +1,4 @@
+import CPrefetch
 import PayplanCore
 
 #if canImport(Glibc)
@@ -114,12 +115,23 @@ public enum Fixed {
 /// Dates repeat a lot in a transaction file (a quarter has 92 days): a small
 /// direct-mapped cache from the date's digits to its day number skips the
 /// calendar arithmetic and validation for all but the first occurrence.
-struct DateCache {
-    private var keys = [Int32](repeating: -1, count: 1024)
-    private var days = [Int32](repeating: 0, count: 1024)
+final class DateCache {
+    // Raw storage: an array here paid a uniqueness check on every row.
+    private let keys = UnsafeMutablePointer<Int32>.allocate(capacity: 1024)
+    private let days = UnsafeMutablePointer<Int32>.allocate(capacity: 1024)
+
+    init() {
+        keys.initialize(repeating: -1, count: 1024)
+        days.initialize(repeating: 0, count: 1024)
+    }
+
+    deinit {
+        keys.deallocate()
+        days.deallocate()
+    }
 
     @inline(__always)
-    mutating func day(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> Int32? {
+    func day(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> Int32? {
         guard end - start == 10, p[start + 4] == 0x2D, p[start + 7] == 0x2D else { return nil }
         @inline(__always) func digit(_ i: Int) -> Int32 { Int32(p[start + i] &- 0x30) }
         let d = (digit(0), digit(1), digit(2), digit(3), digit(5), digit(6), digit(8), digit(9))
@@ -166,15 +178,27 @@ public struct IDIndex: Sendable {
         var prefix: UInt64 = 0
     }
 
+    /// The slots, in raw memory on huge pages (see `HugePages`): looked up
+    /// at random once per transaction row.
+    final class Slots: @unchecked Sendable {
+        let base: UnsafeMutablePointer<Slot>
+        init(capacity: Int) {
+            base = HugePages.allocate(bytes: capacity * MemoryLayout<Slot>.stride).bindMemory(to: Slot.self, capacity: capacity)
+            base.initialize(repeating: Slot(), count: capacity)
+        }
+        deinit { HugePages.deallocate(base) }
+    }
+
     private var blob: [UInt8] = []
     private var offsets: [Int] = [0]
-    private var slots: [Slot]
+    private let table: Slots
     private let mask: Int
 
     public init(_ ids: [String]) {
         var capacity = 16
         while capacity < ids.count * 2 { capacity <<= 1 }
-        slots = [Slot](repeating: Slot(), count: capacity)
+        table = Slots(capacity: capacity)
+        let slots = table.base
         mask = capacity - 1
         for id in ids {
             blob.append(contentsOf: id.utf8)
@@ -222,21 +246,52 @@ public struct IDIndex: Sendable {
     public func withLookup<T>(_ body: (IDLookup) -> T) -> T {
         blob.withUnsafeBufferPointer { b in
             offsets.withUnsafeBufferPointer { o in
-                slots.withUnsafeBufferPointer { s in
-                    body(IDLookup(blob: b.baseAddress, offsets: o.baseAddress!, slots: s.baseAddress!, mask: mask))
+                withExtendedLifetime(table) {
+                    body(IDLookup(blob: b.baseAddress, offsets: o.baseAddress!, slots: table.base, mask: mask))
                 }
             }
         }
     }
 
     public func lookup(_ text: String) -> Int? {
-        let bytes = Array(text.utf8) + [0]
-        return bytes.withUnsafeBufferPointer { lookup($0.baseAddress!, 0, bytes.count - 1) }
+        var text = text
+        return text.withUTF8 { bytes in
+            guard let base = bytes.baseAddress else {
+                // The empty id (a blank cell) still needs a valid pointer.
+                let zero: UInt8 = 0
+                return withUnsafePointer(to: zero) { lookup($0, 0, 0) }
+            }
+            return lookup(base, 0, bytes.count)
+        }
     }
 }
 
 /// Raw-pointer view of an `IDIndex`, valid inside `withLookup`.
 public struct IDLookup {
+    /// Announces the hash slot of the id in field `field` of the record that
+    /// starts at `start`, so that its lookup a row later finds it in cache
+    /// (ids come in no order; the table of 100,000 ids outgrows the cache).
+    /// A hint only: a quoted or unusually long record is simply not hinted.
+    @inline(__always)
+    public func prefetchField(_ p: UnsafePointer<UInt8>, from start: Int, to end: Int, field: Int) {
+        let stop = min(end, start + 128)
+        var b = start
+        var seen = 0
+        while seen < field {
+            guard b < stop else { return }
+            let c = p[b]
+            if c == 0x2C {
+                seen += 1
+            } else if c == 0x0A || c == 0x22 {
+                return
+            }
+            b += 1
+        }
+        var e = b
+        while e < stop, p[e] != 0x2C, p[e] != 0x0A, p[e] != 0x0D { e += 1 }
+        payplan_prefetch(slots + (IDIndex.hash(p, b, e) & mask))
+    }
+
     let blob: UnsafePointer<UInt8>?
     let offsets: UnsafePointer<Int>
     let slots: UnsafePointer<IDIndex.Slot>
