@@ -72,6 +72,29 @@ public enum RuleOutput: String, Sendable, Hashable, CaseIterable {
     case group, score, rank, prize, eligible
     case flag, flagged, exempt, consecutive
 
+    /// Position in `allCases`: rule output tables are arrays indexed by it,
+    /// looked up per rep without hashing.
+    public var ordinal: Int {
+        switch self {
+        case .main: 0
+        case .base: 1
+        case .factor: 2
+        case .multiplier: 3
+        case .breakthrough: 4
+        case .firstMover: 5
+        case .reachedOn: 6
+        case .group: 7
+        case .score: 8
+        case .rank: 9
+        case .prize: 10
+        case .eligible: 11
+        case .flag: 12
+        case .flagged: 13
+        case .exempt: 14
+        case .consecutive: 15
+        }
+    }
+
     public static func outputs(of kind: RuleKind) -> [(RuleOutput, ValueType)] {
         switch kind {
         case .attainmentBonus:

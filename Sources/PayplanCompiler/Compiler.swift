@@ -196,7 +196,7 @@ struct CompileRun {
         }
         return CompiledRule(
             index: index, name: r.name, labels: r.rule.labels, kind: r.rule.kind.value, body: body, rounding: r.rounding,
-            slots: outputSlots, isGroupStage: group, range: r.rule.range)
+            slots: RuleSlots(outputSlots), isGroupStage: group, range: r.rule.range)
     }
 
     // MARK: - Scan plan

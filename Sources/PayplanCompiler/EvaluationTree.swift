@@ -272,10 +272,29 @@ public struct CompiledRule: Sendable {
     public var body: CompiledRuleBody
     public var rounding: Rounding?
     /// Output → slot.
-    public var slots: [RuleOutput: Int]
+    public var slots: RuleSlots
     /// Needs every rep's inputs at once (rankings, bottom-k, first movers).
     public var isGroupStage: Bool
     public var range: SourceRange
+}
+
+/// A rule's output → slot table, an array indexed by `RuleOutput.ordinal`
+/// (a dictionary lookup per output per rep showed in profiles).
+public struct RuleSlots: Sendable {
+    private var table: [Int]
+
+    public init(_ slots: [RuleOutput: Int]) {
+        table = [Int](repeating: -1, count: RuleOutput.allCases.count)
+        for (output, slot) in slots { table[output.ordinal] = slot }
+    }
+
+    public subscript(_ output: RuleOutput) -> Int? {
+        let slot = table[output.ordinal]
+        return slot < 0 ? nil : slot
+    }
+
+    /// The slots, in `RuleOutput` order.
+    public var values: [Int] { table.filter { $0 >= 0 } }
 }
 
 public struct CompiledTotal: Sendable {

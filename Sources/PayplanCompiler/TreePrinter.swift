@@ -40,7 +40,7 @@ public enum TreePrinter {
             case .metric(_, let slot, let expr):
                 out.append("    s\(slot) \(plan.slots[slot].name) : \(plan.slots[slot].type.base.rawValue) = \(render(expr, plan))")
             case .rule(let r):
-                let outputs = r.slots.sorted { $0.value < $1.value }.map { "s\($0.value) \(plan.slots[$0.value].name)" }
+                let outputs = r.slots.values.sorted().map { "s\($0) \(plan.slots[$0].name)" }
                 out.append("    rule \(r.name) (\(r.kind.rawValue)) → \(outputs.joined(separator: ", "))")
                 for line in ruleLines(r, plan) { out.append("      " + line) }
                 if let rounding = r.rounding { out.append("      round to \(rounding.scale) places, \(rounding.mode.rawValue)") }

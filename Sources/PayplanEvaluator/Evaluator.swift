@@ -398,18 +398,19 @@ struct EvaluationRun {
         let plan = self.plan
         DispatchQueue.concurrentPerform(iterations: chunkCount) { chunk in
             let lo = population.count * chunk / chunkCount
-            let hi = population.count * (chunk + 1) / chunkCount
-            for p in lo..<hi {
-                let rep = population[p]
-                for node in nodes {
-                    do throws(EvalError) {
-                        try EvaluationRun.evaluate(node, rep, c)
-                    } catch {
-                        failures.set(chunk, (p, error, EvaluationRun.name(node, plan)))
-                        return
-                    }
+            var stop = population.count * (chunk + 1) / chunkCount
+            // Node by node over the chunk's reps, so a node is unpacked once
+            // per chunk rather than once per rep. The failure kept is the
+            // one rep-major order meets first: the lowest rep, then the
+            // earliest node (a later node only runs below the failed rep).
+            var found: (Int, EvalError, String)?
+            for node in nodes {
+                if let (p, error) = EvaluationRun.evaluate(node, population, lo..<stop, c) {
+                    stop = p
+                    found = (p, error, EvaluationRun.name(node, plan))
                 }
             }
+            if let found { failures.set(chunk, found) }
         }
         if let (p, error, what) = failures.first() {
             throw failure(error, rep: population[p], period: c.period, what: what)
@@ -424,19 +425,34 @@ struct EvaluationRun {
         }
     }
 
-    /// Evaluates one node for one rep, writing its slots.
-    static func evaluate(_ node: TreeNode, _ rep: Int, _ c: Context) throws(EvalError) {
+    /// Evaluates one node for the reps `population[range]`, writing their
+    /// slots; stops at the first rep that fails and returns its position.
+    static func evaluate(_ node: TreeNode, _ population: [Int], _ range: Range<Int>, _ c: Context) -> (Int, EvalError)? {
         var none: [Step]? = nil
         let stride = c.repCount
         let values = c.values
         switch node {
         case .metric(_, let slot, let expr):
-            values[slot * stride + rep] = try ExpressionEvaluator.eval(expr, rep, c)
+            for p in range {
+                let rep = population[p]
+                do throws(EvalError) { values[slot * stride + rep] = try ExpressionEvaluator.eval(expr, rep, c) } catch { return (p, error) }
+            }
         case .rule(let r):
-            try RuleEvaluator.perRep(r, rep, c, &none) { slot, v in values[slot * stride + rep] = v }
+            for p in range {
+                let rep = population[p]
+                do throws(EvalError) {
+                    try RuleEvaluator.perRep(r, rep, c, &none) { slot, v in values[slot * stride + rep] = v }
+                } catch { return (p, error) }
+            }
         case .total(let t):
-            try RuleEvaluator.total(t, rep, c, &none) { slot, v in values[slot * stride + rep] = v }
+            for p in range {
+                let rep = population[p]
+                do throws(EvalError) {
+                    try RuleEvaluator.total(t, rep, c, &none) { slot, v in values[slot * stride + rep] = v }
+                } catch { return (p, error) }
+            }
         }
+        return nil
     }
 
     func groupStage(_ rule: CompiledRule, _ c: Context, traced: Set<Int>) throws(EvaluationFailure) {

@@ -74,27 +74,30 @@ enum RuleEvaluator {
     {
         var xs: [Exact] = []
         for i in inputs { xs.append(try E.number(try value(i, "input", rep, c, &trace), nil)) }
-        let s = c.plan.shapes[index]
+        // The shape is borrowed from the plan, not copied: a copy per rep
+        // retained each of its arrays.
         do throws(EvalFailure) {
-            let (v, detail) = try ShapeEvaluator.evaluate(s, xs, detail: trace != nil)
+            let (v, detail) = try ShapeEvaluator.evaluate(c.plan.shapes[index], xs, detail: trace != nil)
             if trace != nil {
+                let s = c.plan.shapes[index]
                 trace!.append(.shape(name: name ?? s.name, labels: label ?? s.labels, inputs: xs, detail: detail, result: v))
             }
             return v
         } catch {
-            throw EvalError(error, s.range)
+            throw EvalError(error, c.plan.shapes[index].range)
         }
     }
 
     /// Rules that need nothing but the rep's own values. Results go to `emit`
     /// (straight into the slot buffer on the fast path: no array per call).
     static func perRep(_ r: CompiledRule, _ rep: Int, _ c: Context, _ trace: inout [Step]?, _ emit: (Int, Value) -> Void) throws(EvalError) {
-        let at = r.range
+        // `r.range` is read where needed: a copy of it up front cost two
+        // retains per rep (its file names).
         switch r.body {
         case .attainmentBonus(let baseExpr, _, let shapeIndex, let inputs, let multipliers, let limits):
-            let base = try number(baseExpr, "base", rep, c, &trace, at)
+            let base = try number(baseExpr, "base", rep, c, &trace, r.range)
             let factor = try shape(shapeIndex, inputs, rep, c, &trace)
-            var product = try arithmetic(at) { () throws(ArithmeticError) in try base * factor }
+            var product = try arithmetic(r.range) { () throws(ArithmeticError) in try base * factor }
             // The list of factors is for explanations only.
             var factors: [(String, Exact)] = trace == nil ? [] : [("base", base), (c.plan.shapes[shapeIndex].name, factor)]
             var multiplier = Exact.one
@@ -103,45 +106,45 @@ enum RuleEvaluator {
                 if let s = m.shape {
                     f = try shape(s, m.inputs, rep, c, &trace, label: m.labels, name: m.name)
                 } else if let e = m.factor {
-                    f = try number(e, m.name, rep, c, &trace, at)
+                    f = try number(e, m.name, rep, c, &trace, r.range)
                 } else {
                     f = .one
                 }
                 if trace != nil { factors.append((m.name, f)) }
                 let p = product
                 let mm = multiplier
-                product = try arithmetic(at) { () throws(ArithmeticError) in try p * f }
-                multiplier = try arithmetic(at) { () throws(ArithmeticError) in try mm * f }
+                product = try arithmetic(r.range) { () throws(ArithmeticError) in try p * f }
+                multiplier = try arithmetic(r.range) { () throws(ArithmeticError) in try mm * f }
             }
             if trace != nil { trace!.append(.product(factors: factors, result: product)) }
-            let limited = try limit(product, limits, rep, c, &trace, at)
-            let paid = try round(limited, r.rounding, &trace, at)
+            let limited = try limit(product, limits, rep, c, &trace, r.range)
+            let paid = try round(limited, r.rounding, &trace, r.range)
             emit(r.slots[.main]!, .number(paid))
             emit(r.slots[.base]!, .number(base))
             emit(r.slots[.factor]!, .number(factor))
             emit(r.slots[.multiplier]!, .number(multiplier))
         case .productAward(let measureExpr, let thresholdExpr, let inclusive, let awardExpr, let rateExpr, let limits, _):
-            let measure = try number(measureExpr, "measure", rep, c, &trace, at)
-            let threshold = try number(thresholdExpr, "threshold", rep, c, &trace, at)
+            let measure = try number(measureExpr, "measure", rep, c, &trace, r.range)
+            let threshold = try number(thresholdExpr, "threshold", rep, c, &trace, r.range)
             let reached = inclusive ? measure >= threshold : measure > threshold
             if trace != nil { trace!.append(.threshold(measure: measure, threshold: threshold, inclusive: inclusive, reached: reached)) }
             var amount = Exact.zero
             if reached {
-                let award = try number(awardExpr, "award", rep, c, &trace, at)
+                let award = try number(awardExpr, "award", rep, c, &trace, r.range)
                 var rate: Exact?
                 var above = Exact.zero
                 amount = award
                 if let rateExpr {
-                    let rr = try number(rateExpr, "rate above the threshold", rep, c, &trace, at)
+                    let rr = try number(rateExpr, "rate above the threshold", rep, c, &trace, r.range)
                     rate = rr
-                    above = try arithmetic(at) { () throws(ArithmeticError) in try measure - threshold }
-                    let extra = try arithmetic(at) { () throws(ArithmeticError) in try rr * (measure - threshold) }
-                    amount = try arithmetic(at) { () throws(ArithmeticError) in try award + extra }
+                    above = try arithmetic(r.range) { () throws(ArithmeticError) in try measure - threshold }
+                    let extra = try arithmetic(r.range) { () throws(ArithmeticError) in try rr * (measure - threshold) }
+                    amount = try arithmetic(r.range) { () throws(ArithmeticError) in try award + extra }
                 }
                 if trace != nil { trace!.append(.award(award: award, rate: rate, above: above, result: amount)) }
-                amount = try limit(amount, limits, rep, c, &trace, at)
+                amount = try limit(amount, limits, rep, c, &trace, r.range)
             }
-            let paid = try round(amount, r.rounding, &trace, at)
+            let paid = try round(amount, r.rounding, &trace, r.range)
             emit(r.slots[.main]!, .number(paid))
             emit(r.slots[.breakthrough]!, .bool(reached))
         case .commission(let list, let rateOn, let shapeIndex, let limits):
@@ -157,7 +160,7 @@ enum RuleEvaluator {
                 for e in entries {
                     let pay = try rate(e.value)
                     let t = total
-                    total = try arithmetic(at) { () throws(ArithmeticError) in try t + pay }
+                    total = try arithmetic(r.range) { () throws(ArithmeticError) in try t + pay }
                     if trace != nil { lines.append(CommissionLine(date: e.date, deal: e.deal, amount: e.value, before: nil, pay: pay)) }
                 }
             case .running:
@@ -165,9 +168,9 @@ enum RuleEvaluator {
                 var paidSoFar = Exact.zero
                 for e in entries {
                     let before = running
-                    let after = try arithmetic(at) { () throws(ArithmeticError) in try before + e.value }
+                    let after = try arithmetic(r.range) { () throws(ArithmeticError) in try before + e.value }
                     let upTo = try rate(after)
-                    let pay = try arithmetic(at) { () throws(ArithmeticError) in try upTo - paidSoFar }
+                    let pay = try arithmetic(r.range) { () throws(ArithmeticError) in try upTo - paidSoFar }
                     paidSoFar = upTo
                     running = after
                     if trace != nil { lines.append(CommissionLine(date: e.date, deal: e.deal, amount: e.value, before: before, pay: pay)) }
@@ -177,7 +180,7 @@ enum RuleEvaluator {
                 var sum = Exact.zero
                 for e in entries {
                     let s0 = sum
-                    sum = try arithmetic(at) { () throws(ArithmeticError) in try s0 + e.value }
+                    sum = try arithmetic(r.range) { () throws(ArithmeticError) in try s0 + e.value }
                 }
                 total = try rate(sum)
                 if trace != nil {
@@ -190,13 +193,13 @@ enum RuleEvaluator {
                     trace!.append(.shape(name: s.name, labels: s.labels, inputs: [], detail: detail.1, result: detail.0))
                 }
             }
-            let limited = try limit(total, limits, rep, c, &trace, at)
-            let paid = try round(limited, r.rounding, &trace, at)
+            let limited = try limit(total, limits, rep, c, &trace, r.range)
+            let paid = try round(limited, r.rounding, &trace, r.range)
             emit(r.slots[.main]!, .number(paid))
         case .formula(let valueExpr, let limits):
-            let v = try number(valueExpr, r.name, rep, c, &trace, at)
-            let limited = try limit(v, limits, rep, c, &trace, at)
-            let paid = try round(limited, r.rounding, &trace, at)
+            let v = try number(valueExpr, r.name, rep, c, &trace, r.range)
+            let limited = try limit(v, limits, rep, c, &trace, r.range)
+            let paid = try round(limited, r.rounding, &trace, r.range)
             emit(r.slots[.main]!, .number(paid))
         case .teamRanking, .elimination:
             break
