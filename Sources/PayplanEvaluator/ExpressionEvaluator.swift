@@ -1,3 +1,4 @@
+import Dispatch
 import PayplanChecker
 import PayplanCompiler
 import PayplanCore
@@ -16,12 +17,49 @@ public struct EvalError: Error, Sendable {
 }
 
 /// The results of one period: every slot for every rep.
+/// A period's values, slot × repCount + rep: 100,000 reps × 30 slots is
+/// 140 MB, so the buffer lives on huge pages (see `HugePages`) and is never
+/// copied. Written in place through `withUnsafeMutableBufferPointer`.
+public final class SlotValues: @unchecked Sendable {
+    private let buffer: UnsafeMutableBufferPointer<Value>
+
+    init(count: Int) {
+        let raw = HugePages.allocate(bytes: max(count, 1) * MemoryLayout<Value>.stride, zeroed: false, huge: false)
+        let start = raw.bindMemory(to: Value.self, capacity: max(count, 1))
+        // First touch of every page: in parallel, the page faults overlap.
+        let chunks = max(1, min(Parallel.processorCount, count / 65536))
+        nonisolated(unsafe) let base = start
+        DispatchQueue.concurrentPerform(iterations: chunks) { k in
+            let lo = count * k / chunks
+            let hi = count * (k + 1) / chunks
+            (base + lo).initialize(repeating: .missing, count: hi - lo)
+        }
+        buffer = UnsafeMutableBufferPointer(start: start, count: count)
+    }
+
+    deinit {
+        if let start = buffer.baseAddress {
+            start.deinitialize(count: buffer.count)
+            HugePages.deallocate(UnsafeMutableRawPointer(start))
+        }
+    }
+
+    public var count: Int { buffer.count }
+
+    public subscript(_ i: Int) -> Value { buffer[i] }
+
+    public func withUnsafeMutableBufferPointer<R, E: Error>(_ body: (inout UnsafeMutableBufferPointer<Value>) throws(E) -> R) throws(E) -> R {
+        var b = buffer
+        return try body(&b)
+    }
+}
+
 public final class PeriodState: @unchecked Sendable {
     public let period: Period
     public let dataIndex: Int
     public let repCount: Int
     /// slot × repCount + rep
-    public var values: [Value]
+    public let values: SlotValues
     public var inPopulation: [Bool]
     /// Population reps in rep_id order (code points).
     public var population: [Int]
@@ -34,7 +72,7 @@ public final class PeriodState: @unchecked Sendable {
         self.period = period
         self.dataIndex = dataIndex
         self.repCount = repCount
-        values = [Value](repeating: .missing, count: repCount * slotCount)
+        values = SlotValues(count: repCount * slotCount)
         inPopulation = [Bool](repeating: false, count: repCount)
         population = []
     }
