@@ -146,9 +146,13 @@ public struct WhatIfReport: Sendable {
         unchanged = same
         var flagChanges: [FlagChange] = []
         for (bRep, cRep) in order {
+            let beforeList = bRep.map { baseFlags[$0] } ?? []
+            let afterList = cRep.map { candidateFlags[$0] } ?? []
+            // Most reps keep their flags: no dictionaries for them.
+            if beforeList.elementsEqual(afterList, by: { $0.0 == $1.0 && $0.1 == $1.1 }) { continue }
             let id = bRep.map { data.repIDs[$0] } ?? candidate.data.repIDs[cRep!]
-            let before = Dictionary(bRep.map { baseFlags[$0] } ?? [], uniquingKeysWith: { a, _ in a })
-            let after = Dictionary(cRep.map { candidateFlags[$0] } ?? [], uniquingKeysWith: { a, _ in a })
+            let before = Dictionary(beforeList, uniquingKeysWith: { a, _ in a })
+            let after = Dictionary(afterList, uniquingKeysWith: { a, _ in a })
             for rule in Set(before.keys).union(after.keys).sorted() where before[rule] != after[rule] {
                 flagChanges.append(FlagChange(repID: id, rule: rule, from: before[rule] ?? "—", to: after[rule] ?? "—"))
             }
