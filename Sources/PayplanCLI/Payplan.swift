@@ -1,4 +1,5 @@
 import ArgumentParser
+import PayplanCore
 
 /// `payplan`: the command-line front of the pipeline. Each subcommand parses
 /// its flags, calls the stages, prints, and maps the outcome to an exit code;
@@ -44,6 +45,9 @@ extension Payplan {
     /// The entry point: like `main()`, but usage errors exit 2 as documented
     /// (ArgumentParser's own convention is 64).
     public static func runWithDocumentedExitCodes(_ arguments: [String]? = nil) -> Never {
+        // The phase timer's clock starts here, so the first phase it reports
+        // includes reading the plan and the arguments.
+        PhaseTimer.shared.mark("start")
         do {
             var command = try parseAsRoot(arguments)
             try command.run()

@@ -490,14 +490,12 @@ extension Exact: CustomStringConvertible {
 
     /// `units / 10^scale` as plain decimal text with exactly `scale` places.
     public static func formatUnits(_ units: Int128, scale: Int) -> String {
-        let negative = units < 0
-        let mag = units.magnitude
-        var text = String(mag)
-        if scale > 0 {
-            if text.count <= scale { text = String(repeating: "0", count: scale - text.count + 1) + text }
-            text.insert(".", at: text.index(text.endIndex, offsetBy: -scale))
-        }
-        return negative ? "-" + text : text
+        // Digit by digit into bytes: `String(Int128)` and `String.insert`
+        // made this the slowest part of formatting a 10,000-row table.
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(48)
+        appendUnits(units, scale: scale, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// `"12345/100"` style text, for audits that want the exact fraction.
