@@ -208,15 +208,24 @@ public struct IDIndex: Sendable {
             for index in ids.indices {
                 let (s, e) = (offsets[index], offsets[index + 1])
                 let base = b.baseAddress ?? UnsafePointer(bitPattern: 1)!
-                var h = IDIndex.hash(base, s, e) & mask
+                let prefix = IDIndex.prefix(base, s, e)
+                var h = IDIndex.hash(prefix: prefix, base, s, e) & mask
                 while slots[h].index >= 0 { h = (h + 1) & mask }
-                slots[h] = Slot(index: Int32(index), length: Int32(e - s), prefix: IDIndex.prefix(base, s, e))
+                slots[h] = Slot(index: Int32(index), length: Int32(e - s), prefix: prefix)
             }
         }
     }
 
+    /// The id's first eight bytes, little-endian, zero-padded. When eight
+    /// bytes from `start` lie before `limit` (inside the mapped file), one
+    /// load reads them.
     @inline(__always)
-    static func prefix(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> UInt64 {
+    static func prefix(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int, limit: Int = 0) -> UInt64 {
+        let length = end - start
+        if start + 8 <= max(limit, end) {
+            let w = UInt64(littleEndian: UnsafeRawPointer(p + start).loadUnaligned(as: UInt64.self))
+            return length >= 8 ? w : w & ((UInt64(1) << UInt64(length &* 8)) &- 1)
+        }
         var v: UInt64 = 0
         var i = 0
         while i < 8 && start + i < end {
@@ -226,14 +235,18 @@ public struct IDIndex: Sendable {
         return v
     }
 
+    /// Mixes the prefix with the length and any bytes after the eighth: ids
+    /// of up to eight bytes (the usual `R000123`) hash without a byte loop.
     @inline(__always)
-    static func hash(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> Int {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        var i = start
+    static func hash(prefix: UInt64, _ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> Int {
+        var h = (prefix ^ (UInt64(truncatingIfNeeded: end - start) &* 0x9E37_79B9_7F4A_7C15)) &* 0xBF58_476D_1CE4_E5B9
+        var i = start + 8
         while i < end {
             h = (h ^ UInt64(p[i])) &* 0x100_0000_01b3
             i += 1
         }
+        h ^= h >> 31
+        h = h &* 0x94D0_49BB_1331_11EB
         return Int(truncatingIfNeeded: h ^ (h >> 29))
     }
 
@@ -289,7 +302,7 @@ public struct IDLookup {
         }
         var e = b
         while e < stop, p[e] != 0x2C, p[e] != 0x0A, p[e] != 0x0D { e += 1 }
-        payplan_prefetch(slots + (IDIndex.hash(p, b, e) & mask))
+        payplan_prefetch(slots + (IDIndex.hash(prefix: IDIndex.prefix(p, b, e, limit: end), p, b, e) & mask))
     }
 
     let blob: UnsafePointer<UInt8>?
@@ -298,10 +311,11 @@ public struct IDLookup {
     let mask: Int
 
     @inline(__always)
-    public func find(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> Int? {
-        var h = IDIndex.hash(p, start, end) & mask
+    /// `limit`: bytes up to it may be read (the end of the mapped file).
+    public func find(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int, limit: Int = 0) -> Int? {
         let length = end - start
-        let prefix = IDIndex.prefix(p, start, end)
+        let prefix = IDIndex.prefix(p, start, end, limit: limit)
+        var h = IDIndex.hash(prefix: prefix, p, start, end) & mask
         while true {
             let slot = slots[h]
             if slot.index < 0 { return nil }

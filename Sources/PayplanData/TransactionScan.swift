@@ -242,6 +242,7 @@ final class ChunkScan: @unchecked Sendable {
             tableStart.append(t == nil ? -1 : flat.count)
             if let t { flat += t }
         }
+        let fileEnd = s.file.bytes.count
         let periodStarts = s.periods.map(\.start.dayNumber)
         let periodEnds = s.periods.map(\.end.dayNumber)
         let repCount = s.repCount
@@ -453,13 +454,13 @@ final class ChunkScan: @unchecked Sendable {
                             continue
                         }
                         let rf = s.repField
-                        guard let rep = fq[rf] ? s.repIndex.lookup(text(rf)) : reps.find(base, fs[rf], fe[rf]) else {
+                        guard let rep = fq[rf] ? s.repIndex.lookup(text(rf)) : reps.find(base, fs[rf], fe[rf], limit: fileEnd) else {
                             report(recordLine, "D620", "column rep_id: unknown rep \"\(text(rf))\" (not in reps.csv)", rep: nil, limit: limit)
                             continue
                         }
                         var bad = false
                         let pf = s.productField
-                        let product = fq[pf] ? s.productIndex.lookup(text(pf)) : products.find(base, fs[pf], fe[pf])
+                        let product = fq[pf] ? s.productIndex.lookup(text(pf)) : products.find(base, fs[pf], fe[pf], limit: fileEnd)
                         if product == nil {
                             if !s.unreadableProducts.isEmpty && s.unreadableProducts.contains(text(pf)) {
                                 bad = true
@@ -551,9 +552,13 @@ final class ChunkScan: @unchecked Sendable {
                             (pendingDecimals + k * columnStride).update(from: decimals, count: columnCount)
                             (pendingFilters + k * filterStride).update(from: filterValues, count: filterCount)
                             pendingCount += 1
-                            let line = store.memory + cell &* store.stride
-                            payplan_prefetch(line)
-                            payplan_prefetch(line + (store.stride - 1))
+                            // Every cache line the cell touches (one, for up to three accumulators).
+                            let cellStart = Int(bitPattern: store.memory) &+ cell &* store.stride
+                            var lineStart = cellStart & ~63
+                            while lineStart < cellStart &+ store.stride {
+                                payplan_prefetch(UnsafeRawPointer(bitPattern: lineStart))
+                                lineStart &+= 64
+                            }
                         }
                         if let only = s.listPeriod, only != period { continue }
                         for l in 0..<plan.lists.count {
