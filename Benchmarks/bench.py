@@ -111,7 +111,8 @@ def main():
     lines.append("| command | median | runs | peak RSS |")
     lines.append("|---|---:|---|---:|")
     for r in list(results.values()) + list(checks.values()) + [whatif]:
-        lines.append(f"| {r['label']} | {r['median']:.3f} s | {', '.join(f'{w:.2f}' for w in r['runs'])} | {mib(r['rss'])} |")
+        label = r["label"].replace("|", "\\|")  # a pipe inside a Markdown cell
+        lines.append(f"| {label} | {r['median']:.3f} s | {', '.join(f'{w:.2f}' for w in r['runs'])} | {mib(r['rss'])} |")
     lines.append("")
     lines.append("| ratio | value | target |")
     lines.append("|---|---:|---:|")
