@@ -180,8 +180,14 @@ public struct CSVScanner {
     /// The field as text, with `""` collapsed.
     public func string(_ f: Field) -> String {
         guard let p = base else { return "" }
-        let raw = UnsafeBufferPointer(start: p + f.start, count: f.end - f.start)
-        if !f.escaped { return String(decoding: raw, as: UTF8.self) }
+        return CSVScanner.text(p, from: f.start, to: f.end, escaped: f.escaped)
+    }
+
+    /// The bytes of a field (quotes already stripped) as text; `escaped`:
+    /// the field was quoted, so each `""` stands for one `"`.
+    static func text(_ p: UnsafePointer<UInt8>, from start: Int, to end: Int, escaped: Bool) -> String {
+        let raw = UnsafeBufferPointer(start: p + start, count: end - start)
+        if !escaped { return String(decoding: raw, as: UTF8.self) }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(raw.count)
         var i = 0

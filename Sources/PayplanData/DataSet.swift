@@ -102,15 +102,7 @@ public struct ListValues: Sendable {
 
     func deal(_ e: RawEntry) -> String {
         guard let base = file?.bytes.baseAddress else { return "" }
-        let raw = UnsafeBufferPointer(start: base + e.dealStart, count: Int(e.dealLength))
-        guard e.dealEscaped else { return String(decoding: raw, as: UTF8.self) }
-        var bytes: [UInt8] = []
-        var k = 0
-        while k < raw.count {
-            bytes.append(raw[k])
-            k += raw[k] == 0x22 && k + 1 < raw.count && raw[k + 1] == 0x22 ? 2 : 1
-        }
-        return String(decoding: bytes, as: UTF8.self)
+        return CSVScanner.text(base, from: e.dealStart, to: e.dealStart + Int(e.dealLength), escaped: e.dealEscaped)
     }
 }
 
