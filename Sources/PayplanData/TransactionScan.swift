@@ -249,17 +249,7 @@ final class ChunkScan: @unchecked Sendable {
         let productCount = s.productCount
         let filterCount = plan.filters.count
 
-        func text(_ i: Int) -> String {
-            let raw = UnsafeBufferPointer(start: base + fs[i], count: fe[i] - fs[i])
-            guard fq[i] else { return String(decoding: raw, as: UTF8.self) }
-            var bytes: [UInt8] = []
-            var k = 0
-            while k < raw.count {
-                bytes.append(raw[k])
-                k += raw[k] == 0x22 && k + 1 < raw.count && raw[k + 1] == 0x22 ? 2 : 1
-            }
-            return String(decoding: bytes, as: UTF8.self)
-        }
+        func text(_ i: Int) -> String { CSVScanner.text(base, from: fs[i], to: fe[i], escaped: fq[i]) }
 
         let comma: UInt64 = 0x2C2C_2C2C_2C2C_2C2C
         let newline: UInt64 = 0x0A0A_0A0A_0A0A_0A0A
@@ -345,24 +335,16 @@ final class ChunkScan: @unchecked Sendable {
                                     break words
                                 }
                             }
+                            // Bytes up to and including the record's line break count.
+                            var keep = UInt64.max
                             if breaks != 0 {
                                 let b = breaks.trailingZeroBitCount
-                                let keep: UInt64 = b >= 63 ? UInt64.max : (UInt64(1) << UInt64(b + 1)) &- 1
-                                commas &= keep
-                                high |= w & keep
-                                nul |= exactZeroBytes(w) & keep
-                                while commas != 0 {
-                                    let at = q + commas.trailingZeroBitCount >> 3
-                                    if n < fieldCount { fe[n] = at; fq[n] = false }
-                                    n += 1
-                                    if n < fieldCount { fs[n] = at + 1 }
-                                    commas &= commas &- 1
-                                }
+                                if b < 63 { keep = (UInt64(1) << UInt64(b + 1)) &- 1 }
                                 recordEnd = q + b >> 3
-                                break words
                             }
-                            high |= w
-                            nul |= exactZeroBytes(w)
+                            commas &= keep
+                            high |= w & keep
+                            nul |= exactZeroBytes(w) & keep
                             while commas != 0 {
                                 let at = q + commas.trailingZeroBitCount >> 3
                                 if n < fieldCount { fe[n] = at; fq[n] = false }
@@ -370,6 +352,7 @@ final class ChunkScan: @unchecked Sendable {
                                 if n < fieldCount { fs[n] = at + 1 }
                                 commas &= commas &- 1
                             }
+                            if breaks != 0 { break words }
                             q += 8
                         }
                         if recordEnd < 0 && !sawQuote {
