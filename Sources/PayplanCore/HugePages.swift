@@ -14,15 +14,15 @@
 public enum HugePages {
     static let size = 2 << 20
 
-    /// `bytes` of memory aligned to 64, zeroed unless `zeroed` is false.
-    public static func allocate(bytes: Int, zeroed: Bool = true, huge: Bool = true) -> UnsafeMutableRawPointer {
+    /// `bytes` of memory aligned to 64, zeroed unless `zeroed` is false;
+    /// nil when the system cannot give that much (the tables are sized by
+    /// the data, so a huge reps file must be an error, not a crash).
+    public static func allocate(bytes: Int, zeroed: Bool = true, huge: Bool = true) -> UnsafeMutableRawPointer? {
         let count = max(bytes, 64)
         // Huge pages only pay for tables bigger than one of them.
         let alignment = huge && count >= size ? size : 64
         var address: UnsafeMutableRawPointer?
-        guard posix_memalign(&address, alignment, count) == 0, let address else {
-            fatalError("out of memory allocating \(count) bytes")
-        }
+        guard posix_memalign(&address, alignment, count) == 0, let address else { return nil }
         #if os(Linux)
             if alignment == size { _ = madvise(address, count, MADV_HUGEPAGE) }
         #endif

@@ -182,11 +182,27 @@ public struct IDIndex: Sendable {
     /// at random once per transaction row.
     final class Slots: @unchecked Sendable {
         let base: UnsafeMutablePointer<Slot>
+        let capacity: Int
+        /// False: ordinary Swift memory, when huge pages could not be had
+        /// (the table is no larger than the id list it indexes).
+        let onHugePages: Bool
+
         init(capacity: Int) {
-            base = HugePages.allocate(bytes: capacity * MemoryLayout<Slot>.stride).bindMemory(to: Slot.self, capacity: capacity)
+            self.capacity = capacity
+            if let raw = HugePages.allocate(bytes: capacity * MemoryLayout<Slot>.stride, zeroed: false) {
+                base = raw.bindMemory(to: Slot.self, capacity: capacity)
+                onHugePages = true
+            } else {
+                base = .allocate(capacity: capacity)
+                onHugePages = false
+            }
             base.initialize(repeating: Slot(), count: capacity)
         }
-        deinit { HugePages.deallocate(base) }
+
+        deinit {
+            base.deinitialize(count: capacity)
+            if onHugePages { HugePages.deallocate(base) } else { base.deallocate() }
+        }
     }
 
     private var blob: [UInt8] = []

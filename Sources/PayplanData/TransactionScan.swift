@@ -58,10 +58,13 @@ struct CellStore: @unchecked Sendable {
     let stride: Int
     let countOffset: Int
 
-    init(cells: Int, lanes: Int) {
+    /// nil when the memory cannot be had.
+    init?(cells: Int, lanes: Int) {
         countOffset = 16 * lanes
         stride = (20 * lanes + 15) & ~15
-        memory = HugePages.allocate(bytes: cells * stride)
+        let (bytes, overflow) = cells.multipliedReportingOverflow(by: stride)
+        guard !overflow, let memory = HugePages.allocate(bytes: bytes) else { return nil }
+        self.memory = memory
     }
 
     func deallocate() { HugePages.deallocate(memory) }
@@ -105,10 +108,12 @@ final class ChunkScan: @unchecked Sendable {
     var rows = 0
     var failure: String?
 
-    init(setup: ScanSetup) {
+    /// nil when the accumulators of every (period, rep) cell do not fit in memory.
+    init?(setup: ScanSetup) {
         cells = setup.periods.count * setup.repCount
         accumulatorCount = setup.plan.accumulators.count
-        store = CellStore(cells: cells, lanes: accumulatorCount)
+        guard let store = CellStore(cells: cells, lanes: accumulatorCount) else { return nil }
+        self.store = store
         extremes = setup.plan.accumulators.map { a in
             a.kind == .min || a.kind == .max ? [Value](repeating: .missing, count: setup.periods.count * setup.repCount) : []
         }
@@ -643,7 +648,13 @@ enum TransactionScan {
     /// in file order, so the result does not depend on the thread count.
     static func run(_ setup: ScanSetup, start: Int, headerEndLine: Int, threads: Int) -> (periods: [PeriodData], rows: Int, problems: [DataProblem]) {
         let cuts = ChunkSplitter.boundaries(setup.file.bytes, from: start, chunks: max(1, threads))
-        let chunks = (0..<(cuts.count - 1)).map { _ in ChunkScan(setup: setup) }
+        let chunks = (0..<(cuts.count - 1)).compactMap { _ in ChunkScan(setup: setup) }
+        guard chunks.count == cuts.count - 1 else {
+            let message =
+                "not enough memory for the accumulators of \(setup.repCount) reps over \(setup.periods.count) period\(setup.periods.count == 1 ? "" : "s")"
+            let help = "run with --threads 1 (one set of accumulators), or on a machine with more memory"
+            return ([], 0, [DataProblem(Diagnostic(.error, "D625", message, at: nil, file: setup.displayName, help: help), rep: nil)])
+        }
         DispatchQueue.concurrentPerform(iterations: chunks.count) { k in
             chunks[k].run(setup, start: cuts[k], end: cuts[k + 1])
         }

@@ -152,7 +152,8 @@ public enum Evaluator {
         guard let index = data.periods.firstIndex(where: { $0.period == period }) else { return [] }
         let last = data.periods[index]
         var run = EvaluationRun(plan: plan, data: data, options: EvaluationOptions(threads: 1), excluded: excluded.union(data.invalidReps))
-        let state = PeriodState(period: period, dataIndex: index, repCount: data.repCount, slotCount: plan.slots.count)
+        // Without memory for the values the run itself reports E711.
+        guard let state = PeriodState(period: period, dataIndex: index, repCount: data.repCount, slotCount: plan.slots.count) else { return [] }
         try? state.values.withUnsafeMutableBufferPointer { (buffer) throws(EvaluationFailure) in
             let context = Context(plan: plan, data: data, periodData: last, state: state, previous: nil, yearStates: [], values: buffer, group: nil)
             try run.population(context, isCurrent: true)
@@ -213,7 +214,12 @@ struct EvaluationRun {
         }
         for (k, pd) in data.periods.enumerated() where wanted.contains(pd.period.ordinal) {
             let isCurrent = pd.period == period
-            let state = PeriodState(period: pd.period, dataIndex: k, repCount: repCount, slotCount: slotCount)
+            guard let state = PeriodState(period: pd.period, dataIndex: k, repCount: repCount, slotCount: slotCount) else {
+                throw EvaluationFailure(
+                    diagnostic: Diagnostic(
+                        .error, "E711", "not enough memory for the \(slotCount) values of \(repCount) reps in \(pd.period)", at: nil,
+                        file: plan.plan.file, help: "run on a machine with more memory"))
+            }
             let previous = states.last
             let yearStates = states.filter { $0.period.year == pd.period.year }
             try state.values.withUnsafeMutableBufferPointer { (buffer) throws(EvaluationFailure) in

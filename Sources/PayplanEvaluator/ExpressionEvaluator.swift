@@ -16,15 +16,18 @@ public struct EvalError: Error, Sendable {
     }
 }
 
-/// The results of one period: every slot for every rep.
-/// A period's values, slot × repCount + rep: 100,000 reps × 30 slots is
-/// 140 MB, so the buffer lives on huge pages (see `HugePages`) and is never
+/// A period's values, slot × repCount + rep: 100,000 reps × 29 slots is
+/// 140 MB, so the buffer is raw memory, first touched in parallel and never
 /// copied. Written in place through `withUnsafeMutableBufferPointer`.
 public final class SlotValues: @unchecked Sendable {
     private let buffer: UnsafeMutableBufferPointer<Value>
 
-    init(count: Int) {
-        let raw = HugePages.allocate(bytes: max(count, 1) * MemoryLayout<Value>.stride, zeroed: false, huge: false)
+    /// nil when the memory cannot be had.
+    init?(count: Int) {
+        // Ordinary pages: huge ones were slower here (the second period's
+        // 140 MB waited for the kernel to assemble them).
+        let (bytes, overflow) = max(count, 1).multipliedReportingOverflow(by: MemoryLayout<Value>.stride)
+        guard !overflow, let raw = HugePages.allocate(bytes: bytes, zeroed: false, huge: false) else { return nil }
         let start = raw.bindMemory(to: Value.self, capacity: max(count, 1))
         // First touch of every page: in parallel, the page faults overlap.
         let chunks = max(1, min(Parallel.processorCount, count / 65536))
@@ -54,6 +57,7 @@ public final class SlotValues: @unchecked Sendable {
     }
 }
 
+/// The results of one period: every slot for every rep.
 public final class PeriodState: @unchecked Sendable {
     public let period: Period
     public let dataIndex: Int
@@ -68,11 +72,13 @@ public final class PeriodState: @unchecked Sendable {
     /// Explanations of group stages, for the reps being traced: rule index → rep → steps.
     public var groupSteps: [Int: [Int: [Step]]] = [:]
 
-    init(period: Period, dataIndex: Int, repCount: Int, slotCount: Int) {
+    /// nil when the period's values do not fit in memory.
+    init?(period: Period, dataIndex: Int, repCount: Int, slotCount: Int) {
+        guard let values = SlotValues(count: repCount * slotCount) else { return nil }
         self.period = period
         self.dataIndex = dataIndex
         self.repCount = repCount
-        values = SlotValues(count: repCount * slotCount)
+        self.values = values
         inPopulation = [Bool](repeating: false, count: repCount)
         population = []
     }

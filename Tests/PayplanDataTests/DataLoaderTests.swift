@@ -173,4 +173,15 @@ struct DataLoaderTests {
         #expect(one.periods[0].lists[0].allEntries.map(\.deal) == four.periods[0].lists[0].allEntries.map(\.deal))
         #expect(one.periods[0].lists[0].allEntries.map(\.line) == four.periods[0].lists[0].allEntries.map(\.line))
     }
+
+    /// Tables sized by the data report a shortage of memory instead of
+    /// trapping: a hostile reps file must give an error, not a crash.
+    @Test func tablesTooLargeForMemoryAreRefusedNotTrapped() {
+        #expect(HugePages.allocate(bytes: Int.max / 2) == nil)
+        #expect(CellStore(cells: Int.max / 64, lanes: 3) == nil)
+        #expect(CellStore(cells: 1 << 50, lanes: 3) == nil)
+        let store = CellStore(cells: 4, lanes: 3)
+        #expect(store != nil)
+        store?.deallocate()
+    }
 }
