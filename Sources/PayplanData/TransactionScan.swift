@@ -633,9 +633,7 @@ struct GeneralRow {
                 let col = plan.txColumns[i]
                 let f = fields[s.fieldOf[i]]
                 switch col.type {
-                case .text:
-                    let raw = UnsafeBufferPointer(start: base + f.start, count: f.end - f.start)
-                    return .text(String(decoding: raw, as: UTF8.self))
+                case .text: return .text(CSVScanner.text(base, from: f.start, to: f.end, escaped: f.escaped))
                 case .date: return f.start == f.end ? .missing : .date(CivilDate(dayNumber: days[i]))
                 default: return f.start == f.end && col.optional ? .missing : .number(Fixed.exact(decimals[i]))
                 }

@@ -184,4 +184,31 @@ struct DataLoaderTests {
         #expect(store != nil)
         store?.deallocate()
     }
+
+    /// A formula that reads a quoted text field sees `""` as one `"`, as
+    /// every other reader of the file does.
+    @Test func rowFormulasReadQuotedTextUnescaped() throws {
+        var text = try String(contentsOf: repoRoot.appendingPathComponent("rules/reference-plan.yaml"), encoding: .utf8)
+        text = text.replacingOccurrences(
+            of: "period: quarter\n", with: "period: quarter\ndata:\n  transactions:\n    columns:\n      channel: text\n")
+        text = text.replacingOccurrences(
+            of: "filters:\n", with: "filters:\n  quoted:\n    when: tx.channel == 'say \"hi\"'\n")
+        text = text.replacingOccurrences(
+            of: "metrics:\n", with: "metrics:\n  quoted_revenue:\n    formula: sum(tx.amount where quoted)\n")
+        let load = PlanPipeline.load(bytes: Array(text.utf8), file: "quoted.yaml")
+        let checked = try #require(load.checked)
+        let plan = try #require(Compiler.compile(checked).0)
+        let data = try TempData.valid([
+            "transactions.csv": "deal_id,rep_id,date,product,amount,collected,channel\n"
+                + "D1,R1,2026-07-05,P1,100,100,\"say \"\"hi\"\"\"\n"
+                + "D2,R1,2026-07-06,P1,7,7,say hi\n"
+                + "D3,R2,2026-07-07,P1,5,5,\"say \"\"hi\"\"\"\n"
+        ])
+        let r = DataLoader.load(directory: data.path, plan: plan, periods: [q3], limits: .default, threads: 1)
+        #expect(messages(r) == [])
+        let q = try #require(plan.scan.accumulators.firstIndex { $0.description.contains("quoted") })
+        let sums = try #require(r.data?.periods.first?.accumulators[q])
+        #expect(sums.value(0) == .number(Exact(100)))
+        #expect(sums.value(1) == .number(Exact(5)))
+    }
 }
