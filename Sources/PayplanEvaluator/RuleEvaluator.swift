@@ -91,8 +91,6 @@ enum RuleEvaluator {
     /// Rules that need nothing but the rep's own values. Results go to `emit`
     /// (straight into the slot buffer on the fast path: no array per call).
     static func perRep(_ r: CompiledRule, _ rep: Int, _ c: Context, _ trace: inout [Step]?, _ emit: (Int, Value) -> Void) throws(EvalError) {
-        // `r.range` is read where needed: a copy of it up front cost two
-        // retains per rep (its file names).
         switch r.body {
         case .attainmentBonus(let baseExpr, _, let shapeIndex, let inputs, let multipliers, let limits):
             let base = try number(baseExpr, "base", rep, c, &trace, r.range)
