@@ -102,7 +102,6 @@ let package = Package(
         .testTarget(
             name: "PayplanEvaluatorTests",
             dependencies: ["PayplanEvaluator", "PayplanReports", "PayplanCompare", "PayplanData", "PayplanYAML"],
-            exclude: ["Golden"],
             swiftSettings: strictSettings
         ),
         .testTarget(
