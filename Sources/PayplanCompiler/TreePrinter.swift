@@ -55,37 +55,5 @@ public enum TreePrinter {
         return out.joined(separator: "\n") + "\n"
     }
 
-    public static func render(_ e: CExpr, _ plan: CompiledPlan) -> String {
-        let a = plan.arena
-        func r(_ x: CExpr) -> String { render(x, plan) }
-        func list(_ first: Int32, _ count: Int32) -> String { a.arguments(first, count).map(r).joined(separator: ", ") }
-        switch a[e] {
-        case .constant(let k):
-            let v = a.constants[Int(k)]
-            if case .text(let s) = v { return "\"\(s)\"" }
-            return v.description
-        case .slot(let s): return "s\(s)"
-        case .repColumn(let k): return "rep.\(plan.plan.data.reps.columns[k].name)"
-        case .targetColumn(let k): return "target.\(plan.plan.data.targets.columns[k].name)"
-        case .period(let f): return "period.\(f.rawValue)"
-        case .activeDays: return "active_days"
-        case .aggregate(let i): return "acc#\(i)"
-        case .reach(let l, let d, let t): return "\(d ? "reach_date" : "reach_deal")(list#\(l), \(r(t)))"
-        case .negate(let x, _): return "-(\(r(x)))"
-        case .not(let x): return "not (\(r(x)))"
-        case .binary(let op, let x, let y, _): return "(\(r(x)) \(op.rawValue) \(r(y)))"
-        case .and(let x, let y): return "(\(r(x)) and \(r(y)))"
-        case .or(let x, let y): return "(\(r(x)) or \(r(y)))"
-        case .conditional(let x, let y, let z): return "(if \(r(x)) then \(r(y)) else \(r(z)))"
-        case .function(let f, let first, let count, _): return "\(f.rawValue)(\(list(first, count)))"
-        case .coalesce(let x, let y): return "coalesce(\(r(x)), \(r(y)))"
-        case .shape(let i, let first, let count): return "\(plan.shapes[i].name)(\(list(first, count)))"
-        case .previous(let s, let f): return "previous(s\(s)\(f.map { ", " + r($0) } ?? ""))"
-        case .yearToDate(let s): return "ytd(s\(s))"
-        case .groupAggregate(let k, let x): return "\(k.rawValue) over members(\(r(x)))"
-        case .groupMembers: return "members"
-        case .groupScore: return "score"
-        case .groupKey: return "group"
-        }
-    }
+    public static func render(_ e: CExpr, _ plan: CompiledPlan) -> String { ExprPrinter(plan, style: .tree).text(e) }
 }

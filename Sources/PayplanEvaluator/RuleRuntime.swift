@@ -47,16 +47,12 @@ public struct RuleScope {
     public let rule: CompiledRule
     let c: Context
     public var trace: [Step]?
-    /// Explaining after the run: results are compared with what the run
-    /// computed instead of written.
-    let verify: Bool
 
-    init(rep: Int, rule: CompiledRule, context: Context, trace: [Step]?, verify: Bool) {
+    init(rep: Int, rule: CompiledRule, context: Context, trace: [Step]?) {
         self.rep = rep
         self.rule = rule
         c = context
         self.trace = trace
-        self.verify = verify
     }
 
     public var tracing: Bool { trace != nil }
@@ -151,17 +147,9 @@ public struct RuleScope {
     public func entries(list: Int) -> [TxEntry] { c.periodData.lists[list].entries(of: rep) }
 
     /// Sets result `output` (an index into the kind's outputs).
-    public func emit(_ output: Int, _ v: Value) throws(EvalError) {
+    public func emit(_ output: Int, _ v: Value) {
         guard let slot = rule.slots[output] else { return }
-        if verify {
-            let computed = c.slot(slot, rep)
-            if computed != v {
-                throw EvalError(
-                    .invalid("internal error: the explanation of \(rule.name) gives \(v) but the run computed \(computed)"), rule.range)
-            }
-        } else {
-            c.values[slot * c.repCount + rep] = v
-        }
+        c.values[slot * c.repCount + rep] = v
     }
 }
 
@@ -171,15 +159,19 @@ public struct RuleScope {
 public struct GroupRun {
     public let rule: CompiledRule
     let c: Context
-    public let traced: Set<Int>
     public let threads: Int
 
-    init(rule: CompiledRule, context: Context, traced: Set<Int>, threads: Int) {
+    init(rule: CompiledRule, context: Context, threads: Int) {
         self.rule = rule
         c = context
-        self.traced = traced
         self.threads = threads
     }
+
+    /// Whether `rep`'s explanation is being written (notes cost nothing otherwise).
+    public func isTraced(_ rep: Int) -> Bool { c.state.traces?.isTraced(rep) ?? false }
+
+    /// Whether any rep is explained.
+    public var tracing: Bool { !(c.state.traces?.isEmpty ?? true) }
 
     public var plan: CompiledPlan { c.plan }
     public var population: [Int] { c.state.population }
@@ -238,8 +230,7 @@ public struct GroupRun {
 
     /// Adds a step to the explanation of `rep`, when it is being explained.
     public func note(_ rep: Int, _ step: Step) {
-        guard traced.contains(rep) else { return }
-        c.state.groupSteps[rule.index, default: [:]][rep, default: []].append(step)
+        c.state.traces?.note(rep, step)
     }
 
     /// Records the period-wide board of the rule (a ranking's groups), read

@@ -3,11 +3,29 @@ import PayplanCompiler
 import PayplanCore
 import PayplanLanguage
 
-/// A piece of a formula with its values filled in:
-/// `revenue ÷ target` becomes `1,234,567.00 ÷ 1,000,000.00`.
-public enum Segment: Sendable {
-    case text(String)
-    case value(Value)
+/// Watches the interpreter. `isOn` is a constant of the type, so with
+/// `NoTrace` every call is compiled away and the fast path pays nothing.
+protocol EvalObserver {
+    static var isOn: Bool { get }
+    /// A node's value, after it was computed.
+    mutating func value(_ e: CExpr, _ v: Value)
+    /// A fact the explanation shows (an aggregate, a branch, a shape lookup).
+    mutating func step(_ s: Step)
+}
+
+struct NoTrace: EvalObserver {
+    static var isOn: Bool { false }
+    @inline(__always) mutating func value(_ e: CExpr, _ v: Value) {}
+    @inline(__always) mutating func step(_ s: Step) {}
+}
+
+/// Records what an explanation needs of one evaluation.
+struct StepRecorder: EvalObserver {
+    static var isOn: Bool { true }
+    var values: [Int32: Value] = [:]
+    var steps: [Step] = []
+    mutating func value(_ e: CExpr, _ v: Value) { values[e.index] = v }
+    mutating func step(_ s: Step) { steps.append(s) }
 }
 
 /// One fact of an explanation. Renderers turn these into sentences in the
@@ -106,4 +124,63 @@ public struct RepTrace: Sendable {
     public var team: String
     public var period: Period
     public var entries: [TraceEntry]
+}
+
+/// The explanations of the run period's traced reps, written while the
+/// period is evaluated (one walk computes and explains: nothing is
+/// evaluated twice). Each rep's entries are written by the one thread that
+/// evaluates that rep, in node order; group stages add their notes after.
+final class TraceStore: @unchecked Sendable {
+    private let entries: UnsafeMutableBufferPointer<[TraceEntry]>
+    /// Notes of the group stage running now, per rep.
+    private let pending: UnsafeMutableBufferPointer<[Step]>
+    private let traced: [Bool]
+    let isEmpty: Bool
+
+    init(repCount: Int, traced selection: TraceSelection) {
+        var flags = [Bool](repeating: false, count: repCount)
+        switch selection {
+        case .none: break
+        case .all: flags = [Bool](repeating: true, count: repCount)
+        case .reps(let s): for r in s where r < repCount { flags[r] = true }
+        }
+        traced = flags
+        isEmpty = !flags.contains(true)
+        entries = .allocate(capacity: max(repCount, 1))
+        entries.initialize(repeating: [])
+        pending = .allocate(capacity: max(repCount, 1))
+        pending.initialize(repeating: [])
+    }
+
+    deinit {
+        entries.deinitialize()
+        entries.deallocate()
+        pending.deinitialize()
+        pending.deallocate()
+    }
+
+    @inline(__always) func isTraced(_ rep: Int) -> Bool { traced[rep] }
+
+    func append(_ rep: Int, _ entry: TraceEntry) { entries[rep].append(entry) }
+
+    func note(_ rep: Int, _ step: Step) { if traced[rep] { pending[rep].append(step) } }
+
+    /// After a group stage: its notes go to the rule's entry (written by
+    /// the rule's per-rep part, else a new one).
+    func finishGroup(_ rep: Int, _ make: () -> TraceEntry, value: Value, hasPerRepPart: Bool) {
+        let notes = pending[rep]
+        pending[rep] = []
+        if hasPerRepPart, !entries[rep].isEmpty {
+            let last = entries[rep].count - 1
+            entries[rep][last].steps += notes
+            entries[rep][last].value = value
+        } else {
+            var entry = make()
+            entry.steps = notes
+            entry.value = value
+            entries[rep].append(entry)
+        }
+    }
+
+    func entries(of rep: Int) -> [TraceEntry] { entries[rep] }
 }

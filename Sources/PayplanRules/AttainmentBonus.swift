@@ -210,10 +210,10 @@ struct AttainmentBonus: RuleBodySyntax {
             }
             s.step(.rule(ProductStep(factors: factors, result: product)))
             let limited = try s.limit(product, limits)
-            try s.emit(0, .number(try s.round(limited)))
-            try s.emit(1, .number(b))
-            try s.emit(2, .number(factor))
-            try s.emit(3, .number(multiplier))
+            s.emit(0, .number(try s.round(limited)))
+            s.emit(1, .number(b))
+            s.emit(2, .number(factor))
+            s.emit(3, .number(multiplier))
         }
     }
 

@@ -199,7 +199,7 @@ struct Commission: RuleBodySyntax {
                 }
             }
             let limited = try s.limit(total, limits)
-            try s.emit(0, .number(try s.round(limited)))
+            s.emit(0, .number(try s.round(limited)))
         }
     }
 

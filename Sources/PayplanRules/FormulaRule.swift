@@ -66,7 +66,7 @@ struct FormulaRule: RuleBodySyntax {
         func evaluate(_ s: inout RuleScope) throws(EvalError) {
             let v = try s.number(value, s.rule.name)
             let limited = try s.limit(v, limits)
-            try s.emit(0, .number(try s.round(limited)))
+            s.emit(0, .number(try s.round(limited)))
         }
     }
 }

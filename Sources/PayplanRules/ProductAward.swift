@@ -267,8 +267,8 @@ struct ProductAward: RuleBodySyntax {
                 s.step(.rule(AwardStep(award: a, rate: rate, above: above, result: amount)))
                 amount = try s.limit(amount, limits)
             }
-            try s.emit(0, .number(try s.round(amount)))
-            try s.emit(1, .bool(reached))
+            s.emit(0, .number(try s.round(amount)))
+            s.emit(1, .bool(reached))
         }
 
         /// First movers: every breakthrough rep's breakthrough point, ordered
@@ -296,7 +296,7 @@ struct ProductAward: RuleBodySyntax {
             }
             // Reps reaching on each date, for "also reached on the same date".
             var byDate: [CivilDate: [Int]] = [:]
-            if !g.traced.isEmpty { for x in contenders { byDate[x.entry.date, default: []].append(x.rep) } }
+            if g.tracing { for x in contenders { byDate[x.entry.date, default: []].append(x.rep) } }
             var ranked: Set<Int> = []
             for (i, x) in contenders.enumerated() {
                 ranked.insert(x.rep)
@@ -306,7 +306,7 @@ struct ProductAward: RuleBodySyntax {
                     prize = try g.round(try ExpressionEvaluator.number(try g.value(fm.award, x.rep), g.rule.range))
                     g.write(2, x.rep, .number(prize))
                 }
-                if g.traced.contains(x.rep) {
+                if g.isTraced(x.rep) {
                     let sameDay = (byDate[x.entry.date] ?? []).filter { $0 != x.rep }.map(g.repID)
                     g.note(
                         x.rep,
@@ -316,7 +316,7 @@ struct ProductAward: RuleBodySyntax {
                                 contenders: contenders.count, winners: fm.count, award: prize, sameDay: sameDay)))
                 }
             }
-            for rep in g.population where g.traced.contains(rep) && !ranked.contains(rep) {
+            for rep in g.population where g.isTraced(rep) && !ranked.contains(rep) {
                 g.note(
                     rep,
                     .rule(

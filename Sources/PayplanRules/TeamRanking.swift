@@ -608,7 +608,7 @@ struct TeamRankingRun {
             let share = Exact(units: shares.shares[k], scale: scale)
             g.write(0, rep, .number(share))
             paid.append((rep, share))
-            guard g.traced.contains(rep) else { continue }
+            guard g.isTraced(rep) else { continue }
             let step = TeamRanking.TeamStep(
                 group: group.key, members: group.members.count, score: group.score, eligible: group.eligible,
                 eligibility: !group.eligible ? rule.eligible.map(g.render) : nil, rank: group.rank, tiedWith: group.tied, pool: group.pool,
