@@ -57,8 +57,10 @@ public struct DiagnosticRenderer {
         let blank = String(repeating: " ", count: gutter.count)
         var caretLine = ""
         let startIndex = min(range.start.column - 1, scalars.count)
+        // The line is shown with steering characters escaped (a bidi override
+        // in a comment cannot reorder it); carets count the escapes' widths.
         for s in scalars[0..<startIndex] {
-            caretLine += s == "\t" ? "\t" : String(repeating: " ", count: TextWidth.of(s))
+            caretLine += s == "\t" ? "\t" : String(repeating: " ", count: TerminalText.width(s, keeping: .tabs))
         }
         var length = 1
         if range.end.line == range.start.line, range.end.column > range.start.column {
@@ -67,11 +69,11 @@ public struct DiagnosticRenderer {
         let endIndex = min(startIndex + length, scalars.count)
         var width = 0
         if startIndex < endIndex {
-            for s in scalars[startIndex..<endIndex] { width += max(TextWidth.of(s), 1) }
+            for s in scalars[startIndex..<endIndex] { width += max(TerminalText.width(s, keeping: .tabs), 1) }
         }
         width = max(width, 1)
         caretLine += "^" + String(repeating: "~", count: width - 1)
-        let shown = String(String.UnicodeScalarView(scalars))
+        let shown = TerminalText.escape(String(String.UnicodeScalarView(scalars)), keeping: .tabs)
         return " \(gutter) | \(shown)\n \(blank) | \(caretLine)\n"
     }
 
