@@ -1,11 +1,13 @@
 /// Text bound for a terminal, made harmless: characters that steer a terminal
 /// instead of showing (ESC sequences and OSC-8 links, backspace, carriage
 /// return, other C0 and C1 controls, DEL, bidirectional overrides, embeddings,
-/// isolates and marks, line and paragraph separators, zero-width spaces) are
-/// written as `\u{1B}`, so a name from the data cannot recolour the screen,
-/// draw a fake row, hide a link or reverse a number. Files keep the data as it
-/// is (CSV and JSON escape per their own rules); tables, `explain`, summaries
-/// and diagnostics go through here.
+/// isolates and marks, line and paragraph separators, zero-width characters)
+/// are written as `\u{1B}`, so a name from the data cannot recolour the
+/// screen, draw a fake row, hide a link or reverse a number. Which characters
+/// and how they are written is `VisibleText`'s (diagnostics use it too); this
+/// adds whole strings with line breaks or tabs kept, a fast path, and widths.
+/// Files keep the data as it is (CSV and JSON escape per their own rules);
+/// tables, `explain`, summaries and `diff` text go through here.
 public enum TerminalText {
     /// Which line-layout characters a caller keeps (a table cell keeps none;
     /// whole multi-line text keeps its line breaks, diagnostics their tabs).
@@ -16,22 +18,19 @@ public enum TerminalText {
         public static let tabs = Keep(rawValue: 2)
     }
 
-    /// True for a scalar that is escaped.
+    /// True for a scalar that is escaped (a tab included).
     public static func isEscaped(_ v: UInt32) -> Bool {
-        if v < 0x20 || (0x7F...0x9F).contains(v) { return true }
-        guard v >= 0x061C && v <= 0xFEFF else { return false }
-        return v == 0x061C || v == 0x200B || v == 0x200E || v == 0x200F || (0x2028...0x202E).contains(v) || v == 0x2060
-            || (0x2066...0x2069).contains(v) || v == 0xFEFF
+        guard let s = Unicode.Scalar(v) else { return false }
+        return s == "\t" || VisibleText.needsEscape(s)
+    }
+
+    /// `\u{1B}` (a tab: `\t`).
+    public static func escaped(_ v: UInt32) -> String {
+        Unicode.Scalar(v).map { VisibleText.escape($0) } ?? ""
     }
 
     static func isKept(_ v: UInt32, _ keep: Keep) -> Bool {
         (v == 0x0A && keep.contains(.newlines)) || (v == 0x09 && keep.contains(.tabs))
-    }
-
-    /// `\u{1B}`: at least two hex digits, upper case.
-    public static func escaped(_ v: UInt32) -> String {
-        let hex = String(v, radix: 16, uppercase: true)
-        return "\\u{" + (hex.count < 2 ? "0" + hex : hex) + "}"
     }
 
     /// `s` with every steering character escaped; unchanged (no copy) when
