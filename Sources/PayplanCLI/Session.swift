@@ -25,9 +25,12 @@ import PayplanYAML
 enum Console {
     static func error(_ text: String) { _ = write(2, TerminalText.escape(text, keeping: [.newlines, .tabs])) }
 
-    /// Results on standard output, byte for byte.
+    /// Results on standard output, byte for byte, unless standard output is
+    /// a terminal: then CSV and JSON are shown with steering characters
+    /// escaped too (a terminal shows, it does not store).
     static func out(_ text: String) throws(Stop) {
-        guard let failure = write(1, text) else { return }
+        let shown = isatty(1) == 1 ? TerminalText.escape(text, keeping: [.newlines, .tabs]) : text
+        guard let failure = write(1, shown) else { return }
         let reason = String(cString: strerror(failure))
         let help =
             failure == EPIPE

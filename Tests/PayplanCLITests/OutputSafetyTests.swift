@@ -452,6 +452,30 @@ struct OutputSafetyTests {
         #expect(csv.stdout.contains("R07,\u{1B}[2J\u{1B}]8;;http://x\u{7}Oli\u{8}\u{202E}via,North"))
     }
 
+    /// CSV printed to a terminal (script(1) gives payplan one) is escaped
+    /// too: there it is shown, not stored.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script"), "script(1) is not installed"))
+    func csvOnATerminalIsEscaped() throws {
+        let ws = try Workspace()
+        try ws.edit("reps.csv") { lines in
+            lines.map { $0.hasPrefix("R07,") ? $0.replacingOccurrences(of: "Olivia Liu", with: "\u{1B}[2JOlivia") : $0 }
+        }
+        let command = "'\(payplanBinary)' run plan.yaml --data data --period 2026-Q3 --format csv"
+        let out = Pipe()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+        process.arguments = ["-qec", command, ws.path + "/typescript"]
+        process.currentDirectoryURL = URL(fileURLWithPath: ws.path)
+        process.standardOutput = out
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        #expect(text.contains("R07,\\u{1B}[2JOlivia,North"), "\(text.prefix(400))")
+        #expect(!text.contains("\u{1B}[2J"))
+    }
+
     /// Issue 18.7: `--out pay.csv` writes CSV; a contradicting `--format` is a usage error.
     @Test func theOutputFilesExtensionChoosesTheFormat() throws {
         let ws = try Workspace()
