@@ -17,12 +17,14 @@ public struct Payplan: ParsableCommand {
         discussion: """
             Exit codes:
               0  success (diff: no change in meaning)
-              1  the plan has problems (check, run, explain, statements, whatif); diff: changes in meaning found;
+              1  the plan has problems (check, run, explain, statements, whatif);
+                 diff: changes in meaning found;
                  diff, whatif: a --fail-if-increase / --fail-if-decrease gate tripped
-              2  usage or I/O error: a bad flag, a missing file, an output that is an input, a failed write
-                 (diff: any error)
+              2  usage or I/O error: a bad flag, a missing file, an output that is
+                 an input, a failed write (diff: any error)
               3  bad data: nothing was written (see --skip-invalid)
-              4  a rule could not be computed (e.g. a division by zero); nothing was written
+              4  a rule could not be computed (a division by zero, …): nothing
+                 was written
 
             The plan language is documented in rules/README.md.
             """,
