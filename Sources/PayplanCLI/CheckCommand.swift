@@ -3,6 +3,7 @@ import PayplanCompare
 import PayplanCompiler
 import PayplanCore
 import PayplanReports
+import PayplanRules
 
 struct CheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

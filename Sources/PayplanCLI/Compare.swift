@@ -7,6 +7,7 @@ import PayplanData
 import PayplanEvaluator
 import PayplanLanguage
 import PayplanReports
+import PayplanRules
 import PayplanYAML
 
 /// Reads a plan from a file or, for `REV:PATH`, from git.

@@ -7,6 +7,7 @@ import PayplanData
 import PayplanEvaluator
 import PayplanLanguage
 import PayplanReports
+import PayplanRules
 import PayplanYAML
 
 #if canImport(Glibc)

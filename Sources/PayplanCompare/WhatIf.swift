@@ -192,9 +192,8 @@ public struct WhatIfReport: Sendable {
 
     static func payoutRules(_ plan: CompiledPlan) -> [(String, Int)] {
         var out: [(String, Int)] = []
-        for case .rule(let r) in plan.nodes where r.kind != .elimination {
-            if let s = r.slots[.main] { out.append((r.name, s)) }
-            if r.kind == .productAward, let s = r.slots[.firstMover] { out.append(("\(r.name).first_mover", s)) }
+        for case .rule(let r) in plan.nodes {
+            for (name, s) in r.slots(.payout) { out.append((name.isEmpty ? r.name : "\(r.name).\(name)", s)) }
         }
         return out
     }
@@ -224,8 +223,8 @@ public struct WhatIfReport: Sendable {
     /// Per rep index: [(elimination rule, level)].
     static func flags(_ r: EvaluationResult) -> [[(String, String)]] {
         var out = [[(String, String)]](repeating: [], count: r.data.repCount)
-        for case .rule(let rule) in r.plan.nodes where rule.kind == .elimination {
-            guard let slot = rule.slots[.flag] else { continue }
+        for case .rule(let rule) in r.plan.nodes where rule.isFlag {
+            guard let slot = rule.slots(.flag).first?.slot else { continue }
             for rep in r.current.population {
                 if case .text(let level) = r.current.value(slot, rep) { out[rep].append((rule.name, level)) }
             }
@@ -236,8 +235,9 @@ public struct WhatIfReport: Sendable {
     /// "rule\0group" → (rank, prize).
     static func teams(_ r: EvaluationResult) -> [String: (rank: Int?, prize: Exact)] {
         var out: [String: (rank: Int?, prize: Exact)] = [:]
-        for case .rule(let rule) in r.plan.nodes where rule.kind == .teamRanking {
-            guard let g = rule.slots[.group], let rank = rule.slots[.rank], let prize = rule.slots[.prize] else { continue }
+        for case .rule(let rule) in r.plan.nodes {
+            guard let g = rule.slots(.group).first?.slot, let rank = rule.slots(.rank).first?.slot, let prize = rule.slots(.prize).first?.slot
+            else { continue }
             for rep in r.current.population {
                 guard case .text(let group) = r.current.value(g, rep) else { continue }
                 let key = "\(rule.name)\u{0}\(group)"

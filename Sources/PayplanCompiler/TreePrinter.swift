@@ -41,8 +41,8 @@ public enum TreePrinter {
                 out.append("    s\(slot) \(plan.slots[slot].name) : \(plan.slots[slot].type.base.rawValue) = \(render(expr, plan))")
             case .rule(let r):
                 let outputs = r.slots.values.sorted().map { "s\($0) \(plan.slots[$0].name)" }
-                out.append("    rule \(r.name) (\(r.kind.rawValue)) → \(outputs.joined(separator: ", "))")
-                for line in ruleLines(r, plan) { out.append("      " + line) }
+                out.append("    rule \(r.name) (\(r.kindName)) → \(outputs.joined(separator: ", "))")
+                for line in r.body.treeLines({ render($0, plan) }, plan) { out.append("      " + line) }
                 if let rounding = r.rounding { out.append("      round to \(rounding.scale) places, \(rounding.mode.rawValue)") }
             case .total(let t):
                 out.append(
@@ -53,61 +53,6 @@ public enum TreePrinter {
         }
         out.append("output: " + plan.output.map { "\($0.header)=\(render($0.expr, plan))" }.joined(separator: ", "))
         return out.joined(separator: "\n") + "\n"
-    }
-
-    static func ruleLines(_ r: CompiledRule, _ plan: CompiledPlan) -> [String] {
-        func lim(_ l: CompiledLimiters) -> [String] {
-            [l.gate.map { "gate " + render($0, plan) }, l.floor.map { "floor " + render($0, plan) }, l.cap.map { "cap " + render($0, plan) }]
-                .compactMap { $0 }
-        }
-        switch r.body {
-        case .attainmentBonus(let base, let measure, let shape, _, let multipliers, let limits):
-            return ["base \(render(base, plan))", "measure \(render(measure, plan))", "shape \(plan.shapes[shape].name)"]
-                + multipliers.map { m in
-                    "× \(m.name) "
-                        + (m.shape.map { "\(plan.shapes[$0].name)(\(m.inputs.map { render($0, plan) }.joined(separator: ", ")))" } ?? m.factor.map {
-                            render($0, plan)
-                        } ?? "")
-                }
-                + lim(limits)
-        case .productAward(let measure, let threshold, let inclusive, let award, let rate, let limits, let fm):
-            var out =
-                [
-                    "measure \(render(measure, plan)) \(inclusive ? ">=" : ">") \(render(threshold, plan))",
-                    "award \(render(award, plan))" + (rate.map { " + \(render($0, plan)) × (measure − threshold)" } ?? ""),
-                ] + lim(limits)
-            if let fm { out.append("first \(fm.count) to reach via list#\(fm.list) win \(render(fm.award, plan)) [group]") }
-            return out
-        case .teamRanking(let groupBy, _, let score, let eligible, let order, let prizes, _, let split, let exclude):
-            var splitText: String
-            switch split {
-            case .equal: splitText = "equal"
-            case .proRata(let w): splitText = "pro rata \(render(w, plan))"
-            case .role(let role): splitText = "to role \(role)"
-            }
-            if let exclude { splitText += ", excluding \(render(exclude, plan))" }
-            return [
-                "group by \(render(groupBy, plan)); score \(render(score, plan)) \(order.rawValue)",
-                "eligible \(eligible.map { render($0, plan) } ?? "always")", "prizes \(prizes.map(\.description).joined(separator: ", "))",
-                "split \(splitText); cents by largest remainder",
-            ]
-        case .elimination(let measure, _, let exempt, let below, let bottom, let levels, _):
-            var out = ["measure \(render(measure, plan))"]
-            if let exempt { out.append("exempt \(render(exempt, plan))") }
-            if let below { out.append("flag when below \(render(below, plan))") }
-            if let (size, rounding, ties) = bottom {
-                switch size {
-                case .share(let s): out.append("flag bottom \(s) of the ranked, rounded \(rounding.rawValue), ties \(ties ? "included" : "excluded")")
-                case .count(let k): out.append("flag bottom \(k), ties \(ties ? "included" : "excluded")")
-                }
-            }
-            out.append("levels over consecutive periods: \(levels.joined(separator: " → "))")
-            return out
-        case .commission(let list, let rateOn, let shape, let limits):
-            return ["rate list#\(list) with \(plan.shapes[shape].name), on \(rateOn.rawValue)"] + lim(limits)
-        case .formula(let value, let limits):
-            return ["value \(render(value, plan))"] + lim(limits)
-        }
     }
 
     public static func render(_ e: CExpr, _ plan: CompiledPlan) -> String {

@@ -444,43 +444,34 @@ struct EvaluationRun {
                 do throws(EvalError) { values[slot * stride + rep] = try ExpressionEvaluator.eval(expr, rep, c) } catch { return (p, error) }
             }
         case .rule(let r):
+            guard let runnable = r.body as? any RunnableRule else { return range.isEmpty ? nil : (range.lowerBound, notRunnable(r)) }
             for p in range {
-                let rep = population[p]
-                do throws(EvalError) {
-                    try RuleEvaluator.perRep(r, rep, c, &none) { slot, v in values[slot * stride + rep] = v }
-                } catch { return (p, error) }
+                var scope = RuleScope(rep: population[p], rule: r, context: c, trace: nil, verify: false)
+                do throws(EvalError) { try runnable.evaluate(&scope) } catch { return (p, error) }
             }
         case .total(let t):
             for p in range {
                 let rep = population[p]
                 do throws(EvalError) {
-                    try RuleEvaluator.total(t, rep, c, &none) { slot, v in values[slot * stride + rep] = v }
+                    try TotalEvaluator.total(t, rep, c, &none) { slot, v in values[slot * stride + rep] = v }
                 } catch { return (p, error) }
             }
         }
         return nil
     }
 
+    static func notRunnable(_ r: CompiledRule) -> EvalError {
+        EvalError(.invalid("internal error: rule kind `\(r.kindName)` cannot run"), r.range)
+    }
+
+    /// A group rule: its per-rep part on all threads, then its group part.
     func groupStage(_ rule: CompiledRule, _ c: Context, traced: Set<Int>) throws(EvaluationFailure) {
-        do throws(EvalError) {
-            switch rule.body {
-            case .teamRanking:
-                try GroupStages.teamRanking(rule, c, traced, threads: options.threads)
-            case .elimination:
-                try GroupStages.elimination(rule, c, traced, threads: options.threads)
-            case .productAward:
-                break
-            default:
-                break
-            }
-        } catch {
-            throw failure(error, rep: nil, period: c.period, what: "rule `\(rule.name)`")
+        guard let runnable = rule.body as? any RunnableRule else {
+            throw failure(EvaluationRun.notRunnable(rule), rep: nil, period: c.period, what: "rule `\(rule.name)`")
         }
-        guard case .productAward = rule.body else { return }
-        // The award itself is per rep; only the first movers need everyone.
-        try perRepStage([.rule(rule)], c)
+        if runnable.hasPerRepPart { try perRepStage([.rule(rule)], c) }
         do throws(EvalError) {
-            try GroupStages.firstMovers(rule, c, traced)
+            try runnable.evaluateGroup(GroupRun(rule: rule, context: c, traced: traced, threads: options.threads))
         } catch {
             throw failure(error, rep: nil, period: c.period, what: "rule `\(rule.name)`")
         }
@@ -498,7 +489,8 @@ struct EvaluationRun {
             var kind = TraceKind.metric
             var name = ""
             var labels = Labels()
-            var ruleKind: RuleKind?
+            var ruleKind: String?
+            var isFlag = false
             do throws(EvalError) {
                 switch node {
                 case .metric(let i, let slot, let expr):
@@ -516,27 +508,30 @@ struct EvaluationRun {
                     kind = .rule
                     name = r.name
                     labels = r.labels
-                    ruleKind = r.kind
-                    if !r.isGroupStage || r.kind == .productAward {
-                        var outputs: [(Int, Value)] = []
-                        try RuleEvaluator.perRep(r, rep, c, &steps) { outputs.append(($0, $1)) }
-                        for (slot, v) in outputs { try check(v, c.slot(slot, rep), name) }
+                    ruleKind = r.kindName
+                    isFlag = r.isFlag
+                    guard let runnable = r.body as? any RunnableRule else { throw EvaluationRun.notRunnable(r) }
+                    if runnable.hasPerRepPart {
+                        var scope = RuleScope(rep: rep, rule: r, context: c, trace: [], verify: true)
+                        try runnable.evaluate(&scope)
+                        steps = scope.trace
                     }
                     steps! += c.state.groupSteps[r.index]?[rep] ?? []
-                    value = c.slot(r.slots[.main]!, rep)
+                    value = c.slot(r.slots.main, rep)
                 case .total(let t):
                     kind = .total
                     name = "total"
                     labels = plan.slots[t.totalSlot].labels
                     var outputs: [(Int, Value)] = []
-                    try RuleEvaluator.total(t, rep, c, &steps) { outputs.append(($0, $1)) }
+                    try TotalEvaluator.total(t, rep, c, &steps) { outputs.append(($0, $1)) }
                     for (slot, v) in outputs { try check(v, c.slot(slot, rep), name) }
                     value = c.slot(t.totalSlot, rep)
                 }
             } catch {
                 throw failure(error, rep: rep, period: c.period, what: name)
             }
-            entries.append(TraceEntry(name: name, labels: labels, kind: kind, ruleKind: ruleKind, value: value, steps: steps ?? []))
+            entries.append(
+                TraceEntry(name: name, labels: labels, kind: kind, ruleKind: ruleKind, isFlag: isFlag, value: value, steps: steps ?? []))
         }
         let nameColumn = data.reps.columnIndex("name")
         let teamColumn = data.reps.columnIndex("team")

@@ -10,7 +10,7 @@ public struct EvalError: Error, Sendable {
     public var failure: EvalFailure
     public var range: SourceRange?
 
-    init(_ failure: EvalFailure, _ range: SourceRange?) {
+    public init(_ failure: EvalFailure, _ range: SourceRange?) {
         self.failure = failure
         self.range = range
     }
@@ -71,6 +71,8 @@ public final class PeriodState: @unchecked Sendable {
     public var notEvaluated: [Int: String] = [:]
     /// Explanations of group stages, for the reps being traced: rule index → rep → steps.
     public var groupSteps: [Int: [Int: [Step]]] = [:]
+    /// Group rules' period-wide results (a ranking's groups), by rule index.
+    public var boards: [Int: GroupBoard] = [:]
 
     /// nil when the period's values do not fit in memory.
     init?(period: Period, dataIndex: Int, repCount: Int, slotCount: Int) {
@@ -149,8 +151,8 @@ struct GroupScope {
 /// Evaluates compiled formulas. `eval` is the fast path; `explain` walks the
 /// same tree, calls the same `Semantics` and shape code, and also returns
 /// the formula with its values filled in and the steps it took.
-enum ExpressionEvaluator {
-    static func number(_ v: Value, _ range: SourceRange?) throws(EvalError) -> Exact {
+public enum ExpressionEvaluator {
+    public static func number(_ v: Value, _ range: SourceRange?) throws(EvalError) -> Exact {
         switch v {
         case .number(let x): return x
         case .missing: throw EvalError(.missingValue, range)
@@ -158,7 +160,7 @@ enum ExpressionEvaluator {
         }
     }
 
-    static func truth(_ v: Value, _ range: SourceRange?) throws(EvalError) -> Bool {
+    public static func truth(_ v: Value, _ range: SourceRange?) throws(EvalError) -> Bool {
         switch v {
         case .bool(let b): return b
         case .missing: throw EvalError(.missingValue, range)
@@ -279,7 +281,7 @@ enum ExpressionEvaluator {
     }
 
     /// The first retained transaction at which the running sum reaches `threshold`.
-    static func reach(_ entries: [TxEntry], _ threshold: Exact, date: Bool, inclusive: Bool = true) -> (
+    public static func reach(_ entries: [TxEntry], _ threshold: Exact, date: Bool, inclusive: Bool = true) -> (
         value: Value, entry: TxEntry?, running: Exact?
     ) {
         var running = Exact.zero
@@ -404,7 +406,8 @@ enum ExpressionEvaluator {
             segments.append(.text(")"))
             do throws(EvalFailure) {
                 let (v, detail) = try ShapeEvaluator.evaluate(c.plan.shapes[i], inputs)
-                steps.append(.shape(name: c.plan.shapes[i].name, labels: c.plan.shapes[i].labels, inputs: inputs, detail: detail, result: v))
+                steps.append(
+                    .shape(index: i, name: c.plan.shapes[i].name, labels: c.plan.shapes[i].labels, inputs: inputs, detail: detail, result: v))
                 return (.number(v), segments)
             } catch {
                 throw EvalError(error, c.plan.shapes[i].range)

@@ -173,8 +173,8 @@ public struct RunSummary: Sendable {
                 if let v = state.value(capped, rep).number { cut = (try? cut + v) ?? cut }
             }
         } else {
-            for case .rule(let r) in plan.nodes where r.kind != .elimination {
-                guard let slot = r.slots[.main] else { continue }
+            for case .rule(let r) in plan.nodes where !r.isFlag {
+                guard let slot = r.slots[0] else { continue }
                 for rep in state.population {
                     if let v = state.value(slot, rep).number { paid = (try? paid + v) ?? paid }
                 }
@@ -184,7 +184,7 @@ public struct RunSummary: Sendable {
         cutByCaps = cut
         var flags: [(String, Int)] = []
         for case .rule(let r) in plan.nodes {
-            guard case .elimination(_, _, _, _, _, let levels, _) = r.body, let slot = r.slots[.flag] else { continue }
+            guard let levels = plan.plan.rules[r.index].body.flagLevels, let slot = r.slots(.flag).first?.slot else { continue }
             for level in levels {
                 let n = state.population.filter { state.value(slot, $0) == .text(level) }.count
                 flags.append((level, n))
