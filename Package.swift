@@ -44,7 +44,9 @@ let package = Package(
             pkgConfig: "yaml-0.1",
             providers: [.apt(["libyaml-dev"]), .brew(["libyaml"])]
         ),
-        .target(name: "PayplanCore", swiftSettings: strictSettings),
+        // The signal-safe list of temporary files AtomicFileWriter removes on SIGINT/SIGTERM.
+        .target(name: "CTempFiles"),
+        .target(name: "PayplanCore", dependencies: ["CTempFiles"], swiftSettings: strictSettings),
         .target(name: "PayplanYAML", dependencies: ["CYAML", "PayplanCore"], swiftSettings: strictSettings),
         .target(name: "PayplanLanguage", dependencies: ["PayplanCore", "PayplanYAML"], swiftSettings: strictSettings),
         .target(name: "PayplanChecker", dependencies: ["PayplanCore", "PayplanLanguage"], swiftSettings: strictSettings),

@@ -100,7 +100,9 @@ public final class ExplanationRenderer {
             for step in e.steps { out += lines(step).map { "     " + $0 } }
             index += 1
         }
-        return out.joined(separator: "\n") + "\n"
+        // For a terminal: names, ids and labels are escaped line by line, so a
+        // line break or an escape sequence in the data cannot draw a fake line.
+        return out.map { TerminalText.escape($0) }.joined(separator: "\n") + "\n"
     }
 
     // MARK: - Steps

@@ -135,18 +135,21 @@ public struct StatementBook {
         return (p.labels.text(language.rawValue) ?? p.name.value) + (p.version.map { " · \(t("version", "版本")) \($0.value)" } ?? "")
     }
 
-    /// A file name for a rep's statement: the id with anything but letters,
-    /// digits, `-` and `_` written as hex, so every id maps to one safe name.
+    /// A file name for a rep's statement: ASCII letters, digits and `-` as
+    /// they are, every other byte of the id's UTF-8 as `_` and exactly two
+    /// hex digits (`_` itself is `_5F`). Fixed width makes it injective: two
+    /// ids never share a page (`"\u{1}A"` is `_01A`, `"\u{1A}"` is `_1A`).
     public static func fileName(_ repID: String) -> String {
-        var out = "statement-"
+        let hex = Array("0123456789ABCDEF".utf8)
+        var out = Array("statement-".utf8)
         for b in repID.utf8 {
             if (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x2D {
-                out.unicodeScalars.append(Unicode.Scalar(b))
+                out.append(b)
             } else {
-                out += "_" + String(b, radix: 16, uppercase: true)
+                out += [UInt8(ascii: "_"), hex[Int(b >> 4)], hex[Int(b & 0xF)]]
             }
         }
-        return out + ".html"
+        return String(decoding: out + Array(".html".utf8), as: UTF8.self)
     }
 
     // MARK: - Statement
