@@ -90,7 +90,7 @@ public struct ExprPrinter: Sendable {
     /// The recorded value of a leaf (a name, a constant, an aggregate).
     func leafValue(_ e: CExpr, _ values: [Int32: Value]) -> Value? {
         switch arena[e] {
-        case .constant, .slot, .repColumn, .targetColumn, .period, .activeDays, .aggregate, .reach, .previous, .yearToDate, .groupMembers,
+        case .constant, .slot, .local, .repColumn, .targetColumn, .period, .activeDays, .aggregate, .reach, .previous, .yearToDate, .groupMembers,
             .groupScore, .groupKey:
             return values[e.index]
         default: return nil
@@ -104,7 +104,7 @@ public struct ExprPrinter: Sendable {
             let v = arena.constants[Int(k)]
             if case .text(let s) = v { return "\"\(s)\"" }
             return v.description
-        case .slot(let s): return tree ? "s\(s)" : plan.slots[s].name
+        case .slot(let s), .local(let s, _): return tree ? "s\(s)" : plan.slots[s].name
         case .repColumn(let k): return "rep." + plan.plan.data.reps.columns[k].name
         case .targetColumn(let k): return "target." + plan.plan.data.targets.columns[k].name
         case .period(let f): return "period.\(f.rawValue)"

@@ -149,7 +149,11 @@ public enum Evaluator {
         let last = data.periods[index]
         var run = EvaluationRun(plan: plan, data: data, options: EvaluationOptions(threads: 1), excluded: excluded.union(data.invalidReps))
         // Without memory for the values the run itself reports E711.
-        guard let state = PeriodState(period: period, dataIndex: index, repCount: data.repCount, slotCount: plan.slots.count) else { return [] }
+        // Only the population is decided here: no slot is held.
+        let none = [Bool](repeating: false, count: plan.slots.count)
+        guard let state = PeriodState(period: period, dataIndex: index, repCount: data.repCount, stored: none) else {
+            return []
+        }
         try? state.values.withUnsafeMutableBufferPointer { (buffer) throws(EvaluationFailure) in
             let context = Context(plan: plan, data: data, periodData: last, state: state, previous: nil, yearStates: [], values: buffer, group: nil)
             try run.population(context, isCurrent: true)
@@ -202,7 +206,7 @@ struct EvaluationRun {
         }
         for (k, pd) in data.periods.enumerated() where wanted.contains(pd.period.ordinal) {
             let isCurrent = pd.period == period
-            guard let state = PeriodState(period: pd.period, dataIndex: k, repCount: repCount, slotCount: slotCount) else {
+            guard let state = PeriodState(period: pd.period, dataIndex: k, repCount: repCount, stored: plan.storedSlots(history: !isCurrent)) else {
                 throw EvaluationFailure(
                     diagnostic: Diagnostic(
                         .error, "E711", "not enough memory for the \(slotCount) values of \(repCount) reps in \(pd.period)", at: nil,
@@ -383,23 +387,72 @@ struct EvaluationRun {
         let plan = self.plan
         DispatchQueue.concurrentPerform(iterations: chunkCount) { chunk in
             let lo = population.count * chunk / chunkCount
-            var stop = population.count * (chunk + 1) / chunkCount
-            // Node by node over the chunk's reps, so a node is unpacked once
-            // per chunk rather than once per rep. The failure kept is the
-            // one rep-major order meets first: the lowest rep, then the
-            // earliest node (a later node only runs below the failed rep).
-            var found: (Int, EvalError, String)?
-            for node in nodes {
-                if let (p, error) = EvaluationRun.evaluate(node, population, lo..<stop, c) {
-                    stop = p
-                    found = (p, error, EvaluationRun.name(node, plan))
-                }
-            }
+            let stop = population.count * (chunk + 1) / chunkCount
+            let found =
+                plan.localCount > 0
+                ? EvaluationRun.repByRep(nodes, population, lo..<stop, c) : EvaluationRun.nodeByNode(nodes, population, lo..<stop, c)
             if let found { failures.set(chunk, found) }
         }
         if let (p, error, what) = failures.first() {
             throw failure(error, rep: population[p], period: c.period, what: what)
         }
+    }
+
+    /// Node by node over a chunk's reps, so a node is unpacked once per
+    /// chunk rather than once per rep. The failure kept is the one rep-major
+    /// order meets first: the lowest rep, then the earliest node (a later
+    /// node only runs below the failed rep).
+    static func nodeByNode(_ nodes: [TreeNode], _ population: [Int], _ range: Range<Int>, _ c: Context) -> (Int, EvalError, String)? {
+        var stop = range.upperBound
+        var found: (Int, EvalError, String)?
+        for node in nodes {
+            if let (p, error) = evaluate(node, population, range.lowerBound..<stop, c) {
+                stop = p
+                found = (p, error, name(node, c.plan))
+            }
+        }
+        return found
+    }
+
+    /// Rep by rep, every node for one rep before the next: the plan has
+    /// local slots, which live in this thread's scratch row only while one
+    /// rep is evaluated.
+    static func repByRep(_ nodes: [TreeNode], _ population: [Int], _ range: Range<Int>, _ c: Context) -> (Int, EvalError, String)? {
+        let scratch = UnsafeMutablePointer<Value>.allocate(capacity: c.plan.localCount)
+        scratch.initialize(repeating: .missing, count: c.plan.localCount)
+        defer {
+            scratch.deinitialize(count: c.plan.localCount)
+            scratch.deallocate()
+        }
+        var local = c
+        local.scratch = scratch
+        if c.state.traces != nil {
+            for p in range {
+                for node in nodes {
+                    if let (at, error) = evaluate(node, population, p..<(p + 1), local) { return (at, error, name(node, c.plan)) }
+                }
+            }
+            return nil
+        }
+        // Local metrics are the common node of such plans (a long chain):
+        // evaluated inline; other nodes through `evaluateFast`.
+        let localOf = nodes.map { node -> (Int, CExpr)? in
+            guard case .metric(_, let slot, let expr) = node, c.plan.localIndex[slot] >= 0 else { return nil }
+            return (c.plan.localIndex[slot], expr)
+        }
+        for p in range {
+            let rep = population[p]
+            for (k, node) in nodes.enumerated() {
+                if let (i, expr) = localOf[k] {
+                    do throws(EvalError) { scratch[i] = try ExpressionEvaluator.eval(expr, rep, local) } catch {
+                        return (p, error, name(node, c.plan))
+                    }
+                } else if let (at, error) = evaluateFast(node, population, p..<(p + 1), local) {
+                    return (at, error, name(node, c.plan))
+                }
+            }
+        }
+        return nil
     }
 
     static func name(_ node: TreeNode, _ plan: CompiledPlan) -> String {
@@ -424,6 +477,12 @@ struct EvaluationRun {
         let values = c.values
         switch node {
         case .metric(_, let slot, let expr):
+            if let scratch = c.scratch, case let local = c.plan.localIndex[slot], local >= 0 {
+                for p in range {
+                    do throws(EvalError) { scratch[local] = try ExpressionEvaluator.eval(expr, population[p], c) } catch { return (p, error) }
+                }
+                return nil
+            }
             for p in range {
                 let rep = population[p]
                 do throws(EvalError) { values[slot * stride + rep] = try ExpressionEvaluator.eval(expr, rep, c) } catch { return (p, error) }
@@ -469,7 +528,11 @@ struct EvaluationRun {
         case .metric(let i, let slot, let expr):
             var steps: [Step] = []
             let (v, segments) = try ExpressionEvaluator.explain(expr, rep, c, &steps)
-            c.values[slot * c.repCount + rep] = v
+            if let scratch = c.scratch, case let local = plan.localIndex[slot], local >= 0 {
+                scratch[local] = v
+            } else {
+                c.values[slot * c.repCount + rep] = v
+            }
             if segments.count > 1 || steps.isEmpty {
                 steps.append(.formula(source: ExpressionEvaluator.render(expr, c), substituted: segments, result: v))
             }
