@@ -4,11 +4,13 @@
 // stages before it:
 //
 //   CYAML → PayplanYAML → PayplanLanguage → PayplanChecker → PayplanCompiler
-//        → PayplanData → PayplanEvaluator → PayplanReports / PayplanCompare
+//        → PayplanData → PayplanEvaluator → PayplanRules → PayplanReports / PayplanCompare
 //        → PayplanCLI → payplan
 //
 // PayplanCore holds what every stage shares: exact numbers, calendar dates and
-// periods, source locations and diagnostics, limits.
+// periods, source locations and diagnostics, limits. Each stage defines the
+// protocol it needs of a rule kind; PayplanRules holds the kinds, one file
+// each, and the registry that hands them to the stages.
 import PackageDescription
 
 let strictSettings: [SwiftSetting] = [
@@ -26,7 +28,10 @@ let package = Package(
         // The stages as a library, for the fuzz targets in Fuzz/ (a package of their own).
         .library(
             name: "PayplanEngine",
-            targets: ["PayplanCore", "PayplanYAML", "PayplanLanguage", "PayplanChecker", "PayplanCompiler", "PayplanData", "PayplanEvaluator"]
+            targets: [
+                "PayplanCore", "PayplanYAML", "PayplanLanguage", "PayplanChecker", "PayplanCompiler", "PayplanData", "PayplanEvaluator",
+                "PayplanRules",
+            ]
         ),
     ],
     dependencies: [
@@ -39,7 +44,9 @@ let package = Package(
             pkgConfig: "yaml-0.1",
             providers: [.apt(["libyaml-dev"]), .brew(["libyaml"])]
         ),
-        .target(name: "PayplanCore", swiftSettings: strictSettings),
+        // The signal-safe list of temporary files AtomicFileWriter removes on SIGINT/SIGTERM.
+        .target(name: "CTempFiles"),
+        .target(name: "PayplanCore", dependencies: ["CTempFiles"], swiftSettings: strictSettings),
         .target(name: "PayplanYAML", dependencies: ["CYAML", "PayplanCore"], swiftSettings: strictSettings),
         .target(name: "PayplanLanguage", dependencies: ["PayplanCore", "PayplanYAML"], swiftSettings: strictSettings),
         .target(name: "PayplanChecker", dependencies: ["PayplanCore", "PayplanLanguage"], swiftSettings: strictSettings),
@@ -57,6 +64,11 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "PayplanRules",
+            dependencies: ["PayplanCore", "PayplanYAML", "PayplanLanguage", "PayplanChecker", "PayplanCompiler", "PayplanData", "PayplanEvaluator"],
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "PayplanReports",
             dependencies: ["PayplanCore", "PayplanLanguage", "PayplanCompiler", "PayplanEvaluator"],
             swiftSettings: strictSettings
@@ -65,7 +77,7 @@ let package = Package(
             name: "PayplanCompare",
             dependencies: [
                 "PayplanCore", "PayplanYAML", "PayplanLanguage", "PayplanChecker", "PayplanCompiler",
-                "PayplanEvaluator", "PayplanReports",
+                "PayplanEvaluator", "PayplanRules", "PayplanReports",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strictSettings
@@ -74,7 +86,7 @@ let package = Package(
             name: "PayplanCLI",
             dependencies: [
                 "PayplanCore", "PayplanYAML", "PayplanLanguage", "PayplanChecker", "PayplanCompiler",
-                "PayplanData", "PayplanEvaluator", "PayplanReports", "PayplanCompare",
+                "PayplanData", "PayplanEvaluator", "PayplanRules", "PayplanReports", "PayplanCompare",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -90,24 +102,24 @@ let package = Package(
         .testTarget(name: "PayplanYAMLTests", dependencies: ["PayplanYAML"], swiftSettings: strictSettings),
         .testTarget(
             name: "PayplanLanguageTests",
-            dependencies: ["PayplanLanguage", "PayplanChecker"],
+            dependencies: ["PayplanLanguage", "PayplanChecker", "PayplanRules"],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "PayplanCheckerTests",
-            dependencies: ["PayplanChecker", "PayplanCompiler", "PayplanCompare"],
+            dependencies: ["PayplanChecker", "PayplanCompiler", "PayplanRules", "PayplanCompare"],
             exclude: ["Fixtures"],
             swiftSettings: strictSettings
         ),
-        .testTarget(name: "PayplanDataTests", dependencies: ["PayplanData", "PayplanCompiler"], swiftSettings: strictSettings),
+        .testTarget(name: "PayplanDataTests", dependencies: ["PayplanData", "PayplanCompiler", "PayplanRules"], swiftSettings: strictSettings),
         .testTarget(
             name: "PayplanEvaluatorTests",
-            dependencies: ["PayplanEvaluator", "PayplanReports", "PayplanCompare", "PayplanData", "PayplanYAML"],
+            dependencies: ["PayplanEvaluator", "PayplanRules", "PayplanReports", "PayplanCompare", "PayplanData", "PayplanYAML"],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "PayplanCompareTests",
-            dependencies: ["PayplanCompare", "PayplanEvaluator", "PayplanData"],
+            dependencies: ["PayplanCompare", "PayplanEvaluator", "PayplanRules", "PayplanData"],
             exclude: ["Pairs"],
             swiftSettings: strictSettings
         ),

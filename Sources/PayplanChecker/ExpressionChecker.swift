@@ -2,7 +2,7 @@ import PayplanCore
 import PayplanLanguage
 
 /// Where a formula is evaluated, which decides what its names mean.
-enum Scope: Equatable {
+public enum Scope: Equatable, Sendable {
     /// Once per rep and period: metrics, rule parameters, output columns.
     case rep
     /// Once per transaction while data is read: filters, `where` clauses.
@@ -25,16 +25,16 @@ enum Scope: Equatable {
 /// Resolves names and types formulas. Reports each problem once, at the
 /// exact characters, and returns nil for a formula that does not check, so
 /// one mistake does not cascade into many messages.
-struct ExpressionChecker {
+public struct ExpressionChecker {
     let plan: Plan
     var diagnostics: [Diagnostic] = []
 
     var metricIndex: [String: Int] = [:]
     var ruleIndex: [String: Int] = [:]
     var filterIndex: [String: Int] = [:]
-    var shapeIndex: [String: Int] = [:]
-    var shapeArity: [Int] = []
-    var shapeKinds: [String] = []
+    public var shapeIndex: [String: Int] = [:]
+    public var shapeArity: [Int] = []
+    public var shapeKinds: [String] = []
 
     /// Metric types, filled lazily so metrics may be defined in any order.
     var metricTypes: [Int: TExpr] = [:]
@@ -61,12 +61,16 @@ struct ExpressionChecker {
     static let aggregateNames = ["sum", "count", "min", "max", "reach_date", "reach_deal"]
     static let specialFunctions = ["previous", "ytd", "avg"]
 
-    init(plan: Plan) {
+    /// Each plan rule's results, by the rule's index (its kind's outputs).
+    let ruleOutputs: [[RuleOutput]]
+
+    init(plan: Plan, ruleOutputs: [[RuleOutput]]) {
         self.plan = plan
+        self.ruleOutputs = ruleOutputs
         hasTotal = plan.total != nil
     }
 
-    mutating func error(_ code: String, _ message: String, at range: SourceRange, notes: [Diagnostic.Note] = [], help: String? = nil) {
+    public mutating func error(_ code: String, _ message: String, at range: SourceRange, notes: [Diagnostic.Note] = [], help: String? = nil) {
         diagnostics.append(.error(code, message, at: range, notes: notes, help: help))
     }
 
@@ -158,7 +162,7 @@ struct ExpressionChecker {
 
     // MARK: - Expressions
 
-    mutating func check(_ e: Expr, _ scope: Scope, selfSymbol: Symbol? = nil) -> TExpr? {
+    public mutating func check(_ e: Expr, _ scope: Scope, selfSymbol: Symbol? = nil) -> TExpr? {
         switch e.kind {
         case .number(let v, _, let exponent):
             if exponent { exponentLiterals.insert(e.range) }
@@ -210,7 +214,7 @@ struct ExpressionChecker {
     }
 
     /// Refuses values that may be missing where a value is needed.
-    mutating func requireValue(_ x: TExpr) -> Bool {
+    public mutating func requireValue(_ x: TExpr) -> Bool {
         if x.type.optional {
             error(
                 "C406", "`\(x)` may be missing here", at: x.range,
@@ -366,12 +370,12 @@ struct ExpressionChecker {
         }
         if let i = ruleIndex[head], scope == .rep {
             let rule = plan.rules[i]
-            let outputs = RuleOutput.outputs(of: rule.kind.value)
+            let outputs = ruleOutputs[i]
             let wanted = parts.count == 2 ? parts[1].text : ""
-            guard parts.count <= 2, let (output, type) = outputs.first(where: { $0.0.rawValue == wanted }) else {
-                let names = outputs.map(\.0.rawValue).filter { !$0.isEmpty }
+            guard parts.count <= 2, let output = outputs.firstIndex(where: { $0.name == wanted }) else {
+                let names = outputs.map(\.name).filter { !$0.isEmpty }
                 error(
-                    "C412", "rule `\(head)` (\(rule.kind.value.rawValue)) has no result `\(wanted)`",
+                    "C412", "rule `\(head)` (\(rule.kind.value)) has no result `\(wanted)`",
                     at: parts.count >= 2 ? parts[1].range : range,
                     help: Suggest.didYouMean(wanted, among: names) ?? "its results are " + names.map { "`\(head).\($0)`" }.joined(separator: ", "))
                 return nil
@@ -380,8 +384,8 @@ struct ExpressionChecker {
                 error("C401", "rule `\(head)` refers to its own result", at: range)
                 return nil
             }
-            let name = output == .main ? head : "\(head).\(output.rawValue)"
-            return TExpr(.symbol(.rule(i, output), name: name), type, range)
+            let name = output == 0 ? head : "\(head).\(outputs[output].name)"
+            return TExpr(.symbol(.rule(i, output), name: name), outputs[output].type, range)
         }
         unknownName(parts.map(\.text).joined(separator: "."), range, scope)
         return nil
@@ -426,7 +430,7 @@ struct ExpressionChecker {
     }
 
     /// A percentage where money is wanted: refused, with what was probably meant.
-    mutating func percentAsMoney(_ e: TExpr, _ context: String) {
+    public mutating func percentAsMoney(_ e: TExpr, _ context: String) {
         let value = e.constantValue
         let spelled = value.flatMap { v in (try? v * Exact(100)).map { "\($0)%" } } ?? e.description
         let factor = value.map { "\($0)" } ?? "the ratio"
@@ -435,7 +439,7 @@ struct ExpressionChecker {
             help: "a percentage of what? Multiply it by an amount, e.g. `\(factor) * rep.target_incentive`")
     }
 
-    func adapt(_ e: TExpr, to type: ValueType) -> TExpr {
+    public func adapt(_ e: TExpr, to type: ValueType) -> TExpr {
         guard e.type.literal, !type.literal else { return e }
         var copy = e
         copy.type = ValueType(type.base, optional: e.type.optional)
@@ -552,13 +556,13 @@ struct ExpressionChecker {
 
     /// `elimination.flag != "nonee"` would never be true: catch the typo.
     mutating func checkLevelLiteral(_ symbolSide: TExpr, _ literalSide: TExpr) {
-        guard case .symbol(.rule(let i, let output), _) = symbolSide.kind, output == .main || output == .flag,
-            case .text(let s) = literalSide.kind, case .elimination(let e) = plan.rules[i].body
+        guard case .symbol(.rule(let i, let output), _) = symbolSide.kind, case .text(let s) = literalSide.kind,
+            let names = plan.rules[i].body.textValues(of: ruleOutputs[i][output].name)
         else { return }
-        let names = [e.none.value] + e.levels.map(\.value)
         if !names.contains(s) {
+            let shown = output == 0 ? "flag" : ruleOutputs[i][output].name
             error(
-                "C421", "\"\(s)\" is not a level of `\(plan.rules[i].name.value).flag`", at: literalSide.range,
+                "C421", "\"\(s)\" is not a level of `\(plan.rules[i].name.value).\(shown)`", at: literalSide.range,
                 help: Suggest.didYouMean(s, among: names) ?? "its levels are " + names.map { "\"\($0)\"" }.joined(separator: ", "))
         }
     }
@@ -815,11 +819,11 @@ struct ExpressionChecker {
                 if metricVisiting.contains(i) { previousOfSelf = true }
             }
         } else if let i = ruleIndex[head] {
-            let outputs = RuleOutput.outputs(of: plan.rules[i].kind.value)
+            let outputs = ruleOutputs[i]
             let wanted = parts.count == 2 ? parts[1].text : ""
-            if let (o, t) = outputs.first(where: { $0.0.rawValue == wanted }) {
+            if let o = outputs.firstIndex(where: { $0.name == wanted }) {
                 symbol = .rule(i, o)
-                type = t
+                type = outputs[o].type
             }
         } else if head == "total" && hasTotal {
             symbol = .total

@@ -356,12 +356,8 @@ public enum DataLoader {
     /// Whether a node evaluated in earlier periods reads a transaction list.
     static func listsNeededInHistory(_ plan: CompiledPlan) -> Bool {
         for (i, node) in plan.nodes.enumerated() where i < plan.neededInHistory.count && plan.neededInHistory[i] {
-            if case .rule(let r) = node {
-                switch r.body {
-                case .commission: return true
-                case .productAward(_, _, _, _, _, _, let fm) where fm != nil: return true
-                default: break
-                }
+            if case .rule(let r) = node, !r.body.lists.isEmpty {
+                return true
             }
             if case .metric(_, _, let e) = node, plan.arena.readsList(e) { return true }
         }
