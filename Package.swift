@@ -98,6 +98,7 @@ let package = Package(
             path: "Benchmarks/Generator",
             swiftSettings: strictSettings
         ),
+        .testTarget(name: "PayplanCoreTests", dependencies: ["PayplanCore"], swiftSettings: strictSettings),
         .testTarget(name: "PayplanYAMLTests", dependencies: ["PayplanYAML"], swiftSettings: strictSettings),
         .testTarget(
             name: "PayplanLanguageTests",
