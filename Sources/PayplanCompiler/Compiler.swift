@@ -175,7 +175,8 @@ public struct CompileRun {
 
     mutating func compileRule(_ r: CheckedRule, index: Int) -> CompiledRule? {
         guard let kind = r.kind as? any RuleKindCompiling, let body = kind.compile(r, &self) else {
-            diagnostics.append(.error("E790", "internal error: rule kind `\(r.rule.kind.value)` cannot be compiled", at: r.rule.kind.range))
+            diagnostics.append(
+                .error(CompileCode.internalError, "internal error: rule kind `\(r.rule.kind.value)` cannot be compiled", at: r.rule.kind.range))
             return nil
         }
         let outputSlots = r.outputs.indices.map { symbolSlots[.rule(index, $0)] }

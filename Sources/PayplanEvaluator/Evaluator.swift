@@ -113,7 +113,8 @@ public enum Evaluator {
         guard period.kind == p.period.value else {
             return .failure(
                 Diagnostic(
-                    .error, "E701", "the plan pays per \(p.period.value.rawValue); \(period) is a \(period.kind.rawValue)", at: p.period.range,
+                    .error, EvalCode.periodKind, "the plan pays per \(p.period.value.rawValue); \(period) is a \(period.kind.rawValue)",
+                    at: p.period.range,
                     help:
                         "give a \(p.period.value.rawValue) such as \(Period(containing: CivilDate(year: 2026, month: 7, day: 1)!, kind: p.period.value))"
                 ))
@@ -123,18 +124,19 @@ public enum Evaluator {
         if let from = p.effectiveFrom {
             let first = Period(containing: from.value, kind: period.kind).ordinal
             if period.ordinal < first {
-                return .failure(Diagnostic(.error, "E702", "\(period) is before the plan takes effect (\(from.value))", at: from.range))
+                return .failure(
+                    Diagnostic(.error, EvalCode.beforeEffective, "\(period) is before the plan takes effect (\(from.value))", at: from.range))
             }
             start = plan.checked.carriesState ? first : max(start, first)
         }
         if let to = p.effectiveTo, period.start > to.value {
-            return .failure(Diagnostic(.error, "E703", "\(period) is after the plan ends (\(to.value))", at: to.range))
+            return .failure(Diagnostic(.error, EvalCode.afterEffective, "\(period) is after the plan ends (\(to.value))", at: to.range))
         }
         start = max(start, Period(kind: period.kind, year: 1, index: 1).ordinal)
         if period.ordinal - start + 1 > limits.historyPeriods {
             return .failure(
                 Diagnostic(
-                    .error, "E704",
+                    .error, EvalCode.historyTooLong,
                     "running \(period) needs \(period.ordinal - start + 1) periods of history, over the limit of \(limits.historyPeriods) (Limits.historyPeriods)",
                     at: p.effectiveFrom?.range ?? p.period.range))
         }
@@ -189,7 +191,7 @@ struct EvaluationRun {
         let who = rep.map { "rep \(data.repIDs[$0])" } ?? "the group stage"
         return EvaluationFailure(
             diagnostic: Diagnostic(
-                .error, "E710", "\(error.failure.words) while computing \(what) for \(who) in \(period)", at: error.range,
+                .error, EvalCode.ruleFailed, "\(error.failure.words) while computing \(what) for \(who) in \(period)", at: error.range,
                 file: plan.plan.file,
                 help: error.failure == .divisionByZero ? "guard the division, e.g. `if x > 0 then a / x else 0`, or use divide(a, x, 0)" : nil))
     }
@@ -209,7 +211,7 @@ struct EvaluationRun {
             guard let state = PeriodState(period: pd.period, dataIndex: k, repCount: repCount, stored: plan.storedSlots(history: !isCurrent)) else {
                 throw EvaluationFailure(
                     diagnostic: Diagnostic(
-                        .error, "E711", "not enough memory for the \(slotCount) values of \(repCount) reps in \(pd.period)", at: nil,
+                        .error, EvalCode.outOfMemory, "not enough memory for the \(slotCount) values of \(repCount) reps in \(pd.period)", at: nil,
                         file: plan.plan.file, help: "run on a machine with more memory"))
             }
             let previous = states.last
@@ -226,10 +228,11 @@ struct EvaluationRun {
             states.append(state)
         }
         guard let current = states.last else {
-            throw EvaluationFailure(diagnostic: Diagnostic(.error, "E705", "no period to evaluate", at: nil, file: plan.plan.file))
+            throw EvaluationFailure(diagnostic: Diagnostic(.error, EvalCode.noPeriod, "no period to evaluate", at: nil, file: plan.plan.file))
         }
         guard current.period == period else {
-            throw EvaluationFailure(diagnostic: Diagnostic(.error, "E705", "the data was not read for \(period)", at: nil, file: plan.plan.file))
+            throw EvaluationFailure(
+                diagnostic: Diagnostic(.error, EvalCode.noPeriod, "the data was not read for \(period)", at: nil, file: plan.plan.file))
         }
         var traces: [Int: RepTrace] = [:]
         let partial = EvaluationResult(

@@ -29,7 +29,7 @@ struct AttainmentBonusKind: RuleKind {
         var multipliers: [AttainmentBonus.Multiplier] = []
         if let mNode = f.take("multipliers") {
             guard let items = mNode.sequence else {
-                c.error("P301", "expected a list of multipliers, found \(mNode.kindDescription)", at: mNode.range)
+                c.error(PlanCode.wrongKind, "expected a list of multipliers, found \(mNode.kindDescription)", at: mNode.range)
                 return nil
             }
             for (i, item) in items.enumerated() {
@@ -56,7 +56,7 @@ struct AttainmentBonusKind: RuleKind {
         mf.finish(&c)
         guard let use else { return nil }
         if use.inputs.isEmpty {
-            c.error("P326", "a multiplier's shape needs `input: FORMULA` (the value it looks up)", at: item.range)
+            c.error(PlanCode.multiplierInput, "a multiplier's shape needs `input: FORMULA` (the value it looks up)", at: item.range)
             return nil
         }
         return AttainmentBonus.Multiplier(name: mname, labels: labels, shape: use, factor: nil, range: item.range)
@@ -68,7 +68,7 @@ struct AttainmentBonusKind: RuleKind {
         let base = c.rep(b.base, .money, "the base of \(name)", symbol: me)
         let measure = c.rep(b.measure, nil, "the measure", symbol: me)
         if let m = measure, !(m.type.base.isNumeric || m.type.literal) {
-            c.error("C445", "the measure of \(name) must be a number, found \(m.type)", at: m.range)
+            c.error(CheckCode.wrongType, "the measure of \(name) must be a number, found \(m.type)", at: m.range)
         }
         let shape = c.use(b.shape, owner: name, defaultName: CheckRun.inlineName(b.shape))
         var multipliers: [AttainmentBonus.CheckedMultiplier] = []

@@ -37,7 +37,7 @@ struct ProductAwardKind: RuleKind {
             case "does_not_count": inclusive = Located(false, t.range)
             default:
                 c.error(
-                    "P307",
+                    PlanCode.unknownChoice,
                     "unknown `at_threshold` value `\(t.value)`; expected `counts` (reaching it is enough) or `does_not_count` (it must be exceeded)",
                     at: t.range, help: Suggest.didYouMean(t.value, among: ["counts", "does_not_count"]))
             }
@@ -67,7 +67,8 @@ struct ProductAwardKind: RuleKind {
             value = args[0]
             filter = w
         } else {
-            c.error("P327", "`running_total` must be a sum over transactions, e.g. `sum(tx.amount where new_product)`", at: running.range)
+            c.error(
+                PlanCode.runningTotal, "`running_total` must be a sum over transactions, e.g. `sum(tx.amount where new_product)`", at: running.range)
         }
         return ProductAward.FirstMovers(count: count, award: fmAward, running: value, filter: filter, range: fmNode.range)
     }
@@ -79,7 +80,7 @@ struct ProductAwardKind: RuleKind {
         var threshold: TExpr?
         if let measure {
             guard measure.type.base.isNumeric else {
-                c.error("C445", "the measure of \(name) must be a number or money, found \(measure.type)", at: measure.range)
+                c.error(CheckCode.wrongType, "the measure of \(name) must be a number or money, found \(measure.type)", at: measure.range)
                 return nil
             }
             threshold = c.rep(p.threshold, measure.type.base, "the threshold", symbol: me)
@@ -89,10 +90,12 @@ struct ProductAwardKind: RuleKind {
         let lim = c.limiters(p.limiters, symbol: me)
         let fm = p.firstMovers.flatMap { checkFirstMovers($0, measure: measure, me: me, &c) }
         if let th = threshold?.constantValue, th <= .zero {
-            c.warning("L506", "the threshold \(th) is reached by every rep", at: threshold!.range)
+            c.warning(LintCode.thresholdAlwaysMet, "the threshold \(th) is reached by every rep", at: threshold!.range)
         }
         if let a = award?.constantValue, let cap = lim.cap, let k = cap.constantValue, k < a {
-            c.warning("L505", "the cap \(k) is below the award at the threshold \(a): the rate above the threshold never pays", at: cap.range)
+            c.warning(
+                LintCode.capBelowAward, "the cap \(k) is below the award at the threshold \(a): the rate above the threshold never pays",
+                at: cap.range)
         }
         guard let measure, let threshold, let award else { return nil }
         return ProductAward.Checked(
@@ -105,7 +108,7 @@ struct ProductAwardKind: RuleKind {
         if let fe = f.filter {
             filter = c.x.check(fe, .transaction)
             if let t = filter, t.type.base != .bool {
-                c.error("C403", "a `where` clause must be a condition, found \(t.type)", at: t.range)
+                c.error(CheckCode.notACondition, "a `where` clause must be a condition, found \(t.type)", at: t.range)
                 filter = nil
             }
         }
@@ -115,13 +118,15 @@ struct ProductAwardKind: RuleKind {
             if running.type.base.isNumeric || running.type.literal {
                 checked = .init(count: f.count.value, award: fmAward, running: running, filter: filter)
             } else {
-                c.error("C434", "the running total must add up numbers or money, found \(running.type)", at: running.range)
+                c.error(CheckCode.aggregateValueType, "the running total must add up numbers or money, found \(running.type)", at: running.range)
             }
         } else {
             c.failed = true
         }
         if let m = measure, let running, m.type.base != running.type.base, !running.type.literal {
-            c.error("C446", "the running total adds \(running.type.base.words) but the measure is \(m.type.base.words)", at: running.range)
+            c.error(
+                CheckCode.runningTotalType, "the running total adds \(running.type.base.words) but the measure is \(m.type.base.words)",
+                at: running.range)
         }
         return checked
     }
