@@ -565,7 +565,7 @@ public struct ExpressionChecker {
         }
     }
 
-    /// `elimination.flag != "nonee"` would never be true: catch the typo.
+    /// `review.flag != "nonee"` would never be true: catch the typo.
     mutating func checkLevelLiteral(_ symbolSide: TExpr, _ literalSide: TExpr) {
         guard case .symbol(.rule(let i, let output), _) = symbolSide.kind, case .text(let s) = literalSide.kind,
             let names = plan.rules[i].body.textValues(of: ruleOutputs[i][output].name)

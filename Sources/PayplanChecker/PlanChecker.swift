@@ -158,7 +158,7 @@ public struct CheckRun {
         return TExpr(.number(v), .number, e.range)
     }
 
-    /// An inline shape is named after its rule and kind: `attainment_bonus.curve`.
+    /// An inline shape is named after its rule and its kind of shape: `bonus.curve`.
     public static func inlineName(_ u: ShapeUse) -> String {
         if case .inline(let s) = u.target { return s.kindName }
         return "shape"

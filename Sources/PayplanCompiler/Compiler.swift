@@ -89,7 +89,7 @@ public struct CompileRun {
     }
 
     /// Which nodes earlier periods must evaluate: those whose slots a later
-    /// period reads, elimination rules (escalation reads their own earlier
+    /// period reads, rules that read their own earlier results (escalation reads their own earlier
     /// flags), and everything those read in their own period.
     static func historyNeeds(_ nodes: [TreeNode], _ arena: ExprArena) -> [Bool] {
         var writes: [Int: Int] = [:]

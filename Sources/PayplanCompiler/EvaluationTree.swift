@@ -289,7 +289,7 @@ public struct CompiledRule: Sendable {
     public var index: Int
     public var name: String
     public var labels: Labels
-    /// The kind's name (`team_ranking`).
+    /// The kind's name (as `kind:` names it).
     public var kindName: String
     public var body: any CompiledRuleBody
     public var rounding: Rounding?

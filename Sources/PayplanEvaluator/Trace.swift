@@ -99,7 +99,7 @@ public struct TraceEntry: Sendable {
     public var name: String
     public var labels: Labels
     public var kind: TraceKind
-    /// The rule's kind (`team_ranking`), for rules.
+    /// The rule's kind (as `kind:` names it), for rules.
     public var ruleKind: String?
     /// A rule whose result is a review flag, not money.
     public var isFlag: Bool

@@ -14,6 +14,7 @@ import PayplanYAML
 ///       curve: {points: [[0.8, 0.5], [1.0, 1.0], [1.5, 2.0]], below: zero, above: flat}
 ///       multipliers: [{name: collection_factor, input: collection_rate, band: {...}}]
 struct AttainmentBonusKind: RuleKind {
+    let codes: [any DiagnosticCode] = AttainmentBonusCode.allCases
     let name = "attainment_bonus"
     let keys = ["base", "measure", "multipliers", "input"] + PlanParser.shapeKinds + ["shape"] + PlanParser.limiterKeys
     let outputs = [
@@ -56,7 +57,7 @@ struct AttainmentBonusKind: RuleKind {
         mf.finish(&c)
         guard let use else { return nil }
         if use.inputs.isEmpty {
-            c.error(PlanCode.multiplierInput, "a multiplier's shape needs `input: FORMULA` (the value it looks up)", at: item.range)
+            c.error(AttainmentBonusCode.multiplierInput, "a multiplier's shape needs `input: FORMULA` (the value it looks up)", at: item.range)
             return nil
         }
         return AttainmentBonus.Multiplier(name: mname, labels: labels, shape: use, factor: nil, range: item.range)
@@ -235,4 +236,17 @@ struct AttainmentBonus: RuleBodySyntax {
             j.field("result", result)
         }
     }
+}
+
+/// The diagnostics only this kind raises.
+enum AttainmentBonusCode: String, DiagnosticCode {
+    case multiplierInput = "P326"
+
+    var title: String {
+        switch self {
+        case .multiplierInput: "a multiplier shape without `input`"
+        }
+    }
+
+    var severity: Severity { .error }
 }

@@ -15,6 +15,7 @@ import PayplanYAML
 ///       rate_on: total
 ///       tiers: {method: marginal, rows: [{from: 0, rate: 1%}, {from: 50000, rate: 2%}]}
 struct CommissionKind: RuleKind {
+    let codes: [any DiagnosticCode] = CommissionCode.allCases
     let name = "commission"
     let keys = ["amount", "where", "rate_on", "tiers", "shape"] + PlanParser.limiterKeys
     let outputs = [RuleOutput("", .money, .payout)]
@@ -72,7 +73,7 @@ struct CommissionKind: RuleKind {
         }
         if let i = index, case .tiers = c.shapes[i].kind { return i }
         if let i = index {
-            c.error(CheckCode.commissionShape, "a commission rates with tiers; `\(c.shapes[i].name)` is a \(c.x.shapeKinds[i])", at: use.range)
+            c.error(CommissionCode.commissionShape, "a commission rates with tiers; `\(c.shapes[i].name)` is a \(c.x.shapeKinds[i])", at: use.range)
         }
         return nil
     }
@@ -262,4 +263,17 @@ struct Commission: RuleBodySyntax {
             j.field("total", total)
         }
     }
+}
+
+/// The diagnostics only this kind raises.
+enum CommissionCode: String, DiagnosticCode {
+    case commissionShape = "C448"
+
+    var title: String {
+        switch self {
+        case .commissionShape: "a commission rated on a shape that is not tiers"
+        }
+    }
+
+    var severity: Severity { .error }
 }

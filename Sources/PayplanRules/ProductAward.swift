@@ -19,6 +19,7 @@ import PayplanYAML
 ///       cap: 20000
 ///       first_movers: {count: 3, award: 1000, running_total: sum(tx.amount where new_product)}
 struct ProductAwardKind: RuleKind {
+    let codes: [any DiagnosticCode] = ProductAwardCode.allCases
     let name = "product_award"
     let keys = ["measure", "threshold", "at_threshold", "award", "rate_above", "first_movers"] + PlanParser.limiterKeys
     let outputs = [
@@ -68,7 +69,8 @@ struct ProductAwardKind: RuleKind {
             filter = w
         } else {
             c.error(
-                PlanCode.runningTotal, "`running_total` must be a sum over transactions, e.g. `sum(tx.amount where new_product)`", at: running.range)
+                ProductAwardCode.runningTotal, "`running_total` must be a sum over transactions, e.g. `sum(tx.amount where new_product)`",
+                at: running.range)
         }
         return ProductAward.FirstMovers(count: count, award: fmAward, running: value, filter: filter, range: fmNode.range)
     }
@@ -90,11 +92,11 @@ struct ProductAwardKind: RuleKind {
         let lim = c.limiters(p.limiters, symbol: me)
         let fm = p.firstMovers.flatMap { checkFirstMovers($0, measure: measure, me: me, &c) }
         if let th = threshold?.constantValue, th <= .zero {
-            c.warning(LintCode.thresholdAlwaysMet, "the threshold \(th) is reached by every rep", at: threshold!.range)
+            c.warning(ProductAwardCode.thresholdAlwaysMet, "the threshold \(th) is reached by every rep", at: threshold!.range)
         }
         if let a = award?.constantValue, let cap = lim.cap, let k = cap.constantValue, k < a {
             c.warning(
-                LintCode.capBelowAward, "the cap \(k) is below the award at the threshold \(a): the rate above the threshold never pays",
+                ProductAwardCode.capBelowAward, "the cap \(k) is below the award at the threshold \(a): the rate above the threshold never pays",
                 at: cap.range)
         }
         guard let measure, let threshold, let award else { return nil }
@@ -125,7 +127,7 @@ struct ProductAwardKind: RuleKind {
         }
         if let m = measure, let running, m.type.base != running.type.base, !running.type.literal {
             c.error(
-                CheckCode.runningTotalType, "the running total adds \(running.type.base.words) but the measure is \(m.type.base.words)",
+                ProductAwardCode.runningTotalType, "the running total adds \(running.type.base.words) but the measure is \(m.type.base.words)",
                 at: running.range)
         }
         return checked
@@ -426,4 +428,23 @@ struct ProductAward: RuleBodySyntax {
             j.field("award", award)
         }
     }
+}
+
+/// The diagnostics only this kind raises.
+enum ProductAwardCode: String, DiagnosticCode {
+    case runningTotalType = "C446"
+    case capBelowAward = "L505"
+    case thresholdAlwaysMet = "L506"
+    case runningTotal = "P327"
+
+    var title: String {
+        switch self {
+        case .runningTotalType: "a running total of another type than its measure"
+        case .capBelowAward: "a cap below the award at the threshold"
+        case .thresholdAlwaysMet: "a threshold every rep reaches"
+        case .runningTotal: "a running total that is not a sum over transactions"
+        }
+    }
+
+    var severity: Severity { self == .capBelowAward || self == .thresholdAlwaysMet ? .warning : .error }
 }

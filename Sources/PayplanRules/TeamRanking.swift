@@ -17,6 +17,7 @@ import PayplanYAML
 ///       ties: share
 ///       split: {pro_rata: max(revenue, 0), exclude: elimination.flag != "none"}
 struct TeamRankingKind: RuleKind {
+    let codes: [any DiagnosticCode] = TeamRankingCode.allCases
     let name = "team_ranking"
     let keys = ["group_by", "members", "score", "eligible", "order", "prizes", "ties", "split"]
     let outputs = [
@@ -91,7 +92,8 @@ struct TeamRankingKind: RuleKind {
         let methods = ["pro_rata", "equal", "to_role"].filter { sf.has($0) }
         var method: TeamRanking.SplitMethod?
         if methods.count != 1 {
-            c.error(PlanCode.splitMethod, "`split` needs exactly one of `pro_rata: WEIGHT`, `equal: true`, `to_role: ROLE`", at: splitNode.range)
+            c.error(
+                TeamRankingCode.splitMethod, "`split` needs exactly one of `pro_rata: WEIGHT`, `equal: true`, `to_role: ROLE`", at: splitNode.range)
             for m in methods { _ = sf.take(m) }
         } else if let w = sf.take("pro_rata") {
             method = c.formula(w, sp.key("pro_rata"), "a weight").map { .proRata($0) }
@@ -99,7 +101,7 @@ struct TeamRankingKind: RuleKind {
             if let b = c.bool(e, sp.key("equal"), "`equal`"), b.value {
                 method = .equal
             } else {
-                c.error(PlanCode.splitMethod, "`equal: false` splits nothing; use `pro_rata` or `to_role`", at: e.range)
+                c.error(TeamRankingCode.splitMethod, "`equal: false` splits nothing; use `pro_rata` or `to_role`", at: e.range)
             }
         } else if let r = sf.take("to_role") {
             method = c.text(r, sp.key("to_role"), "a role").map { .role($0.value) }
@@ -175,12 +177,12 @@ struct TeamRankingKind: RuleKind {
                 continue
             }
             guard c.moneyDigitsFit(v) else { continue }
-            if let k = v.constantValue, k < .zero { c.error(CheckCode.negativePrize, "a prize cannot be negative", at: v.range) }
+            if let k = v.constantValue, k < .zero { c.error(TeamRankingCode.negativePrize, "a prize cannot be negative", at: v.range) }
             prizes.append(c.x.adapt(v, to: .money))
         }
         for k in prizes.indices.dropFirst() {
             if let a = prizes[k - 1].constantValue, let b = prizes[k].constantValue, b > a {
-                c.warning(LintCode.prizesNotDecreasing, "prize \(k + 1) (\(b)) is larger than prize \(k) (\(a))", at: prizes[k].range)
+                c.warning(TeamRankingCode.prizesNotDecreasing, "prize \(k + 1) (\(b)) is larger than prize \(k) (\(a))", at: prizes[k].range)
             }
         }
         return prizes
@@ -621,4 +623,21 @@ struct TeamRankingRun {
             group: group.key, members: group.members.count, score: group.score, eligible: group.eligible, rank: group.rank, prize: group.prize,
             shares: paid)
     }
+}
+
+/// The diagnostics only this kind raises.
+enum TeamRankingCode: String, DiagnosticCode {
+    case negativePrize = "C447"
+    case prizesNotDecreasing = "L508"
+    case splitMethod = "P328"
+
+    var title: String {
+        switch self {
+        case .negativePrize: "a negative prize"
+        case .prizesNotDecreasing: "a prize larger than the one before it"
+        case .splitMethod: "a split without exactly one method"
+        }
+    }
+
+    var severity: Severity { self == .prizesNotDecreasing ? .warning : .error }
 }
