@@ -537,7 +537,7 @@ struct EvaluationRun {
                 c.values[slot * c.repCount + rep] = v
             }
             if segments.count > 1 || steps.isEmpty {
-                steps.append(.formula(source: ExpressionEvaluator.render(expr, c), substituted: segments, result: v))
+                steps.append(.formula(name: nil, source: ExpressionEvaluator.render(expr, c), substituted: segments, result: v))
             }
             let m = plan.checked.metrics[i]
             return TraceEntry(name: m.name, labels: m.definition.labels, kind: .metric, ruleKind: nil, isFlag: false, value: v, steps: steps)
