@@ -79,7 +79,7 @@ public struct CompileRun {
         let output = checked.output.map { CompiledColumn(header: $0.header, expr: compile($0.expr), type: $0.expr.type, decimals: $0.decimals) }
         let populationWhen = checked.populationWhen.map { compile($0) }
         let require = checked.populationRequire.map { (compile($0), $0.description, $0.range) }
-        var plan = CompiledPlan(
+        let plan = CompiledPlan(
             checked: checked, arena: arena, slots: slots, symbolSlots: symbolSlots, nodes: nodes, scan: scan, shapes: checked.shapes,
             output: output, populationWhen: populationWhen, populationRequire: require, rounding: checked.plan.rounding)
         plan.neededInHistory = CompileRun.historyNeeds(nodes, arena)
