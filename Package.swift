@@ -70,11 +70,30 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // Before and during the period: side files (commitments, opportunities),
+        // targets set and decomposed, progress against them.
+        .target(name: "PayplanSideFiles", dependencies: ["PayplanCore", "PayplanData"], swiftSettings: strictSettings),
+        .target(
+            name: "PayplanTargets",
+            dependencies: [
+                "PayplanCore", "PayplanYAML", "PayplanLanguage", "PayplanCompiler", "PayplanData", "PayplanEvaluator", "PayplanReports",
+                "PayplanSideFiles",
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "PayplanProgress",
+            dependencies: [
+                "PayplanCore", "PayplanLanguage", "PayplanChecker", "PayplanCompiler", "PayplanData", "PayplanEvaluator", "PayplanReports",
+                "PayplanSideFiles",
+            ],
+            swiftSettings: strictSettings
+        ),
         .target(
             name: "PayplanCLI",
             dependencies: [
                 "PayplanCore", "PayplanYAML", "PayplanLanguage", "PayplanChecker", "PayplanCompiler",
-                "PayplanData", "PayplanEvaluator", "PayplanReports", "PayplanCompare",
+                "PayplanData", "PayplanEvaluator", "PayplanReports", "PayplanCompare", "PayplanTargets", "PayplanProgress",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -108,6 +127,12 @@ let package = Package(
             name: "PayplanCompareTests",
             dependencies: ["PayplanCompare", "PayplanEvaluator", "PayplanData"],
             exclude: ["Pairs"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(name: "PayplanTargetsTests", dependencies: ["PayplanTargets", "PayplanYAML"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "PayplanProgressTests",
+            dependencies: ["PayplanProgress", "PayplanCompiler", "PayplanData", "PayplanEvaluator"],
             swiftSettings: strictSettings
         ),
         .testTarget(
