@@ -129,7 +129,7 @@ let package = Package(
             exclude: ["Pairs"],
             swiftSettings: strictSettings
         ),
-        .testTarget(name: "PayplanTargetsTests", dependencies: ["PayplanTargets", "PayplanYAML"], swiftSettings: strictSettings),
+        .testTarget(name: "PayplanTargetsTests", dependencies: ["PayplanTargets", "PayplanYAML", "PayplanCompiler"], swiftSettings: strictSettings),
         .testTarget(
             name: "PayplanProgressTests",
             dependencies: ["PayplanProgress", "PayplanCompiler", "PayplanData", "PayplanEvaluator"],

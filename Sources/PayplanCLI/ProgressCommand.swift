@@ -68,7 +68,7 @@ struct ProgressCommand: ParsableCommand {
             let (data, _, _, excluded, skipped) = try Session.data(loaded, options, asOf: day)
             request.excluded = excluded
             for s in skipped { Console.error("note: rep \(s.repID) left out (--skip-invalid): \(s.reasons.joined(separator: "; "))\n") }
-            var progress: Progress
+            var progress: PeriodProgress
             do throws(ProgressFailure) {
                 progress = try ProgressEngine.compute(plan: loaded.compiled, data: data, request: request)
             } catch {

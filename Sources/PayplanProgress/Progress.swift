@@ -98,7 +98,7 @@ public struct TeamProgress: Sendable {
 }
 
 /// 目标执行: every rep's progress in a period on a day within it.
-public struct Progress: Sendable {
+public struct PeriodProgress: Sendable {
     public var plan: CompiledPlan
     public var request: ProgressRequest
     public var reps: [RepProgress]

@@ -13,7 +13,7 @@ public enum ProgressEngine {
     /// How many candidate steps are evaluated per rep before giving up.
     public static let maxCandidates = 8
 
-    public static func compute(plan: CompiledPlan, data: DataSet, request: ProgressRequest) throws(ProgressFailure) -> Progress {
+    public static func compute(plan: CompiledPlan, data: DataSet, request: ProgressRequest) throws(ProgressFailure) -> PeriodProgress {
         let problems = request.check()
         if !problems.isEmpty { throw .usage(problems) }
         let revenueSlot = try slot(plan, request.revenueMetric, role: "revenue", flag: "--revenue")
@@ -47,7 +47,7 @@ public enum ProgressEngine {
             }
             reps.append(row)
         }
-        return Progress(plan: plan, request: request, reps: reps, teams: teams(reps), opportunities: nil)
+        return PeriodProgress(plan: plan, request: request, reps: reps, teams: teams(reps), opportunities: nil)
     }
 
     static func slot(_ plan: CompiledPlan, _ name: String, role: String, flag: String) throws(ProgressFailure) -> Int {

@@ -6,11 +6,11 @@ import PayplanReports
 
 /// Progress as a table, CSV, JSON, or sentences a rep understands.
 public struct ProgressReport {
-    public var progress: Progress
+    public var progress: PeriodProgress
     public var language: Language
     let formatter: Formatter
 
-    public init(_ progress: Progress, language: Language) {
+    public init(_ progress: PeriodProgress, language: Language) {
         self.progress = progress
         self.language = language
         formatter = Formatter(plan: progress.plan.plan)

@@ -38,7 +38,7 @@ extension ProgressReport {
             if let a = r.attainmentToDate, let t = r.target { s += ", \(percent(a)) of the \(formatter.money(t)) target" }
             s += ". At this pace: \(percent(r.projectedAttainment)) by \(end), paying \(formatter.money(r.projectedPayout))."
         }
-        return s + " " + stepSentence(r)
+        return s + (zh ? "" : " ") + stepSentence(r)
     }
 
     func stepSentence(_ r: RepProgress) -> String {

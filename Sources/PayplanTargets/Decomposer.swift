@@ -113,7 +113,11 @@ public enum Decomposer {
             }
         }
         guard !names.isEmpty, weights.contains(where: \.isPositive) else {
-            report(members.isEmpty ? .noReps(period: period) : .noBaseRevenue(base: period, what: "no \(by)"), plan.year.range)
+            if case .share(let base) = plan.groups.method, !members.isEmpty {
+                report(.noBaseRevenue(base: base.value, what: "the \(by)s with reps active in \(period)"), base.range)
+            } else {
+                report(.noReps(period: period), plan.year.range)
+            }
             return nil
         }
         let shares = try LargestRemainder.split(amount, unit: c.unit, weights: weights)

@@ -14,6 +14,16 @@ public struct HistoryRep: Sendable {
     /// The rep's line in reps.csv.
     public var line: Int
 
+    public init(id: String, name: String, team: String, region: String, hire: CivilDate, exit: CivilDate?, line: Int) {
+        self.id = id
+        self.name = name
+        self.team = team
+        self.region = region
+        self.hire = hire
+        self.exit = exit
+        self.line = line
+    }
+
     public func group(by column: String) -> String { column == "region" ? region : team }
 
     /// Whether the rep works on `day`: from hire_date through exit_date.

@@ -78,7 +78,7 @@ extension CheckContext {
             weights[i] = e.weight.value
         }
         let missing = periods.indices.filter { weights[$0] == nil }.map { periods[$0] }
-        if ok && !missing.isEmpty {
+        if !missing.isEmpty {
             report(.missingPeriods(missing), at: range)
             ok = false
         }
@@ -130,7 +130,7 @@ extension CheckContext {
                 out[e.key.value] = e.weight.value
             }
             let missing = active.filter { out[$0] == nil }.sorted { CodePoint.less($0, $1) }
-            if ok && !missing.isEmpty {
+            if !missing.isEmpty {
                 report(.groupsMissing(names: missing, by: by), at: range)
                 ok = false
             }
@@ -151,7 +151,7 @@ extension CheckContext {
                 totalActive = (try? totalActive + v) ?? totalActive
             }
             if !hasErrors && !totalActive.isPositive {
-                report(.noBaseRevenue(base: base.value, what: "no \(by) with active reps"), at: base.range)
+                report(.noBaseRevenue(base: base.value, what: "the \(by)s with active reps"), at: base.range)
             }
             return (out, .revenue(base: base.value))
         }

@@ -134,7 +134,7 @@ public enum TargetsProblem: Sendable, Equatable {
         case .unknownGroup(let name, let by, _): "no \(by) `\(name)` among the reps of the history"
         case .groupsMissing(let names, let by):
             "no weight for the \(by)\(names.count == 1 ? "" : "s") \(names.map { "`\($0)`" }.joined(separator: ", "))"
-        case .noBaseRevenue(let base, let what): "\(what) has no revenue in \(base): there is nothing to take shares of"
+        case .noBaseRevenue(let base, let what): "no revenue in \(base) for \(what): there is nothing to take shares of"
         case .negativeBaseRevenue(let name, let base, let revenue): "\(name) has negative revenue in \(base) (\(revenue)): a share cannot be negative"
         case .groupWithoutReps(let group, let period): "`\(group)` has a target in \(period) but no rep active in it to carry it"
         case .noReps(let period): "no rep is active in \(period)"

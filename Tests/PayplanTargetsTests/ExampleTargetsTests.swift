@@ -56,7 +56,7 @@ struct ExampleTargetsTests {
         let r = try ExampleTargetsTests.run()
         #expect(
             lines(r.diagnostics) == [
-                "38:12: warning: rep R19: the 2027-Q1 target 99,000 is below the floor of 100,000 [T863]"
+                "34:10: warning: rep R19: the 2027-Q1 target 99,000 is below the floor of 100,000 [T863]"
             ])
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import PayplanCompiler
 import PayplanCore
 import PayplanTargets
 import PayplanYAML
