@@ -71,9 +71,13 @@ struct TargetsCommand: ParsableCommand {
             if let explain {
                 let language = Language(rawValue: lang ?? targetPlan.locale?.value ?? "") ?? (environmentLanguage() ?? .en)
                 guard let text = TargetsExplanation(decomposition, language: language).text(rep: explain) else {
-                    let ids = decomposition.rows.map(\.repID)
-                    let suggestion = Suggest.didYouMean(explain, among: ids).map { "; \($0)" } ?? ""
-                    Console.error("error: rep \(explain) has no target in this plan\(suggestion)\n")
+                    let history = decomposition.checked.history
+                    var reason = Suggest.didYouMean(explain, among: history.reps.map(\.id)).map { "; \($0)" } ?? ""
+                    if let i = history.index(of: explain) {
+                        let r = history.reps[i]
+                        reason = " (hire_date \(r.hire)\(r.exit.map { ", exit_date \($0)" } ?? ""): not active in \(targetPlan.year.value))"
+                    }
+                    Console.error("error: rep \(explain) has no target in this plan\(reason)\n")
                     throw Stop(code: Exit.usage)
                 }
                 explanation = text

@@ -41,7 +41,7 @@ func load(_ plan: CompiledPlan, _ directory: String, _ period: String, asOf: Str
 }
 
 func money(_ s: String) -> Exact { Exact(decimal: s)! }
-func ratio(_ n: Int, _ d: Int) -> Exact { try! Exact(n) / Exact(d) }
+func ratio(_ n: Int, _ d: Int) -> Exact { (try? Exact(n) / Exact(d)) ?? .zero }
 
 /// The example company's progress in 2026-Q3 as of a day.
 func exampleProgress(asOf: String = "2026-08-31", team: String? = nil) throws -> PeriodProgress {

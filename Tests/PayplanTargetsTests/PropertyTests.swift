@@ -57,7 +57,7 @@ struct PropertyTests {
                 let exit = g.pick([nil, nil, "2026-12-31", "2027-03-31", "2027-08-15"])
                 h.rep(id, team: team, hire: hire, exit: exit.flatMap { $0 < hire ? nil : $0 })
                 for _ in 0..<g.int(0...3) {
-                    h.sale(id, "2026-\(String(format: "%02d", g.int(1...12)))", try! Exact(g.int(-5_000...500_000_00)) / Exact(100))
+                    h.sale(id, "2026-\(String(format: "%02d", g.int(1...12)))", Exact(units: Int128(g.int(-5_000...500_000_00)), scale: 2))
                 }
             }
         }
@@ -78,7 +78,7 @@ struct PropertyTests {
             year: 2027
             period: \(kind)
             unit: \(unit)
-            company: {target: "\((try! Exact(units) * Exact(decimal: unit)!).description)"}
+            company: {target: "\(((try? Exact(units) * Exact(decimal: unit)!) ?? .zero).description)"}
             time: {split: weights, weights: {\(time)}}
             teams: \(teamSplit)
             reps: \(reps)
