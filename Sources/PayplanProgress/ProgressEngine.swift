@@ -10,9 +10,6 @@ import PayplanLanguage
 /// revenue grown to reach it — so every payout it shows is what the plan
 /// itself would pay. `data` must have been read up to the as-of date.
 public enum ProgressEngine {
-    /// How many candidate steps are evaluated per rep before giving up.
-    public static let maxCandidates = 8
-
     public static func compute(plan: CompiledPlan, data: DataSet, request: ProgressRequest) throws(ProgressFailure) -> PeriodProgress {
         let problems = request.check()
         if !problems.isEmpty { throw .usage(problems) }
@@ -35,18 +32,17 @@ public enum ProgressEngine {
         let projectedTotals = Totals.of(projected)
         var reps: [RepProgress] = []
         for rep in selected {
-            let revenue = base.current.value(revenueSlot, rep).number ?? .zero
             let attainment = base.current.value(attainmentSlot, rep).number
-            var row = RepProgress(
-                rep: rep, id: data.repIDs[rep], name: data.reps.columnIndex("name").map { data.reps.text($0, rep) } ?? "", team: team(rep),
-                target: target(data, rep, request.period), revenueToDate: revenue, attainmentToDate: attainment, pace: paces[rep]!,
-                projectedAttainment: attainment.flatMap { try? $0 * paces[rep]! }, payoutToDate: baseTotals[rep] ?? .zero,
-                projectedPayout: projectedTotals[rep] ?? .zero, next: nil)
-            if let trace = base.traces[rep] {
-                row.next = try nextStep(plan, data, request, rep: rep, revenue: revenue, trace: trace, payout: row.payoutToDate)
-            }
-            reps.append(row)
+            reps.append(
+                RepProgress(
+                    rep: rep, id: data.repIDs[rep], name: data.reps.columnIndex("name").map { data.reps.text($0, rep) } ?? "", team: team(rep),
+                    target: target(data, rep, request.period), revenueToDate: base.current.value(revenueSlot, rep).number ?? .zero,
+                    attainmentToDate: attainment, pace: paces[rep]!, projectedAttainment: attainment.flatMap { try? $0 * paces[rep]! },
+                    payoutToDate: baseTotals[rep] ?? .zero, projectedPayout: projectedTotals[rep] ?? .zero, next: nil))
         }
+        let search = NextStepSearch(plan: plan, data: data, request: request)
+        let steps = try search.run(reps.map { ($0.rep, $0.revenueToDate, $0.payoutToDate, base.traces[$0.rep]) })
+        for i in reps.indices { reps[i].next = steps[reps[i].rep] }
         return PeriodProgress(plan: plan, request: request, reps: reps, teams: teams(reps), opportunities: nil)
     }
 
@@ -87,44 +83,6 @@ public enum ProgressEngine {
     static func target(_ data: DataSet, _ rep: Int, _ period: Period) -> Exact? {
         guard let row = data.targetRow(rep, period), let c = data.targets.columnIndex("revenue") else { return nil }
         return data.targets.value(c, row).number
-    }
-
-    /// The nearest breakpoint that, reached, raises the rep's pay: candidates
-    /// in order of the revenue they need, each checked by evaluating the plan
-    /// with the rep's revenue grown by that much.
-    static func nextStep(
-        _ plan: CompiledPlan, _ data: DataSet, _ request: ProgressRequest, rep: Int, revenue: Exact, trace: RepTrace, payout: Exact
-    ) throws(ProgressFailure) -> NextStep? {
-        guard revenue.isPositive else { return nil }
-        let unit = Exact(units: 1, scale: plan.rounding.scale)
-        var candidates: [(Breakpoint, Exact)] = []
-        for bp in Breakpoints.of(trace, plan: plan) where bp.now.isPositive && bp.at.isPositive {
-            guard let needed = try? revenue * bp.at / bp.now - revenue, let x = roundUp(needed, unit: unit, strictly: !bp.reachedAt) else { continue }
-            candidates.append((bp, x))
-        }
-        candidates = candidates.enumerated().sorted { a, b in a.element.1 != b.element.1 ? a.element.1 < b.element.1 : a.offset < b.offset }
-            .map(\.element)
-        var tried: Set<Exact> = []
-        for (bp, x) in candidates {
-            guard tried.count < maxCandidates else { break }
-            guard let k = try? (revenue + x) / revenue else { continue }
-            tried.insert(x)
-            let r = try evaluate(plan, try grow(data, [rep: k], request), request, trace: .reps([rep]))
-            guard let then = r.traces[rep], let value = bp.probe.read(then), bp.reachedAt ? value >= bp.at : value > bp.at else { continue }
-            let total = Totals.of(r)[rep] ?? .zero
-            guard let gain = try? total - payout, gain.isPositive else { continue }
-            return NextStep(breakpoint: bp, revenueNeeded: x, payoutThen: total, gain: gain)
-        }
-        return nil
-    }
-
-    /// The smallest whole number of `unit`s ≥ x (> x when `strictly`), at least one unit.
-    static func roundUp(_ x: Exact, unit: Exact, strictly: Bool) -> Exact? {
-        guard let q = try? x / unit else { return nil }
-        var n = q.floor()
-        if strictly || !q.isInteger { n += 1 }
-        n = max(n, 1)
-        return try? Exact(integer: n) * unit
     }
 
     /// Sums per team; the team's projected attainment is its reps' projected

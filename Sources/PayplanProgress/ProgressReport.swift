@@ -125,7 +125,7 @@ public struct ProgressReport {
 
     func opportunityTable(_ o: Opportunities) -> String {
         let factors = OpportunityFactor.allCases
-        let header = ["rep_id", "team"] + factors.map { "\($0.label(zh)) (team median)" }
+        let header = ["rep_id", "team"] + factors.map { $0.label(zh) }
         var t = TextTable(header: header, rightAligned: header.indices.map { $0 >= 2 })
         for r in progress.reps {
             guard let row = o.reps[r.rep] else { continue }

@@ -88,7 +88,8 @@ struct PlanningCommandTests {
         #expect(r.stdout.hasSuffix("Total for 2027: ¥119,000 + ¥149,000 + ¥149,000 + ¥179,000 = ¥596,000.\n"))
         let unknown = try payplan(["targets", "examples/targets-2027.yaml", "--history", "examples", "--out", ws.path + "/u.csv", "--explain", "R20"])
         #expect(unknown.status == 2)
-        #expect(unknown.stderr.hasSuffix("error: rep R20 has no target in this plan (hire_date 2023-05-20, exit_date 2026-08-20: not active in 2027)\n"))
+        #expect(
+            unknown.stderr.hasSuffix("error: rep R20 has no target in this plan (hire_date 2023-05-20, exit_date 2026-08-20: not active in 2027)\n"))
     }
 
     @Test func progressFormatsAndLanguages() throws {
