@@ -38,6 +38,13 @@ struct ProgressCommand: ParsableCommand {
     @Option(name: .long, help: "What the CSV lists: reps or teams.")
     var view: ProgressView = .reps
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "How a next step's gain is evaluated when reps affect each other's pay (rankings, shares): alone (exact, one evaluation per rep) or together (every rep's step at once: fast).",
+            valueName: "alone|together"))
+    var steps: ProgressRequest.Steps = .alone
+
     @Option(name: .long, help: ArgumentHelp("The plan's revenue metric.", valueName: "metric"))
     var revenue = "revenue"
 
@@ -64,6 +71,7 @@ struct ProgressCommand: ParsableCommand {
             var request = ProgressRequest(
                 period: Period(options.period)!, asOf: day, revenueMetric: revenue, attainmentMetric: attainment, team: team,
                 threads: options.threads ?? Parallel.processorCount)
+            request.steps = steps
             try stopOn(request.check(), Exit.usage)
             let (data, _, _, excluded, skipped) = try Session.data(loaded, options, asOf: day)
             request.excluded = excluded
@@ -99,3 +107,5 @@ struct ProgressCommand: ParsableCommand {
         if diagnostics.contains(where: { $0.severity == .error }) { throw Stop(code: code) }
     }
 }
+
+extension ProgressRequest.Steps: ExpressibleByArgument {}

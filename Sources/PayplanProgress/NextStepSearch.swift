@@ -8,11 +8,15 @@ import PayplanEvaluator
 /// revenue grown by that much; the first one reached that raises the rep's
 /// total is the next step, and the gain is what the plan then pays more.
 ///
-/// Candidates are tried in rounds: round k tries every rep's k-th candidate.
-/// When the plan has a group stage (rankings, bottom shares, first movers),
-/// one rep's revenue changes others' pay, so each rep is evaluated alone —
-/// one evaluation of the period per rep and candidate. Otherwise reps are
-/// independent and one evaluation serves every rep of a round.
+/// Candidates are tried in rounds: round k tries every rep's k-th candidate,
+/// all reps grown at once in one evaluation, which tells whose value reaches
+/// its breakpoint (a rep's own value does not depend on the others). When
+/// reps are independent (no group stage) that evaluation also gives each
+/// gain. When the plan has a group stage (rankings, bottom shares, first
+/// movers), one rep's revenue changes others' pay, so the gain of each rep
+/// whose value was reached is evaluated with that rep alone grown
+/// (`Steps.alone`, the default) — or taken from the round's evaluation, every
+/// rep taking its step at once (`Steps.together`: fast, and says so).
 struct NextStepSearch {
     /// Candidates evaluated per rep before giving up.
     static let maxCandidates = 8
@@ -33,44 +37,73 @@ struct NextStepSearch {
         var needed: Exact
     }
 
+    struct Rep {
+        var revenue: Exact
+        var payout: Exact
+        var candidates: [Candidate]
+    }
+
     /// (rep, revenue to date, payout to date, trace) → next step, by rep.
     func run(_ reps: [(Int, Exact, Exact, RepTrace?)]) throws(ProgressFailure) -> [Int: NextStep] {
-        var pending: [Int: [Candidate]] = [:]
-        var revenue: [Int: Exact] = [:]
-        var payout: [Int: Exact] = [:]
-        for (rep, r, p, trace) in reps {
-            guard let trace, r.isPositive else { continue }
-            let list = candidates(trace, revenue: r)
-            if !list.isEmpty { pending[rep] = list }
-            revenue[rep] = r
-            payout[rep] = p
+        var pending: [Int: Rep] = [:]
+        for (rep, revenue, payout, trace) in reps {
+            guard let trace, revenue.isPositive else { continue }
+            let list = candidates(trace, revenue: revenue)
+            if !list.isEmpty { pending[rep] = Rep(revenue: revenue, payout: payout, candidates: list) }
         }
         var found: [Int: NextStep] = [:]
         for round in 0..<NextStepSearch.maxCandidates {
-            let trying = pending.keys.sorted().filter { round < pending[$0]!.count }
+            let trying = pending.keys.sorted().filter { round < pending[$0]!.candidates.count }
             if trying.isEmpty { break }
-            let groups: [[Int]] = independent ? [trying] : trying.map { [$0] }
-            for group in groups {
-                var factors: [Int: Exact] = [:]
-                for rep in group {
-                    let r = revenue[rep]!
-                    factors[rep] = (try? (r + pending[rep]![round].needed) / r) ?? .one
-                }
-                let result = try ProgressEngine.evaluate(
-                    plan, try ProgressEngine.grow(data, factors, request), request, trace: .reps(Set(group)))
-                let totals = Totals.of(result)
-                for rep in group {
-                    let c = pending[rep]![round]
-                    guard let then = result.traces[rep], let value = c.breakpoint.probe.read(then),
-                        c.breakpoint.reachedAt ? value >= c.breakpoint.at : value > c.breakpoint.at,
-                        let total = totals[rep], let gain = try? total - payout[rep]!, gain.isPositive
-                    else { continue }
-                    found[rep] = NextStep(breakpoint: c.breakpoint, revenueNeeded: c.needed, payoutThen: total, gain: gain)
-                    pending[rep] = nil
-                }
+            let together = try evaluate(trying, round, pending)
+            var reached: [Int] = []
+            for rep in trying {
+                let c = pending[rep]!.candidates[round]
+                if let trace = together.traces[rep], reaches(c.breakpoint, trace) { reached.append(rep) }
+            }
+            let totals: [Int: Exact]
+            if independent || request.steps == .together {
+                totals = Totals.of(together)
+            } else {
+                totals = try alone(reached, round, pending)
+            }
+            for rep in reached {
+                let r = pending[rep]!
+                guard let total = totals[rep], let gain = try? total - r.payout, gain.isPositive else { continue }
+                let c = r.candidates[round]
+                found[rep] = NextStep(breakpoint: c.breakpoint, revenueNeeded: c.needed, payoutThen: total, gain: gain)
+                pending[rep] = nil
             }
         }
         return found
+    }
+
+    func reaches(_ b: Breakpoint, _ trace: RepTrace) -> Bool {
+        guard let value = b.probe.read(trace) else { return false }
+        return b.reachedAt ? value >= b.at : value > b.at
+    }
+
+    func factor(_ r: Rep, _ round: Int) -> Exact { (try? (r.revenue + r.candidates[round].needed) / r.revenue) ?? .one }
+
+    /// One evaluation with every rep of the round grown to its candidate.
+    func evaluate(_ reps: [Int], _ round: Int, _ pending: [Int: Rep]) throws(ProgressFailure) -> EvaluationResult {
+        var factors: [Int: Exact] = [:]
+        for rep in reps { factors[rep] = factor(pending[rep]!, round) }
+        return try ProgressEngine.evaluate(plan, try ProgressEngine.grow(data, factors, request), request, trace: .reps(Set(reps)))
+    }
+
+    /// Each rep's total with that rep alone grown: one evaluation each, run side by side.
+    func alone(_ reps: [Int], _ round: Int, _ pending: [Int: Rep]) throws(ProgressFailure) -> [Int: Exact] {
+        var single = request
+        single.threads = 1
+        let totals = try Parallel.map(reps.count, threads: request.threads, grain: 1) { (k) throws(ProgressFailure) -> Exact? in
+            let rep = reps[k]
+            let grown = try ProgressEngine.grow(data, [rep: factor(pending[rep]!, round)], request)
+            return Totals.of(try ProgressEngine.evaluate(plan, grown, single, trace: .none))[rep]
+        }
+        var out: [Int: Exact] = [:]
+        for (k, rep) in reps.enumerated() { out[rep] = totals[k] }
+        return out
     }
 
     /// The rep's breakpoints with the revenue each needs ("more of the

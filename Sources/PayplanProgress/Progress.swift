@@ -17,6 +17,18 @@ public struct ProgressRequest: Sendable {
     public var threads: Int
     /// Reps left out (`--skip-invalid`).
     public var excluded: Set<Int> = []
+    /// How next steps' gains are evaluated when reps affect each other's pay.
+    public var steps: Steps = .alone
+
+    public enum Steps: String, Sendable, CaseIterable {
+        /// Each rep's step evaluated with that rep alone grown: exact, one
+        /// evaluation of the period per rep whose step is reached.
+        case alone
+        /// Every rep's step evaluated at once: a few evaluations in all; the
+        /// rankings and shares in each gain are those of everyone taking
+        /// their next step.
+        case together
+    }
 
     public init(
         period: Period, asOf: CivilDate, revenueMetric: String = "revenue", attainmentMetric: String = "attainment", team: String? = nil,

@@ -12,13 +12,15 @@ public struct GapRow: Sendable {
     public var bottomUp: Exact
     /// topDown − bottomUp: what the commitments leave uncovered (negative: they exceed the target).
     public var gap: Exact
-    /// Reps with a target and no commitment in the period.
+    /// Reps with a positive target and no commitment in the period.
     public var missing: [String]
 }
 
 /// 汇总法: the reps' own numbers summed per group, against the top-down targets.
 public struct GapReport: Sendable {
     public var file: String
+    /// The grouping column: team or region.
+    public var by: String
     /// Per group (code-point order): each period, then the year; then the company.
     public var rows: [GapRow]
 }
@@ -67,7 +69,7 @@ public enum Reconciliation {
         }
         if diagnostics.contains(where: { $0.severity == .error }) { return (nil, diagnostics) }
         do {
-            return (GapReport(file: path, rows: try rows(d, committed)), diagnostics)
+            return (GapReport(file: path, by: d.checked.groupBy, rows: try rows(d, committed)), diagnostics)
         } catch {
             return (nil, diagnostics + [TargetsProblem.overflow(what: "a sum of commitments").diagnostic(at: nil, file: path)])
         }
@@ -85,7 +87,11 @@ public enum Reconciliation {
                 guard let g = p.groups.first(where: { $0.name == name }) else { continue }
                 var row = GapRow(group: name, period: p.period, topDown: g.share.value, bottomUp: .zero, gap: .zero, missing: [])
                 for r in g.reps where r.activity.weight.isPositive {
-                    if let c = committed["\(r.id)\u{0}\(p.period)"] { row.bottomUp = try row.bottomUp + c } else { row.missing.append(r.id) }
+                    if let c = committed["\(r.id)\u{0}\(p.period)"] {
+                        row.bottomUp = try row.bottomUp + c
+                    } else if r.share.value.isPositive {
+                        row.missing.append(r.id)
+                    }
                 }
                 row.gap = try row.topDown - row.bottomUp
                 year.topDown = try year.topDown + row.topDown

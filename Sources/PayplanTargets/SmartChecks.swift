@@ -17,7 +17,7 @@ public enum SmartChecks {
             let targets = byRep[rep]!
             let id = history.reps[rep].id
             if let s = plan.checks.stretch, let d = stretch(id, rep, targets, s, history) { out.append(d) }
-            if let floor = plan.checks.floor, let low = targets.min(by: { $0.1 < $1.1 }), low.1 < floor.value {
+            if let floor = plan.checks.floor, let low = targets.filter({ $0.1.isPositive }).min(by: { $0.1 < $1.1 }), low.1 < floor.value {
                 out.append(
                     TargetsProblem.belowFloor(rep: id, period: low.0, target: Formatting.amount(low.1), floor: Formatting.amount(floor.value))
                         .diagnostic(at: floor.range))

@@ -32,6 +32,11 @@ extension CheckContext {
             }
             if !hasErrors, !(weights.reduce(Exact.zero) { (try? $0 + $1) ?? $0 }).isPositive {
                 report(.noBaseRevenue(base: base.value, what: "the company"), at: base.range)
+            } else if weights.contains(where: \.isZero) {
+                let empty = plan.periods.indices.filter { weights[$0].isZero }.map {
+                    Period(kind: plan.periods[$0].kind, year: base.value.year, index: plan.periods[$0].index)
+                }
+                report(.seasonWithoutRevenue(periods: empty, base: base.value), at: base.range)
             }
             return (weights, .revenue(base: base.value))
         }

@@ -40,6 +40,7 @@ public enum TargetsProblem: Sendable, Equatable {
     case repNoBase(rep: String, base: Period)
     case basePeriodEmpty(base: Period)
     case groupWithoutShares(group: String, period: Period, base: Period)
+    case seasonWithoutRevenue(periods: [Period], base: Period)
     // Arithmetic.
     case overflow(what: String)
     // SMART checks.
@@ -87,6 +88,7 @@ public enum TargetsProblem: Sendable, Equatable {
         case .repNoBase: "T830"
         case .basePeriodEmpty: "T831"
         case .groupWithoutShares: "T832"
+        case .seasonWithoutRevenue: "T833"
         case .overflow: "T841"
         case .aboveBest: "T861"
         case .noBestPeriod: "T862"
@@ -101,7 +103,8 @@ public enum TargetsProblem: Sendable, Equatable {
 
     public var severity: Severity {
         switch self {
-        case .repNegativeBase, .repNoBase, .basePeriodEmpty, .aboveBest, .noBestPeriod, .belowFloor, .basePeriodNotBefore: .warning
+        case .repNegativeBase, .repNoBase, .basePeriodEmpty, .aboveBest, .noBestPeriod, .belowFloor, .basePeriodNotBefore, .seasonWithoutRevenue:
+            .warning
         default: .error
         }
     }
@@ -143,6 +146,8 @@ public enum TargetsProblem: Sendable, Equatable {
         case .basePeriodEmpty(let base): "the history holds no transaction in \(base)"
         case .groupWithoutShares(let group, let period, let base):
             "`\(group)` has a target in \(period) but none of its reps active then has revenue in \(base) to share it by"
+        case .seasonWithoutRevenue(let periods, let base):
+            "\(periods.map(\.description).joined(separator: ", ")) had no revenue in \(base): the same periods of the year planned get no target"
         case .overflow(let what): "\(what) exceeds the exact range (38 digits)"
         case .aboveBest(let rep, let period, let target, let multiple, let best, let bestPeriod, let limit):
             "rep \(rep): the \(period) target \(target) is \(multiple) × its best base period (\(best) in \(bestPeriod)), above the limit of \(limit) ×"
@@ -175,6 +180,7 @@ public enum TargetsProblem: Sendable, Equatable {
         case .groupsMissing: "give every group of active reps a weight (0 % is allowed)"
         case .noBaseRevenue: "choose a base period with sales, or give explicit weights"
         case .groupWithoutReps: "give the group a weight of 0 %, or assign reps to it"
+        case .seasonWithoutRevenue: "if the history is incomplete, give explicit weights"
         case .groupWithoutShares: "split the group's reps `equal`, or choose a base period in which they sold"
         case .aboveBest: "check that the target is achievable, or raise `checks.stretch.max`"
         case .commitmentUnknownRep(_, let suggestion): suggestion.map { "did you mean `\($0)`?" }

@@ -1,5 +1,6 @@
 import PayplanCompiler
 import PayplanCore
+import PayplanLanguage
 import PayplanReports
 
 /// What `payplan targets` prints and writes.
@@ -25,13 +26,14 @@ public struct TargetsReport {
     /// The headline and a table of groups × periods.
     public func summary() -> String {
         let c = decomposition.checked
-        var out = "\(plan.name.value): \(money(c.company)) for \(plan.year.value)"
+        let symbol = Formatter(rounding: Rounding(scale: 0, mode: .halfAwayFromZero, range: nil), currency: plan.currency).symbol
+        var out = "\(plan.name.value): \(symbol)\(money(c.company)) for \(plan.year.value)"
         switch c.companySource {
         case .given: out += " (given)"
         case .growth(let base, let revenue, let growth, _):
             out += " (\(base) revenue \(money(revenue)) × (1 + \(Formatting.percent(growth))), in whole units)"
         }
-        out += "; unit \(money(c.unit))\n"
+        out += "; unit \(symbol)\(money(c.unit))\n"
         out += "by \(plan.period.value.rawValue) (\(basis(c.timeBasis))), by \(c.groupBy) (\(basis(c.groupBasis))), to reps (\(basis(c.repBasis)))"
         if let ramp = plan.reps.ramp {
             out += ", new hires at \(Formatting.percent(ramp.factor.value)) for \(ramp.months.value) months"
@@ -72,7 +74,7 @@ public struct TargetsReport {
 
     /// The gap report of a reconciliation.
     public static func gaps(_ report: GapReport) -> String {
-        let header = ["team", "period", "top-down", "bottom-up", "gap", "gap %", "without a commitment"]
+        let header = [report.by, "period", "top-down", "bottom-up", "gap", "gap %", "without a commitment"]
         var table = TextTable(header: header, rightAligned: [false, false, true, true, true, true, false])
         for row in report.rows {
             let percent = row.topDown.isZero ? "" : ((try? row.gap / row.topDown).map { Formatting.percent($0, places: 1) } ?? "")
