@@ -7,6 +7,10 @@
 //        → PayplanData → PayplanEvaluator → PayplanReports / PayplanCompare
 //        → PayplanCLI → payplan
 //
+// Before and during a period: PayplanTargets (targets plans: parse, check,
+// decompose) and PayplanProgress (pace, projected pay, next steps) stand on
+// the same stages; PayplanSideFiles reads their small CSV files.
+//
 // PayplanCore holds what every stage shares: exact numbers, calendar dates and
 // periods, source locations and diagnostics, limits.
 import PackageDescription

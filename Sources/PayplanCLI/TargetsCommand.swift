@@ -70,14 +70,9 @@ struct TargetsCommand: ParsableCommand {
             var explanation: String?
             if let explain {
                 let language = Language(rawValue: lang ?? targetPlan.locale?.value ?? "") ?? (environmentLanguage() ?? .en)
-                guard let text = TargetsExplanation(decomposition, language: language).text(rep: explain) else {
-                    let history = decomposition.checked.history
-                    var reason = Suggest.didYouMean(explain, among: history.reps.map(\.id)).map { "; \($0)" } ?? ""
-                    if let i = history.index(of: explain) {
-                        let r = history.reps[i]
-                        reason = " (hire_date \(r.hire)\(r.exit.map { ", exit_date \($0)" } ?? ""): not active in \(targetPlan.year.value))"
-                    }
-                    Console.error("error: rep \(explain) has no target in this plan\(reason)\n")
+                let explainer = TargetsExplanation(decomposition, language: language)
+                guard let text = explainer.text(rep: explain) else {
+                    Console.error("error: \(explainer.noTarget(rep: explain))\n")
                     throw Stop(code: Exit.usage)
                 }
                 explanation = text

@@ -59,6 +59,19 @@ public struct TargetsExplanation {
         return out
     }
 
+    /// Why a rep has no target: not in the history (with the closest id),
+    /// or not active in the year.
+    public func noTarget(rep id: String) -> String {
+        let history = checked.history
+        guard let i = history.index(of: id) else {
+            let suggestion = Suggest.didYouMean(id, among: history.reps.map(\.id)).map { "; \($0)" } ?? ""
+            return "rep \(id) has no target in this plan\(suggestion)"
+        }
+        let r = history.reps[i]
+        let dates = "hire_date \(r.hire)" + (r.exit.map { ", exit_date \($0)" } ?? "")
+        return "rep \(id) has no target in this plan (\(dates): not active in \(checked.plan.year.value))"
+    }
+
     var groupWord: String { checked.groupBy == "region" ? (zh ? "区域" : "region") : (zh ? "团队" : "team") }
 
     func companyLine() -> String {

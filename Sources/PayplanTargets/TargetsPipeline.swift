@@ -32,7 +32,12 @@ public enum TargetsPipeline {
     public static func run(planFile: String, history directory: String, commitments: String? = nil, threads: Int? = nil) -> TargetsRun {
         var run = TargetsRun()
         let (document, yaml) = YAMLLoader.load(file: planFile)
-        run.diagnostics = yaml
+        // The loader's help for an empty file speaks of pay plans.
+        run.diagnostics = yaml.map { d in
+            var d = d
+            if d.code == "Y102" { d.help = "a targets plan starts with `targets: NAME`; see rules/targets.md" }
+            return d
+        }
         guard let document else {
             if let bytes = try? FileReader.readBytes(planFile) { run.sources.add(file: planFile, text: String(decoding: bytes, as: UTF8.self)) }
             run.failure = yaml.contains { $0.code == "Y100" } ? .unreadable : .plan

@@ -107,3 +107,22 @@ struct ExampleProgressTests {
         }
     }
 }
+
+@Suite("Next steps taken together")
+struct TogetherTests {
+    /// `--steps together`: every rep's step at once. North's reps all take
+    /// theirs, North reaches 100 % and wins a team prize, and R07's gain
+    /// includes its share (rules/targets.md, "Cost, and --steps").
+    @Test func togetherIncludesTheOthersSteps() throws {
+        let plan = try compilePlan("rules/reference-plan.yaml")
+        let data = try load(plan, repoRoot.appendingPathComponent("examples").path, "2026-Q3", asOf: "2026-08-31")
+        var request = ProgressRequest(period: Period("2026-Q3")!, asOf: CivilDate(iso: "2026-08-31")!, threads: 2)
+        request.steps = .together
+        let p = try ProgressEngine.compute(plan: plan, data: data, request: request)
+        let r07 = try #require(p.reps.first { $0.id == "R07" }?.next)
+        #expect(r07.revenueNeeded == money("54290.24"))
+        #expect(r07.gain == money("12755.96"))
+        // A rep whose gain does not depend on others is the same either way.
+        #expect(p.reps.first { $0.id == "R05" }?.next?.gain == money("2010.69"))
+    }
+}

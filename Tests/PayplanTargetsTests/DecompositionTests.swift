@@ -83,3 +83,65 @@ struct DecompositionTests {
             ])
     }
 }
+
+@Suite("Growth, seasonality, headcount and regions")
+struct SplitKindTests {
+    static func history() -> History {
+        var h = HistoryBuilder()
+        h.rep("A1", team: "East", region: "North")
+        h.rep("A2", team: "East", region: "North", hire: "2027-07-01")
+        h.rep("B1", team: "West", region: "South")
+        h.rep("B2", team: "West", region: "South", exit: "2026-12-31")
+        h.sale("A1", "2026-04", money("300"))
+        h.sale("A1", "2026-08", money("500"))
+        h.sale("B1", "2026-08", money("150"))
+        h.sale("B2", "2026-11", money("50"))
+        return h.build()
+    }
+
+    @Test func growthSeasonalityAndHeadcountByRegion() throws {
+        let (d, diagnostics) = try decompose(
+            """
+            targets: Kinds
+            year: 2027
+            period: quarter
+            unit: 10
+            company: {base: 2026, growth: 12.5%}
+            time: {split: seasonality, base: 2026}
+            teams: {by: region, split: headcount}
+            """, SplitKindTests.history())
+        // 2026 revenue 1,000 × 1.125 = 1,125, rounded to the unit of 10 (halves away from zero): 1,130.
+        #expect(d.checked.company == Exact(1130))
+        // Seasonality: Q1 had no revenue (a warning), Q2 300, Q3 650, Q4 50 of 1,000.
+        #expect(d.periods.map(\.share.value) == [.zero, Exact(340), Exact(730), Exact(60)])
+        #expect(
+            lines(diagnostics) == [
+                "6:34: warning: 2026-Q1 had no revenue in 2026: the same periods of the year planned get no target [T833] (if the history is incomplete, give explicit weights)"
+            ])
+        // Headcount by region in Q3: North has A1 and A2 (hired 1 July), South has B1 (B2 left in 2026).
+        let q3 = d.periods[2]
+        #expect(q3.groups.map(\.name) == ["North", "South"])
+        #expect(q3.groups.map(\.share.value) == [Exact(490), Exact(240)])
+        #expect(d.target("A2", Period("2027-Q2")!) == nil)
+        #expect(d.target("B2", Period("2027-Q1")!) == nil)
+    }
+
+    @Test func repsByShareOfTheirBase() throws {
+        let (d, diagnostics) = try decompose(
+            """
+            targets: Shares
+            year: 2027
+            period: quarter
+            unit: 1
+            company: {target: 4000}
+            time: {split: weights, weights: {Q1: 25%, Q2: 25%, Q3: 25%, Q4: 25%}}
+            teams: {split: share, base: 2026}
+            reps: {split: share, base: 2026}
+            """, SplitKindTests.history())
+        // Teams by 2026 revenue: East 800, West 200 (B2's 50 stays with West). Reps: A2 has none (a warning).
+        #expect(d.periods[0].groups.map(\.share.value) == [Exact(800), Exact(200)])
+        #expect(d.target("A1", Period("2027-Q3")!) == Exact(800) && d.target("A2", Period("2027-Q3")!) == .zero)
+        #expect(d.target("B1", Period("2027-Q1")!) == Exact(200))
+        #expect(lines(diagnostics) == ["8:28: warning: rep A2 has no revenue in 2026 and gets no target by base-year share [T830]"])
+    }
+}
