@@ -3,6 +3,7 @@ import PayplanCompare
 import PayplanCompiler
 import PayplanCore
 import PayplanReports
+import PayplanRules
 
 struct CheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -31,6 +32,8 @@ struct CheckCommand: ParsableCommand {
     }
 
     func run() throws {
+        // `payplan check plan.yaml >> plan.yaml` would write into the plan.
+        try CommandOutputs(files: [], standardOutput: true).check(plans: plans)
         var worst = Exit.ok
         var reports: [JSON] = []
         for file in plans {
@@ -54,7 +57,7 @@ struct CheckCommand: ParsableCommand {
             }
             switch format {
             case .text:
-                Console.out(renderer.text(load.diagnostics))
+                try Console.text(renderer.text(load.diagnostics))
                 var line = "\(file): "
                 if errors == 0 && warnings == 0 {
                     line += "ok"
@@ -62,8 +65,8 @@ struct CheckCommand: ParsableCommand {
                     line += "\(errors) error\(errors == 1 ? "" : "s"), \(warnings) warning\(warnings == 1 ? "" : "s")"
                 }
                 if let fingerprint { line += "; fingerprint \(fingerprint)" }
-                Console.out(line + "\n")
-                if let treeText { Console.out(treeText) }
+                try Console.text(line + "\n")
+                if let treeText { try Console.text(treeText) }
             case .json:
                 var fields: [(String, JSON)] = [
                     ("file", .string(file)), ("errors", .int(errors)), ("warnings", .int(warnings)),
@@ -74,7 +77,7 @@ struct CheckCommand: ParsableCommand {
                 reports.append(.object(fields))
             }
         }
-        if format == .json { Console.out(JSON.array(reports).pretty) }
+        if format == .json { try Console.out(JSON.array(reports).pretty) }
         throw ExitCode(worst)
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import PayplanCore
+import PayplanEvaluator
 import PayplanProgress
 import PayplanReports
 
@@ -94,9 +95,9 @@ struct ProgressCommand: ParsableCommand {
             let language = Language(rawValue: lang ?? "") ?? .en
             let report = ProgressReport(progress, language: language)
             switch format {
-            case .table: Console.out(lang == nil ? report.table() : report.text())
-            case .csv: Console.out(report.csv(teams: view == .teams))
-            case .json: Console.out(report.json(fingerprint: loaded.fingerprint, sentences: lang != nil).pretty)
+            case .table: try Console.out(lang == nil ? report.table() : report.text())
+            case .csv: try Console.out(report.csv(teams: view == .teams))
+            case .json: try Console.out(report.json(fingerprint: loaded.fingerprint, sentences: lang != nil).pretty)
             }
         }
     }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import PayplanCore
+import PayplanEvaluator
 import PayplanReports
 import PayplanTargets
 
@@ -51,6 +52,8 @@ struct TargetsCommand: ParsableCommand {
 
     func run() throws {
         try exiting { () throws(Stop) in
+            let outputs = CommandOutputs(files: [("--out", out)], standardOutput: true)
+            try outputs.check(inputs(commitments: commitments))
             let run = TargetsPipeline.run(planFile: plan, history: history, commitments: commitments, threads: threads)
             Console.error(Session.render(run.diagnostics, run.sources))
             if let failure = run.failure {
@@ -78,51 +81,33 @@ struct TargetsCommand: ParsableCommand {
                 explanation = text
             }
             let report = TargetsReport(decomposition)
-            try OutputGuard.check(out, inputs: inputs(run))
-            do {
+            try outputs.check(inputs(commitments: commitments ?? run.gaps?.file))
+            do throws(FileError) {
                 try AtomicFileWriter.write(report.csv(), to: out)
             } catch {
-                Console.error("error: cannot write \(error)\n")
+                Console.cannotWrite(error)
                 throw Stop(code: Exit.usage)
             }
             var text = report.summary()
             if let gaps = run.gaps { text += "\n" + TargetsReport.gaps(gaps) }
             if let explanation { text += "\n" + explanation }
-            Console.out(text)
+            try Console.out(text)
             Console.error("\(decomposition.rows.count) targets written to \(out)\n")
         }
     }
 
-    /// The files the run read: an output must never replace one of them.
-    func inputs(_ run: TargetsRun) -> [String] {
-        var files = [plan] + ["reps.csv", "products.csv", "transactions.csv", "targets.csv"].map { history + "/" + $0 }
-        if let c = commitments ?? run.gaps?.file { files.append(c) }
-        return files
+    /// The files the run reads: an output never replaces one of them.
+    func inputs(commitments: String?) -> [InputFile] {
+        var files = [InputFile(plan, role: "the targets plan")]
+        for name in ["reps.csv", "products.csv", "transactions.csv", "targets.csv"] {
+            files.append(InputFile(history.hasSuffix("/") ? history + name : history + "/" + name, role: "a history file"))
+        }
+        if let commitments { files.append(InputFile(commitments, role: "the commitments file")) }
+        return files.filter { FileReader.exists($0.path) }
     }
 
     func environmentLanguage() -> Language? {
         guard let env = getenv("LANG").map({ String(cString: $0) }) else { return nil }
         return env.lowercased().hasPrefix("zh") ? .zh : nil
-    }
-}
-
-/// Refuses an output path that is an input of the run, or not a plain file
-/// (a device, a FIFO): nothing is lost.
-enum OutputGuard {
-    static func check(_ out: String, inputs: [String]) throws(Stop) {
-        var info = stat()
-        guard stat(out, &info) == 0 else { return }
-        let kind = info.st_mode & S_IFMT
-        if kind != S_IFREG {
-            Console.error("error: --out \(out) is not a regular file (a device, a FIFO or a folder); nothing was written\n")
-            throw Stop(code: Exit.usage)
-        }
-        for input in inputs {
-            var other = stat()
-            if stat(input, &other) == 0, other.st_dev == info.st_dev, other.st_ino == info.st_ino {
-                Console.error("error: --out \(out) is \(input), an input of this run; nothing was written\n")
-                throw Stop(code: Exit.usage)
-            }
-        }
     }
 }

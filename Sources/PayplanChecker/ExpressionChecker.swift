@@ -2,7 +2,7 @@ import PayplanCore
 import PayplanLanguage
 
 /// Where a formula is evaluated, which decides what its names mean.
-enum Scope: Equatable {
+public enum Scope: Equatable, Sendable {
     /// Once per rep and period: metrics, rule parameters, output columns.
     case rep
     /// Once per transaction while data is read: filters, `where` clauses.
@@ -25,16 +25,16 @@ enum Scope: Equatable {
 /// Resolves names and types formulas. Reports each problem once, at the
 /// exact characters, and returns nil for a formula that does not check, so
 /// one mistake does not cascade into many messages.
-struct ExpressionChecker {
+public struct ExpressionChecker {
     let plan: Plan
     var diagnostics: [Diagnostic] = []
 
     var metricIndex: [String: Int] = [:]
     var ruleIndex: [String: Int] = [:]
     var filterIndex: [String: Int] = [:]
-    var shapeIndex: [String: Int] = [:]
-    var shapeArity: [Int] = []
-    var shapeKinds: [String] = []
+    public var shapeIndex: [String: Int] = [:]
+    public var shapeArity: [Int] = []
+    public var shapeKinds: [String] = []
 
     /// Metric types, filled lazily so metrics may be defined in any order.
     var metricTypes: [Int: TExpr] = [:]
@@ -45,6 +45,7 @@ struct ExpressionChecker {
     var assumedSelfTypes: [Int: (ValueType, SourceRange)] = [:]
     var filterTypes: [Int: TExpr] = [:]
     var filterVisiting: Set<Int> = []
+    var filterFailed: Set<Int> = []
 
     /// Exponent literals (`1e3`): accepted as ratios, refused as money.
     var exponentLiterals: Set<SourceRange> = []
@@ -60,12 +61,16 @@ struct ExpressionChecker {
     static let aggregateNames = ["sum", "count", "min", "max", "reach_date", "reach_deal"]
     static let specialFunctions = ["previous", "ytd", "avg"]
 
-    init(plan: Plan) {
+    /// Each plan rule's results, by the rule's index (its kind's outputs).
+    let ruleOutputs: [[RuleOutput]]
+
+    init(plan: Plan, ruleOutputs: [[RuleOutput]]) {
         self.plan = plan
+        self.ruleOutputs = ruleOutputs
         hasTotal = plan.total != nil
     }
 
-    mutating func error(_ code: String, _ message: String, at range: SourceRange, notes: [Diagnostic.Note] = [], help: String? = nil) {
+    public mutating func error(_ code: String, _ message: String, at range: SourceRange, notes: [Diagnostic.Note] = [], help: String? = nil) {
         diagnostics.append(.error(code, message, at: range, notes: notes, help: help))
     }
 
@@ -75,15 +80,7 @@ struct ExpressionChecker {
         if let t = metricTypes[i] { return t }
         if metricFailed.contains(i) { return nil }
         if let start = metricVisiting.firstIndex(of: i) {
-            let cycle = metricVisiting[start...].map { plan.metrics[$0].name.value } + [plan.metrics[i].name.value]
-            let notes = metricVisiting[start...].map { j in
-                Diagnostic.Note("`\(plan.metrics[j].name.value)` is defined here", at: plan.metrics[j].name.range)
-            }
-            error(
-                "C401", "metrics form a cycle: \(cycle.joined(separator: " → "))", at: plan.metrics[i].name.range,
-                notes: Array(notes.dropFirst()),
-                help: "a metric cannot depend on itself; use previous(\(plan.metrics[i].name.value), 0) for last period's value")
-            for j in metricVisiting[start...] { metricFailed.insert(j) }
+            reportMetricCycle(Array(metricVisiting[start...]), closing: i)
             return nil
         }
         metricVisiting.append(i)
@@ -112,8 +109,32 @@ struct ExpressionChecker {
         return typed
     }
 
+    /// `path` reads one another in turn and its last member reads `closing`
+    /// (the first): reported once, at the metric the cycle comes back to.
+    mutating func reportMetricCycle(_ path: [Int], closing i: Int) {
+        // A long cycle is shown by its first and last steps: a message of
+        // 2,000 names and notes helps nobody.
+        let shown = 8
+        var names = path.map { plan.metrics[$0].name.value }
+        if names.count > shown + 2 {
+            names = names.prefix(shown) + ["… \(names.count - shown - 1) more …", names[names.count - 1]]
+        }
+        var notes = path.dropFirst().prefix(shown).map { j in
+            Diagnostic.Note("`\(plan.metrics[j].name.value)` is defined here", at: plan.metrics[j].name.range)
+        }
+        if path.count - 1 > shown, let last = path.last {
+            notes.append(.init("… and \(path.count - 1 - shown) more metrics of the cycle, the last defined here", at: plan.metrics[last].name.range))
+        }
+        error(
+            "C401", "metrics form a cycle: \((names + [plan.metrics[i].name.value]).joined(separator: " → "))", at: plan.metrics[i].name.range,
+            notes: notes,
+            help: "a metric cannot depend on itself; use previous(\(plan.metrics[i].name.value), 0) for last period's value")
+        metricFailed.formUnion(path)
+    }
+
     mutating func filter(_ i: Int) -> TExpr? {
         if let t = filterTypes[i] { return t }
+        if filterFailed.contains(i) { return nil }
         if filterVisiting.contains(i) {
             error("C401", "filter `\(plan.filters[i].name.value)` refers to itself", at: plan.filters[i].name.range)
             return nil
@@ -141,11 +162,11 @@ struct ExpressionChecker {
 
     // MARK: - Expressions
 
-    mutating func check(_ e: Expr, _ scope: Scope, selfSymbol: Symbol? = nil) -> TExpr? {
+    public mutating func check(_ e: Expr, _ scope: Scope, selfSymbol: Symbol? = nil) -> TExpr? {
         switch e.kind {
         case .number(let v, _, let exponent):
             if exponent { exponentLiterals.insert(e.range) }
-            return TExpr(.number(v), ValueType(.number, literal: true), e.range)
+            return TExpr(.number(v), ValueType(.number, literal: true, percent: e.isPercentLiteral), e.range)
         case .string(let s):
             return TExpr(.text(s), .text, e.range)
         case .bool(let b):
@@ -193,7 +214,7 @@ struct ExpressionChecker {
     }
 
     /// Refuses values that may be missing where a value is needed.
-    mutating func requireValue(_ x: TExpr) -> Bool {
+    public mutating func requireValue(_ x: TExpr) -> Bool {
         if x.type.optional {
             error(
                 "C406", "`\(x)` may be missing here", at: x.range,
@@ -349,12 +370,12 @@ struct ExpressionChecker {
         }
         if let i = ruleIndex[head], scope == .rep {
             let rule = plan.rules[i]
-            let outputs = RuleOutput.outputs(of: rule.kind.value)
+            let outputs = ruleOutputs[i]
             let wanted = parts.count == 2 ? parts[1].text : ""
-            guard parts.count <= 2, let (output, type) = outputs.first(where: { $0.0.rawValue == wanted }) else {
-                let names = outputs.map(\.0.rawValue).filter { !$0.isEmpty }
+            guard parts.count <= 2, let output = outputs.firstIndex(where: { $0.name == wanted }) else {
+                let names = outputs.map(\.name).filter { !$0.isEmpty }
                 error(
-                    "C412", "rule `\(head)` (\(rule.kind.value.rawValue)) has no result `\(wanted)`",
+                    "C412", "rule `\(head)` (\(rule.kind.value)) has no result `\(wanted)`",
                     at: parts.count >= 2 ? parts[1].range : range,
                     help: Suggest.didYouMean(wanted, among: names) ?? "its results are " + names.map { "`\(head).\($0)`" }.joined(separator: ", "))
                 return nil
@@ -363,8 +384,8 @@ struct ExpressionChecker {
                 error("C401", "rule `\(head)` refers to its own result", at: range)
                 return nil
             }
-            let name = output == .main ? head : "\(head).\(output.rawValue)"
-            return TExpr(.symbol(.rule(i, output), name: name), type, range)
+            let name = output == 0 ? head : "\(head).\(outputs[output].name)"
+            return TExpr(.symbol(.rule(i, output), name: name), outputs[output].type, range)
         }
         unknownName(parts.map(\.text).joined(separator: "."), range, scope)
         return nil
@@ -378,11 +399,17 @@ struct ExpressionChecker {
             return ValueType(a.type.base, optional: a.type.optional || b.type.optional)
         }
         let optional = a.type.optional || b.type.optional
-        if a.type.literal && b.type.literal { return ValueType(.number, optional: optional, literal: true) }
+        if a.type.literal && b.type.literal {
+            return ValueType(.number, optional: optional, literal: true, percent: a.type.percent || b.type.percent)
+        }
         if a.type.literal || b.type.literal {
             let (lit, other) = a.type.literal ? (a, b) : (b, a)
             guard other.type.base.isNumeric else {
                 error("C413", "\(what) mix a number with \(other.type)", at: lit.range)
+                return nil
+            }
+            if other.type.base == .money, lit.type.percent {
+                percentAsMoney(lit, "\(what) mix it with money")
                 return nil
             }
             if other.type.base == .money, exponentLiterals.contains(lit.range) {
@@ -402,7 +429,17 @@ struct ExpressionChecker {
         return nil
     }
 
-    func adapt(_ e: TExpr, to type: ValueType) -> TExpr {
+    /// A percentage where money is wanted: refused, with what was probably meant.
+    public mutating func percentAsMoney(_ e: TExpr, _ context: String) {
+        let value = e.constantValue
+        let spelled = value.flatMap { v in (try? v * Exact(100)).map { "\($0)%" } } ?? e.description
+        let factor = value.map { "\($0)" } ?? "the ratio"
+        error(
+            "C461", "`\(spelled)` is a percentage, a ratio, but \(context)", at: e.range,
+            help: "a percentage of what? Multiply it by an amount, e.g. `\(factor) * rep.target_incentive`")
+    }
+
+    public func adapt(_ e: TExpr, to type: ValueType) -> TExpr {
         guard e.type.literal, !type.literal else { return e }
         var copy = e
         copy.type = ValueType(type.base, optional: e.type.optional)
@@ -486,11 +523,12 @@ struct ExpressionChecker {
                     help: "one side should be a ratio or a rate, e.g. base × factor")
                 return nil
             }
-            if ta.literal && tb.literal { return make(ValueType(.number, literal: true)) }
+            // 50% * 20000 is an amount; 5% * 5% is still a ratio.
+            if ta.literal && tb.literal { return make(ValueType(.number, literal: true, percent: ta.percent && tb.percent)) }
             // An amount per unit times a count (`500 * deals`) is as untyped as
             // the amount: it becomes money where money is expected.
             if (ta.literal && tb.base == .count) || (tb.literal && ta.base == .count) {
-                return make(ValueType(.count, literal: true))
+                return make(ValueType(.count, literal: true, percent: ta.percent || tb.percent))
             }
             if ta.base == .money && !ta.literal { return make(.money, a, adapt(b, to: .number)) }
             if tb.base == .money && !tb.literal { return make(.money, adapt(a, to: .number), b) }
@@ -505,7 +543,7 @@ struct ExpressionChecker {
                 error("C460", "division by zero: the divisor is the constant 0", at: b.range, help: "divide by a value that can be non-zero")
                 return nil
             }
-            if ta.literal && tb.literal { return make(ValueType(.number, literal: true)) }
+            if ta.literal && tb.literal { return make(ValueType(.number, literal: true, percent: ta.percent && !tb.percent)) }
             if tb.base == .money && !tb.literal {
                 if ta.base == .money || ta.literal { return make(.number, adapt(a, to: .money), b) }
                 error("C420", "dividing \(ta) by money has no meaning", at: range, help: "divide money by money for a ratio")
@@ -518,13 +556,13 @@ struct ExpressionChecker {
 
     /// `elimination.flag != "nonee"` would never be true: catch the typo.
     mutating func checkLevelLiteral(_ symbolSide: TExpr, _ literalSide: TExpr) {
-        guard case .symbol(.rule(let i, let output), _) = symbolSide.kind, output == .main || output == .flag,
-            case .text(let s) = literalSide.kind, case .elimination(let e) = plan.rules[i].body
+        guard case .symbol(.rule(let i, let output), _) = symbolSide.kind, case .text(let s) = literalSide.kind,
+            let names = plan.rules[i].body.textValues(of: ruleOutputs[i][output].name)
         else { return }
-        let names = [e.none.value] + e.levels.map(\.value)
         if !names.contains(s) {
+            let shown = output == 0 ? "flag" : ruleOutputs[i][output].name
             error(
-                "C421", "\"\(s)\" is not a level of `\(plan.rules[i].name.value).flag`", at: literalSide.range,
+                "C421", "\"\(s)\" is not a level of `\(plan.rules[i].name.value).\(shown)`", at: literalSide.range,
                 help: Suggest.didYouMean(s, among: names) ?? "its levels are " + names.map { "\"\($0)\"" }.joined(separator: ", "))
         }
     }
@@ -781,11 +819,11 @@ struct ExpressionChecker {
                 if metricVisiting.contains(i) { previousOfSelf = true }
             }
         } else if let i = ruleIndex[head] {
-            let outputs = RuleOutput.outputs(of: plan.rules[i].kind.value)
+            let outputs = ruleOutputs[i]
             let wanted = parts.count == 2 ? parts[1].text : ""
-            if let (o, t) = outputs.first(where: { $0.0.rawValue == wanted }) {
+            if let o = outputs.firstIndex(where: { $0.name == wanted }) {
                 symbol = .rule(i, o)
-                type = t
+                type = outputs[o].type
             }
         } else if head == "total" && hasTotal {
             symbol = .total

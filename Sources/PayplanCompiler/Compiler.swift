@@ -13,7 +13,9 @@ public enum Compiler {
     }
 }
 
-struct CompileRun {
+/// One compilation of one plan. Rule kinds compile their bodies through it:
+/// formulas into the arena, transaction lists into the scan plan.
+public struct CompileRun {
     let checked: CheckedPlan
     let arena = ExprArena()
     var diagnostics: [Diagnostic] = []
@@ -40,10 +42,10 @@ struct CompileRun {
         let ruleIndexes = Dictionary(uniqueKeysWithValues: checked.plan.rules.enumerated().map { ($0.element.name.value, $0.offset) })
         for r in checked.rules {
             guard let i = ruleIndexes[r.name] else { continue }
-            for (output, type) in RuleOutput.outputs(of: r.rule.kind.value) {
-                symbolSlots[.rule(i, output)] = slots.count
-                let name = output == .main ? r.name : "\(r.name).\(output.rawValue)"
-                slots.append(SlotInfo(name: name, type: type, labels: output == .main ? r.rule.labels : Labels()))
+            for (o, output) in r.outputs.enumerated() {
+                symbolSlots[.rule(i, o)] = slots.count
+                let name = output.isMain ? r.name : "\(r.name).\(output.name)"
+                slots.append(SlotInfo(name: name, type: output.type, labels: output.isMain ? r.rule.labels : Labels()))
             }
         }
         if checked.total != nil {
@@ -61,7 +63,7 @@ struct CompileRun {
                 nodes.append(.metric(index: i, slot: symbolSlots[.metric(i)]!, expr: compile(m.expr)))
             case .rule(let i, _):
                 guard let r = checked.rules.first(where: { $0.name == checked.plan.rules[i].name.value }) else { continue }
-                nodes.append(.rule(compileRule(r, index: i)))
+                if let rule = compileRule(r, index: i) { nodes.append(.rule(rule)) }
             default:
                 break
             }
@@ -102,7 +104,7 @@ struct CompileRun {
             case .metric(_, let slot, _): writes[slot] = i
             case .rule(let r):
                 for slot in r.slots.values { writes[slot] = i }
-                if r.kind == .elimination { earlierSlots.formUnion(r.slots.values) }
+                if r.body.readsOwnHistory { earlierSlots.formUnion(r.slots.values) }
             case .total(let t):
                 writes[t.totalSlot] = i
                 writes[t.cappedSlot] = i
@@ -119,84 +121,28 @@ struct CompileRun {
     }
 
     static func expressions(_ node: TreeNode) -> [CExpr] {
-        func lim(_ l: CompiledLimiters) -> [CExpr] { [l.gate, l.floor, l.cap].compactMap { $0 } }
         switch node {
         case .metric(_, _, let e): return [e]
         case .total(let t): return [t.cap, t.floor].compactMap { $0 }
-        case .rule(let r):
-            switch r.body {
-            case .attainmentBonus(let base, let measure, _, let inputs, let multipliers, let l):
-                return [base, measure] + inputs + multipliers.flatMap { $0.inputs + [$0.factor].compactMap { $0 } } + lim(l)
-            case .productAward(let measure, let threshold, _, let award, let rate, let l, let fm):
-                return [measure, threshold, award] + [rate, fm?.award].compactMap { $0 } + lim(l)
-            case .teamRanking(let groupBy, let members, let score, let eligible, _, _, let breakers, let split, let exclude):
-                var list = [groupBy, score] + [members, eligible, exclude].compactMap { $0 } + breakers.map(\.0)
-                if case .proRata(let w) = split { list.append(w) }
-                return list
-            case .elimination(let measure, let among, let exempt, let below, _, _, _):
-                return [measure] + [among, exempt, below].compactMap { $0 }
-            case .commission(_, _, _, let l): return lim(l)
-            case .formula(let v, let l): return [v] + lim(l)
-            }
+        case .rule(let r): return r.body.expressions
         }
     }
 
     // MARK: - Rules
 
-    mutating func limits(_ l: CheckedLimiters) -> CompiledLimiters {
+    public mutating func limits(_ l: CheckedLimiters) -> CompiledLimiters {
         CompiledLimiters(gate: l.gate.map { compile($0) }, floor: l.floor.map { compile($0) }, cap: l.cap.map { compile($0) })
     }
 
-    mutating func compileRule(_ r: CheckedRule, index: Int) -> CompiledRule {
-        var outputSlots: [RuleOutput: Int] = [:]
-        for (o, _) in RuleOutput.outputs(of: r.rule.kind.value) { outputSlots[o] = symbolSlots[.rule(index, o)] }
-        var group = false
-        let body: CompiledRuleBody
-        switch r.body {
-        case .attainmentBonus(let base, let measure, let shape, let multipliers, let limiters):
-            body = .attainmentBonus(
-                base: compile(base), measure: compile(measure), shape: shape.shape, inputs: shape.inputs.map { compile($0) },
-                multipliers: multipliers.map {
-                    CompiledMultiplier(
-                        name: $0.name, labels: $0.labels, shape: $0.shape?.shape, inputs: ($0.shape?.inputs ?? []).map { compile($0) },
-                        factor: $0.factor.map { compile($0) })
-                }, limits: limits(limiters))
-        case .productAward(let measure, let threshold, let inclusive, let award, let rate, let limiters, let fm):
-            var first: CompiledFirstMovers?
-            if let fm {
-                group = true
-                let list = registerList(value: fm.running, filter: fm.filter)
-                first = CompiledFirstMovers(count: fm.count, award: compile(fm.award), list: list)
-            }
-            body = .productAward(
-                measure: compile(measure), threshold: compile(threshold), inclusive: inclusive, award: compile(award),
-                rateAbove: rate.map { compile($0) }, limits: limits(limiters), firstMovers: first)
-        case .teamRanking(let groupBy, let members, let score, let eligible, let order, let prizes, let breakers, let split, let exclude):
-            group = true
-            let compiledSplit: CompiledSplit
-            switch split {
-            case .equal: compiledSplit = .equal
-            case .role(let role): compiledSplit = .role(role)
-            case .proRata(let w): compiledSplit = .proRata(compile(w))
-            }
-            body = .teamRanking(
-                groupBy: compile(groupBy), members: members.map { compile($0) }, score: compile(score),
-                eligible: eligible.map { compile($0) }, order: order, prizes: prizes.compactMap(\.constantValue),
-                breakers: breakers.map { (compile($0.0), $0.1) }, split: compiledSplit, exclude: exclude.map { compile($0) })
-        case .elimination(let measure, let among, let exempt, let below, let bottom, let levels, let none):
-            group = true
-            body = .elimination(
-                measure: compile(measure), among: among.map { compile($0) }, exempt: exempt.map { compile($0) },
-                below: below.map { compile($0) }, bottom: bottom, levels: levels, none: none)
-        case .commission(let amount, let filter, let rateOn, let shape, let limiters):
-            let list = registerList(value: amount, filter: filter)
-            body = .commission(list: list, rateOn: rateOn, shape: shape.shape, limits: limits(limiters))
-        case .formula(let value, let limiters):
-            body = .formula(value: compile(value), limits: limits(limiters))
+    mutating func compileRule(_ r: CheckedRule, index: Int) -> CompiledRule? {
+        guard let kind = r.kind as? any RuleKindCompiling, let body = kind.compile(r, &self) else {
+            diagnostics.append(.error("E790", "internal error: rule kind `\(r.rule.kind.value)` cannot be compiled", at: r.rule.kind.range))
+            return nil
         }
+        let outputSlots = r.outputs.indices.map { symbolSlots[.rule(index, $0)] }
         return CompiledRule(
-            index: index, name: r.name, labels: r.rule.labels, kind: r.rule.kind.value, body: body, rounding: r.rounding,
-            slots: RuleSlots(outputSlots), isGroupStage: group, range: r.rule.range)
+            index: index, name: r.name, labels: r.rule.labels, kindName: kind.name, body: body, rounding: r.rounding, outputs: r.outputs,
+            slots: RuleSlots(outputSlots), isGroupStage: body.isGroupStage, range: r.rule.range)
     }
 
     // MARK: - Scan plan
@@ -222,7 +168,8 @@ struct CompileRun {
         return scan.accumulators.count - 1
     }
 
-    mutating func registerList(value: TExpr, filter: TExpr?) -> Int {
+    /// A list of (date, deal, value) per rep, kept by the scan, for running totals.
+    public mutating func registerList(value: TExpr, filter: TExpr?) -> Int {
         let key = value.description + (filter.map { " where " + $0.description } ?? "")
         if let i = listKeys[key] { return i }
         let f = filter.map { registerFilter($0) }
@@ -237,7 +184,7 @@ struct CompileRun {
     func targetColumn(_ name: String) -> Int { data.targets.columns.firstIndex { $0.name == name } ?? 0 }
     func productColumn(_ name: String) -> Int { data.products.columns.firstIndex { $0.name == name } ?? 0 }
 
-    mutating func compile(_ e: TExpr) -> CExpr {
+    public mutating func compile(_ e: TExpr) -> CExpr {
         let a = arena
         func constant(_ x: CExpr) -> Value? { a.constantValue(x) }
         switch e.kind {

@@ -63,48 +63,44 @@ public struct EvaluationResult: Sendable {
 
     public var current: PeriodState { states[states.count - 1] }
 
-    /// Every population rep's trace, held in memory (small runs, tests);
-    /// needs trace selection `.all`.
+    /// Every traced rep's explanation, held in memory (small runs, tests,
+    /// statements); needs trace selection `.all` (or `.reps`).
     public func allTraces() throws -> [Int: RepTrace] {
         var built: [RepTrace] = []
         try traceBlocks(current.population, threads: options.threads, { $0 }) { built += $0 }
         return Dictionary(uniqueKeysWithValues: zip(current.population, built))
     }
 
-    /// Traces of `reps` (population reps of the run period, in the order
-    /// given), a block at a time: blocks are traced and turned into `T` in
-    /// parallel, then handed to `consume` in order. Only a few blocks live at
-    /// once: holding every trace of 100k reps took 2.5 GB and made the run
-    /// page. Group stages' explanations must have been recorded (trace
-    /// selection `.all`, or `.reps` containing these reps).
+    /// The explanations of `reps` (population reps of the run period, in the
+    /// order given), a block at a time: blocks are turned into `T` in
+    /// parallel (rendered, usually), then handed to `consume` in order, so
+    /// only a few rendered blocks live at once. The explanations were
+    /// written while the period was evaluated (trace selection `.all`, or
+    /// `.reps` containing these reps).
     public func traceBlocks<T>(
         _ reps: [Int], threads: Int, blockSize: Int = 256, _ transform: ([RepTrace]) -> T, consume: (T) throws -> Void
     ) throws {
-        let run = EvaluationRun(plan: plan, data: data, options: options, excluded: [])
         let blocks = (reps.count + blockSize - 1) / blockSize
         let perRound = max(1, threads) * 4
-        let state = current
-        let previous = states.count > 1 ? states[states.count - 2] : nil
-        let yearStates = states.dropLast().filter { $0.period.year == state.period.year }
-        try state.values.withUnsafeMutableBufferPointer { buffer in
-            var context = Context(
-                plan: plan, data: data, periodData: data.periods[state.dataIndex], state: state, previous: previous, yearStates: yearStates,
-                values: buffer, group: nil)
-            context.sources = ExpressionEvaluator.renderAll(context)
-            var first = 0
-            while first < blocks {
-                let count = min(perRound, blocks - first)
-                // Reads only: traces of different reps are independent.
-                let outputs = try Parallel.map(count, threads: threads, grain: 1) { (k) throws(EvaluationFailure) -> T in
-                    let lo = (first + k) * blockSize
-                    var block: [RepTrace] = []
-                    for rep in reps[lo..<min(reps.count, lo + blockSize)] { block.append(try run.trace(rep, context)) }
-                    return transform(block)
-                }
-                for output in outputs { try consume(output) }
-                first += count
+        var first = 0
+        while first < blocks {
+            let count = min(perRound, blocks - first)
+            let outputs = Parallel.map(count, threads: threads, grain: 1) { k -> T in
+                let lo = (first + k) * blockSize
+                return transform(reps[lo..<min(reps.count, lo + blockSize)].map(trace))
             }
+            for output in outputs { try consume(output) }
+            first += count
         }
+    }
+
+    /// One rep's explanation.
+    public func trace(_ rep: Int) -> RepTrace {
+        let nameColumn = data.reps.columnIndex("name")
+        let teamColumn = data.reps.columnIndex("team")
+        return RepTrace(
+            repID: data.repIDs[rep], name: nameColumn.map { data.reps.text($0, rep) } ?? "",
+            team: teamColumn.map { data.reps.text($0, rep) } ?? "", period: period, entries: current.traces?.entries(of: rep) ?? [])
     }
 }
 
@@ -183,11 +179,6 @@ struct EvaluationRun {
         self.data = data
         self.options = options
         self.excluded = excluded
-        switch options.trace {
-        case .none: traced = []
-        case .reps(let s): traced = s
-        case .all: traced = Set(0..<data.repCount)
-        }
     }
 
     func failure(_ error: EvalError, rep: Int?, period: Period, what: String) -> EvaluationFailure {
@@ -198,9 +189,6 @@ struct EvaluationRun {
                 file: plan.plan.file,
                 help: error.failure == .divisionByZero ? "guard the division, e.g. `if x > 0 then a / x else 0`, or use divide(a, x, 0)" : nil))
     }
-
-    /// The reps whose explanations are wanted, computed once per run.
-    let traced: Set<Int>
 
     mutating func run(_ period: Period) throws(EvaluationFailure) -> EvaluationResult {
         let slotCount = plan.slots.count
@@ -222,13 +210,14 @@ struct EvaluationRun {
             }
             let previous = states.last
             let yearStates = states.filter { $0.period.year == pd.period.year }
+            if isCurrent, case let store = TraceStore(repCount: repCount, traced: options.trace), !store.isEmpty { state.traces = store }
             try state.values.withUnsafeMutableBufferPointer { (buffer) throws(EvaluationFailure) in
                 var context = Context(
                     plan: plan, data: data, periodData: pd, state: state, previous: previous, yearStates: yearStates, values: buffer, group: nil)
-                if isCurrent && !traced.isEmpty { context.sources = ExpressionEvaluator.renderAll(context) }
+                if state.traces != nil { context.sources = ExprPrinter(plan).all() }
                 try population(context, isCurrent: isCurrent)
                 PhaseTimer.shared.mark("  \(pd.period) population")
-                try evaluateNodes(context, traced: isCurrent ? traced : [], history: !isCurrent)
+                try evaluateNodes(context, history: !isCurrent)
             }
             states.append(state)
         }
@@ -238,22 +227,11 @@ struct EvaluationRun {
         guard current.period == period else {
             throw EvaluationFailure(diagnostic: Diagnostic(.error, "E705", "the data was not read for \(period)", at: nil, file: plan.plan.file))
         }
+        var traces: [Int: RepTrace] = [:]
         let partial = EvaluationResult(
             plan: plan, data: data, period: period, states: states, problems: problems, skipped: [], traces: [:], options: options)
-        var traces: [Int: RepTrace] = [:]
-        // A few reps (`explain`): traced now. Every rep (`run --explain`):
-        // left to `traceBlocks`, which streams them instead of holding them.
-        if case .reps(let wanted) = options.trace, !wanted.isEmpty {
-            let reps = current.population.filter { wanted.contains($0) }
-            var built: [RepTrace] = []
-            do {
-                try partial.traceBlocks(reps, threads: options.threads, blockSize: 64, { $0 }) { built += $0 }
-            } catch let failure as EvaluationFailure {
-                throw failure
-            } catch {
-                // Only tracing can fail here; collecting into an array cannot.
-            }
-            for (rep, t) in zip(reps, built) { traces[rep] = t }
+        if case .reps(let wanted) = options.trace {
+            for rep in current.population where wanted.contains(rep) { traces[rep] = partial.trace(rep) }
         }
         let skippedList = skipped.keys.sorted { CodePoint.less(data.repIDs[$0], data.repIDs[$1]) }.map {
             SkippedRep(repID: data.repIDs[$0], reasons: skipped[$0]!)
@@ -338,7 +316,8 @@ struct EvaluationRun {
                     }
                     if holds { continue }
                     // Spell the values out only for the message.
-                    if shown.isEmpty, let (_, segments) = try? ExpressionEvaluator.explainValue(expr, rep, c) {
+                    var ignored: [Step] = []
+                    if shown.isEmpty, let (_, segments) = try? ExpressionEvaluator.explain(expr, rep, c, &ignored) {
                         shown = segments.map { s in
                             switch s {
                             case .text(let t): return t
@@ -375,7 +354,7 @@ struct EvaluationRun {
 
     /// Runs the nodes in order; in an earlier (history) period only those a
     /// later period reads. Consecutive per-rep nodes form one parallel stage.
-    func evaluateNodes(_ c: Context, traced: Set<Int>, history: Bool) throws(EvaluationFailure) {
+    func evaluateNodes(_ c: Context, history: Bool) throws(EvaluationFailure) {
         let needed = plan.neededInHistory
         let nodes = history ? plan.nodes.indices.filter { needed[$0] }.map { plan.nodes[$0] } : plan.nodes
         var i = 0
@@ -388,7 +367,7 @@ struct EvaluationRun {
                 i = j
             } else {
                 guard case .rule(let rule) = nodes[i] else { continue }
-                try groupStage(rule, c, traced: traced)
+                try groupStage(rule, c)
                 PhaseTimer.shared.mark("  \(c.period) group stage \(rule.name)")
                 i += 1
             }
@@ -434,6 +413,12 @@ struct EvaluationRun {
     /// Evaluates one node for the reps `population[range]`, writing their
     /// slots; stops at the first rep that fails and returns its position.
     static func evaluate(_ node: TreeNode, _ population: [Int], _ range: Range<Int>, _ c: Context) -> (Int, EvalError)? {
+        if let store = c.state.traces { return evaluateTracing(node, population, range, c, store) }
+        return evaluateFast(node, population, range, c)
+    }
+
+    /// The fast path: no explanation, nothing recorded.
+    static func evaluateFast(_ node: TreeNode, _ population: [Int], _ range: Range<Int>, _ c: Context) -> (Int, EvalError)? {
         var none: [Step]? = nil
         let stride = c.repCount
         let values = c.values
@@ -444,110 +429,92 @@ struct EvaluationRun {
                 do throws(EvalError) { values[slot * stride + rep] = try ExpressionEvaluator.eval(expr, rep, c) } catch { return (p, error) }
             }
         case .rule(let r):
+            guard let runnable = r.body as? any RunnableRule else { return range.isEmpty ? nil : (range.lowerBound, notRunnable(r)) }
             for p in range {
-                let rep = population[p]
-                do throws(EvalError) {
-                    try RuleEvaluator.perRep(r, rep, c, &none) { slot, v in values[slot * stride + rep] = v }
-                } catch { return (p, error) }
+                var scope = RuleScope(rep: population[p], rule: r, context: c, trace: nil)
+                do throws(EvalError) { try runnable.evaluate(&scope) } catch { return (p, error) }
             }
         case .total(let t):
             for p in range {
                 let rep = population[p]
                 do throws(EvalError) {
-                    try RuleEvaluator.total(t, rep, c, &none) { slot, v in values[slot * stride + rep] = v }
+                    try TotalEvaluator.total(t, rep, c, &none) { slot, v in values[slot * stride + rep] = v }
                 } catch { return (p, error) }
             }
         }
         return nil
     }
 
-    func groupStage(_ rule: CompiledRule, _ c: Context, traced: Set<Int>) throws(EvaluationFailure) {
-        do throws(EvalError) {
-            switch rule.body {
-            case .teamRanking:
-                try GroupStages.teamRanking(rule, c, traced, threads: options.threads)
-            case .elimination:
-                try GroupStages.elimination(rule, c, traced, threads: options.threads)
-            case .productAward:
-                break
-            default:
-                break
-            }
-        } catch {
-            throw failure(error, rep: nil, period: c.period, what: "rule `\(rule.name)`")
+    /// `evaluate` when explanations are wanted: the traced reps are
+    /// evaluated with a recorder (the same walk, writing the same values),
+    /// and their explanation entries written as they go.
+    static func evaluateTracing(_ node: TreeNode, _ population: [Int], _ range: Range<Int>, _ c: Context, _ store: TraceStore) -> (Int, EvalError)? {
+        var p = range.lowerBound
+        while p < range.upperBound {
+            // A run of untraced reps takes the fast path.
+            var end = p
+            while end < range.upperBound && !store.isTraced(population[end]) { end += 1 }
+            if end > p, let failure = evaluateFast(node, population, p..<end, c) { return failure }
+            guard end < range.upperBound else { break }
+            do throws(EvalError) { store.append(population[end], try tracedEntry(node, population[end], c)) } catch { return (end, error) }
+            p = end + 1
         }
-        guard case .productAward = rule.body else { return }
-        // The award itself is per rep; only the first movers need everyone.
-        try perRepStage([.rule(rule)], c)
-        do throws(EvalError) {
-            try GroupStages.firstMovers(rule, c, traced)
-        } catch {
-            throw failure(error, rep: nil, period: c.period, what: "rule `\(rule.name)`")
-        }
+        return nil
     }
 
-    // MARK: - Traces
-
-    /// Re-walks the per-rep nodes for one rep with explanations on, and joins
-    /// the group stages' notes. The values must equal those of the run.
-    func trace(_ rep: Int, _ c: Context) throws(EvaluationFailure) -> RepTrace {
-        var entries: [TraceEntry] = []
-        for node in plan.nodes {
+    /// One node for one traced rep: its value written, its explanation returned.
+    static func tracedEntry(_ node: TreeNode, _ rep: Int, _ c: Context) throws(EvalError) -> TraceEntry {
+        let plan = c.plan
+        switch node {
+        case .metric(let i, let slot, let expr):
+            var steps: [Step] = []
+            let (v, segments) = try ExpressionEvaluator.explain(expr, rep, c, &steps)
+            c.values[slot * c.repCount + rep] = v
+            if segments.count > 1 || steps.isEmpty {
+                steps.append(.formula(source: ExpressionEvaluator.render(expr, c), substituted: segments, result: v))
+            }
+            let m = plan.checked.metrics[i]
+            return TraceEntry(name: m.name, labels: m.definition.labels, kind: .metric, ruleKind: nil, isFlag: false, value: v, steps: steps)
+        case .rule(let r):
+            guard let runnable = r.body as? any RunnableRule else { throw notRunnable(r) }
+            var scope = RuleScope(rep: rep, rule: r, context: c, trace: [])
+            try runnable.evaluate(&scope)
+            return TraceEntry(
+                name: r.name, labels: r.labels, kind: .rule, ruleKind: r.kindName, isFlag: r.isFlag, value: c.slot(r.slots.main, rep),
+                steps: scope.trace ?? [])
+        case .total(let t):
             var steps: [Step]? = []
-            var value: Value = .missing
-            var kind = TraceKind.metric
-            var name = ""
-            var labels = Labels()
-            var ruleKind: RuleKind?
-            do throws(EvalError) {
-                switch node {
-                case .metric(let i, let slot, let expr):
-                    name = plan.checked.metrics[i].name
-                    labels = plan.checked.metrics[i].definition.labels
-                    var s: [Step] = []
-                    let (v, segments) = try ExpressionEvaluator.explain(expr, rep, c, &s)
-                    steps = s
-                    if segments.count > 1 || s.isEmpty {
-                        steps!.append(.formula(source: ExpressionEvaluator.render(expr, c), substituted: segments, result: v))
-                    }
-                    value = c.slot(slot, rep)
-                    try check(v, value, name)
-                case .rule(let r):
-                    kind = .rule
-                    name = r.name
-                    labels = r.labels
-                    ruleKind = r.kind
-                    if !r.isGroupStage || r.kind == .productAward {
-                        var outputs: [(Int, Value)] = []
-                        try RuleEvaluator.perRep(r, rep, c, &steps) { outputs.append(($0, $1)) }
-                        for (slot, v) in outputs { try check(v, c.slot(slot, rep), name) }
-                    }
-                    steps! += c.state.groupSteps[r.index]?[rep] ?? []
-                    value = c.slot(r.slots[.main]!, rep)
-                case .total(let t):
-                    kind = .total
-                    name = "total"
-                    labels = plan.slots[t.totalSlot].labels
-                    var outputs: [(Int, Value)] = []
-                    try RuleEvaluator.total(t, rep, c, &steps) { outputs.append(($0, $1)) }
-                    for (slot, v) in outputs { try check(v, c.slot(slot, rep), name) }
-                    value = c.slot(t.totalSlot, rep)
-                }
-            } catch {
-                throw failure(error, rep: rep, period: c.period, what: name)
-            }
-            entries.append(TraceEntry(name: name, labels: labels, kind: kind, ruleKind: ruleKind, value: value, steps: steps ?? []))
+            try TotalEvaluator.total(t, rep, c, &steps) { slot, v in c.values[slot * c.repCount + rep] = v }
+            return TraceEntry(
+                name: "total", labels: plan.slots[t.totalSlot].labels, kind: .total, ruleKind: nil, isFlag: false,
+                value: c.slot(t.totalSlot, rep), steps: steps ?? [])
         }
-        let nameColumn = data.reps.columnIndex("name")
-        let teamColumn = data.reps.columnIndex("team")
-        return RepTrace(
-            repID: data.repIDs[rep], name: nameColumn.map { data.reps.text($0, rep) } ?? "",
-            team: teamColumn.map { data.reps.text($0, rep) } ?? "", period: c.period, entries: entries)
     }
 
-    func check(_ explained: Value, _ computed: Value, _ name: String) throws(EvalError) {
-        if explained != computed {
-            throw EvalError(.invalid("internal error: the explanation of \(name) gives \(explained) but the run computed \(computed)"), nil)
+    static func notRunnable(_ r: CompiledRule) -> EvalError {
+        EvalError(.invalid("internal error: rule kind `\(r.kindName)` cannot run"), r.range)
+    }
+
+    /// A group rule: its per-rep part on all threads, then its group part.
+    func groupStage(_ rule: CompiledRule, _ c: Context) throws(EvaluationFailure) {
+        guard let runnable = rule.body as? any RunnableRule else {
+            throw failure(EvaluationRun.notRunnable(rule), rep: nil, period: c.period, what: "rule `\(rule.name)`")
+        }
+        if runnable.hasPerRepPart { try perRepStage([.rule(rule)], c) }
+        do throws(EvalError) {
+            try runnable.evaluateGroup(GroupRun(rule: rule, context: c, threads: options.threads))
+        } catch {
+            throw failure(error, rep: nil, period: c.period, what: "rule `\(rule.name)`")
+        }
+        guard let store = c.state.traces else { return }
+        for rep in c.state.population where store.isTraced(rep) {
+            store.finishGroup(
+                rep,
+                {
+                    TraceEntry(
+                        name: rule.name, labels: rule.labels, kind: .rule, ruleKind: rule.kindName, isFlag: rule.isFlag, value: .missing, steps: [])
+                },
+                value: c.slot(rule.slots.main, rep), hasPerRepPart: runnable.hasPerRepPart)
         }
     }
 }

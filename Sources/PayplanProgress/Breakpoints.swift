@@ -12,7 +12,6 @@ public struct Breakpoint: Sendable {
         case tier
         case matrixBand = "matrix_band"
         case threshold
-        case flagLine = "review_line"
     }
 
     /// The rule (or metric) whose explanation holds the breakpoint.
@@ -25,88 +24,114 @@ public struct Breakpoint: Sendable {
     public var at: Exact
     /// Whether a value exactly `at` reaches the step (`>= 0.9`) or must exceed it (`> 0.9`).
     public var reachedAt: Bool
-    /// The rule's or multiplier's name, and the name of the value read (`attainment`).
+    /// The rule's name, the shape's labels (a multiplier's), and the name of
+    /// the metric read (`attainment`) when it is known.
     public var ruleName: String
+    public var shapeLabels: Labels?
     public var measure: String?
+    /// How to say the value read when it is not a metric (`total of the period`).
+    public var measureWords: (en: String, zh: String)?
 }
 
-/// Where a value is read in a rep's explanation: an entry, and in it a shape's input or a threshold.
+/// Where a value is read in a rep's explanation: an entry, and in it a
+/// shape's input, a threshold's measure or a tier table's rated value.
 public struct Probe: Sendable, Hashable {
     public enum Place: Sendable, Hashable {
-        case shapeInput(shape: String, input: Int)
+        case shapeInput(shape: Int, input: Int)
         case threshold
-        case reviewLine
+        case tierValue(shape: Int)
     }
 
     public var entry: String
     public var place: Place
 
-    /// The value in a trace, if the trace has it.
-    public func read(_ trace: RepTrace) -> Exact? {
+    /// The value in a trace, and for a threshold whether it is reached.
+    public func read(_ trace: RepTrace) -> (value: Exact, reached: Bool?)? {
         guard let e = trace.entries.first(where: { $0.name == entry }) else { return nil }
         for step in e.steps {
             switch (place, step) {
-            case (.shapeInput(let shape, let input), .shape(let name, _, let inputs, _, _)) where name == shape && input < inputs.count:
-                return inputs[input]
-            case (.threshold, .threshold(let measure, _, _, _)):
-                return measure
-            case (.reviewLine, .elimination(let d)):
-                return d.measure
+            case (.shapeInput(let shape, let input), .shape(let index, _, _, let inputs, _, _)) where index == shape && input < inputs.count:
+                return (inputs[input], nil)
+            case (.threshold, .rule(let s)):
+                if let t = s as? any ThresholdFacts { return (t.measure, t.reached) }
+            case (.tierValue(let shape), .rule(let s)):
+                if let t = s as? any TierFacts, t.shape == shape { return (t.at, nil) }
             default:
                 continue
             }
         }
         return nil
     }
+
+    /// Whether the trace shows the breakpoint reached.
+    public func reaches(_ b: Breakpoint, in trace: RepTrace) -> Bool {
+        guard let (value, reached) = read(trace) else { return false }
+        if let reached { return reached }
+        return b.reachedAt ? value >= b.at : value > b.at
+    }
 }
 
-/// Which breakpoints each kind of rule has, read from the rep's explanation
-/// (its shape steps, thresholds and flags) and the plan's shapes. The one
-/// place that knows rule kinds; the rest of progress evaluates the plan.
+/// Which breakpoints each kind of rule has, read from the facts of the rep's
+/// explanation (shape lookups, thresholds, tier ratings) and the plan's
+/// shapes. The one place that knows what a rule's breakpoints are; the rest
+/// of progress evaluates the plan.
 ///
 /// - curves: every point (reached at the point);
 /// - bands and matrices: every bound of every row's test (`>= 0.9` is
 ///   reached at 0.9, `> 0.9` above it);
-/// - tiers: every `from` and `to` (reached at it with `on_boundary: higher`);
-/// - product awards: the threshold, when not reached (`at_threshold`);
-/// - elimination: the `below` line, when the rep is flagged under it;
-/// - team ranking, first movers, bottom shares: none (they depend on others;
-///   their effect still shows in the gain, which is evaluated).
+/// - tiers (a shape, or a commission's rating): every `from` and `to`
+///   (reached at it with `on_boundary: higher`);
+/// - thresholds (product awards), when not reached: at the threshold and
+///   just above it (which one counts is read back from the evaluation);
+/// - review flags, rankings, first movers, bottom shares: none of their own
+///   (their effect on pay still shows in the gain, which is evaluated).
 public enum Breakpoints {
     public static func of(_ trace: RepTrace, plan: CompiledPlan) -> [Breakpoint] {
         var out: [Breakpoint] = []
-        let measures = MeasureNames(plan.plan)
-        for entry in trace.entries {
+        let names = MeasureNames(trace: trace, plan: plan)
+        for entry in trace.entries where entry.kind != .total {
             for step in entry.steps {
                 switch step {
-                case .shape(let name, _, let inputs, _, _):
-                    guard let shape = plan.shapes.first(where: { $0.name == name }) else { continue }
+                case .shape(let index, _, let labels, let inputs, _, _):
+                    guard index < plan.shapes.count else { continue }
                     for (j, x) in inputs.enumerated() {
-                        let probe = Probe(entry: entry.name, place: .shapeInput(shape: name, input: j))
-                        for (b, reachedAt, kind) in bounds(shape, input: j) where b > x || (b == x && !reachedAt) {
+                        let probe = Probe(entry: entry.name, place: .shapeInput(shape: index, input: j))
+                        for (b, reachedAt, kind) in bounds(plan.shapes[index], input: j) where b > x || (b == x && !reachedAt) {
                             out.append(
                                 Breakpoint(
-                                    entry: entry.name, probe: probe, kind: kind, now: x, at: b, reachedAt: reachedAt,
-                                    ruleName: measures.owner(entry.name, shape: name), measure: measures.input(entry.name, shape: name, index: j)))
+                                    entry: entry.name, probe: probe, kind: kind, now: x, at: b, reachedAt: reachedAt, ruleName: entry.name,
+                                    shapeLabels: labels, measure: names.name(of: x, rule: entry.name)))
                         }
                     }
-                case .threshold(let measure, let threshold, let inclusive, let reached) where !reached:
-                    out.append(
-                        Breakpoint(
-                            entry: entry.name, probe: Probe(entry: entry.name, place: .threshold), kind: .threshold, now: measure, at: threshold,
-                            reachedAt: inclusive, ruleName: entry.name, measure: measures.measure(entry.name)))
-                case .elimination(let d) where d.flagged && d.belowHit:
-                    guard let m = d.measure, let below = d.below else { continue }
-                    out.append(
-                        Breakpoint(
-                            entry: entry.name, probe: Probe(entry: entry.name, place: .reviewLine), kind: .flagLine, now: m, at: below,
-                            reachedAt: true, ruleName: entry.name, measure: measures.measure(entry.name)))
+                case .rule(let s):
+                    out += facts(s, entry: entry.name, plan: plan, names: names)
                 default:
                     continue
                 }
             }
         }
         return out
+    }
+
+    /// A kind's own facts: a threshold not reached, a value rated on tiers.
+    static func facts(_ s: any RuleStep, entry: String, plan: CompiledPlan, names: MeasureNames) -> [Breakpoint] {
+        if let t = s as? any ThresholdFacts, !t.reached {
+            let probe = Probe(entry: entry, place: .threshold)
+            return [true, false].map { at in
+                Breakpoint(
+                    entry: entry, probe: probe, kind: .threshold, now: t.measure, at: t.threshold, reachedAt: at, ruleName: entry,
+                    shapeLabels: nil, measure: names.name(of: t.measure, rule: nil))
+            }
+        }
+        if let t = s as? any TierFacts, t.shape < plan.shapes.count {
+            let probe = Probe(entry: entry, place: .tierValue(shape: t.shape))
+            return bounds(plan.shapes[t.shape], input: 0).filter { $0.0 > t.at || ($0.0 == t.at && !$0.1) }.map { b, reachedAt, kind in
+                Breakpoint(
+                    entry: entry, probe: probe, kind: kind, now: t.at, at: b, reachedAt: reachedAt, ruleName: entry, shapeLabels: nil,
+                    measure: nil, measureWords: t.measureWords)
+            }
+        }
+        return []
     }
 
     /// The values at which a shape changes how it pays, on one of its inputs.
@@ -134,59 +159,26 @@ public enum Breakpoints {
     }
 }
 
-/// Names of the values rules read, from the plan as written: which metric a
-/// rule's measure or a shape's input is, and which multiplier owns a shape.
-/// Inline shapes are named as the checker names them (`RULE.curve`,
-/// `RULE.MULTIPLIER`).
+/// Which metric a value read by a rule is: the rule's own measure when it
+/// declares one (an attainment bonus), else the one metric of the rep's
+/// explanation with exactly that value (none when two share it).
 struct MeasureNames {
-    var measures: [String: String] = [:]
-    /// "rule\0shape" → (owner, input names).
-    var shapes: [String: (owner: String, inputs: [String?])] = [:]
+    var metrics: [(name: String, value: Exact)] = []
+    var declared: [String: String] = [:]
 
-    init(_ plan: Plan) {
-        for rule in plan.rules {
-            let name = rule.name.value
-            switch rule.body {
-            case .attainmentBonus(let a):
-                measures[name] = a.measure.dottedName
-                add(name, a.shape, owner: name, inlineName: MeasureNames.kindName(a.shape))
-                for (k, m) in a.multipliers.enumerated() {
-                    guard let s = m.shape else { continue }
-                    let owner = m.name?.value ?? "multiplier \(k + 1)"
-                    add(name, s, owner: owner, inlineName: m.name?.value ?? "multiplier\(k + 1)")
-                }
-            case .productAward(let p):
-                measures[name] = p.measure.dottedName
-            case .elimination(let e):
-                measures[name] = e.measure.dottedName
-            case .commission(let c):
-                add(name, c.shape, owner: name, inlineName: MeasureNames.kindName(c.shape))
-            default:
-                continue
-            }
+    init(trace: RepTrace, plan: CompiledPlan) {
+        for e in trace.entries where e.kind == .metric {
+            if case .number(let x) = e.value { metrics.append((e.name, x)) }
+        }
+        for case .rule(let r) in plan.nodes {
+            guard let measured = r.body as? any MeasuredRuleBody, case .slot(let s) = plan.arena[measured.measure] else { continue }
+            declared[r.name] = plan.slots[s].name
         }
     }
 
-    static func kindName(_ use: ShapeUse) -> String {
-        if case .inline(let s) = use.target { return s.kindName }
-        return "shape"
+    func name(of value: Exact, rule: String?) -> String? {
+        if let rule, let d = declared[rule], metrics.contains(where: { $0.name == d && $0.value == value }) { return d }
+        let matches = metrics.filter { $0.value == value }
+        return matches.count == 1 ? matches[0].name : nil
     }
-
-    mutating func add(_ rule: String, _ use: ShapeUse, owner: String, inlineName: String) {
-        let shape: String
-        switch use.target {
-        case .named(let n): shape = n.value
-        case .inline: shape = "\(rule).\(inlineName)"
-        }
-        shapes["\(rule)\u{0}\(shape)"] = (owner, use.inputs.map(\.dottedName))
-    }
-
-    func measure(_ rule: String) -> String? { measures[rule] }
-
-    func input(_ rule: String, shape: String, index: Int) -> String? {
-        guard let s = shapes["\(rule)\u{0}\(shape)"], index < s.inputs.count else { return nil }
-        return s.inputs[index]
-    }
-
-    func owner(_ rule: String, shape: String) -> String { shapes["\(rule)\u{0}\(shape)"]?.owner ?? rule }
 }

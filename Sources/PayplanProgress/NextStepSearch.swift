@@ -78,10 +78,7 @@ struct NextStepSearch {
         return found
     }
 
-    func reaches(_ b: Breakpoint, _ trace: RepTrace) -> Bool {
-        guard let value = b.probe.read(trace) else { return false }
-        return b.reachedAt ? value >= b.at : value > b.at
-    }
+    func reaches(_ b: Breakpoint, _ trace: RepTrace) -> Bool { b.probe.reaches(b, in: trace) }
 
     func factor(_ r: Rep, _ round: Int) -> Exact { (try? (r.revenue + r.candidates[round].needed) / r.revenue) ?? .one }
 

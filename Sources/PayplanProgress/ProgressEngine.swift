@@ -114,10 +114,8 @@ public enum ProgressEngine {
 enum Totals {
     static func of(_ r: EvaluationResult) -> [Int: Exact] {
         var out: [Int: Exact] = [:]
-        let rules: [Int] = r.plan.nodes.compactMap { node in
-            if case .rule(let rule) = node, rule.kind != .elimination { return rule.slots[.main] }
-            return nil
-        }
+        var rules: [Int] = []
+        for case .rule(let rule) in r.plan.nodes { rules += rule.slots(.payout).map(\.slot) }
         for rep in r.current.population {
             if let slot = r.plan.symbolSlots[.total] {
                 out[rep] = r.current.value(slot, rep).number ?? .zero

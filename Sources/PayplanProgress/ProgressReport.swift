@@ -1,6 +1,7 @@
 import PayplanChecker
 import PayplanCompiler
 import PayplanCore
+import PayplanEvaluator
 import PayplanLanguage
 import PayplanReports
 
@@ -48,12 +49,16 @@ public struct ProgressReport {
 
     func ruleLabel(_ name: String) -> String {
         for case .rule(let r) in progress.plan.nodes where r.name == name { return r.labels.text(language.rawValue) ?? name }
-        for case .rule(let r) in progress.plan.nodes {
-            if case .attainmentBonus(_, _, _, _, let multipliers, _) = r.body, let m = multipliers.first(where: { $0.name == name }) {
-                return m.labels.text(language.rawValue) ?? name
-            }
-        }
         return name
+    }
+
+    /// What the breakpoint's value is, in words: its metric's label, else the
+    /// shape's (a multiplier's) or the rated value's words, else the rule's.
+    func valueWords(_ b: Breakpoint) -> String {
+        if let m = b.measure { return label(m) ?? m }
+        if let l = b.shapeLabels?.text(language.rawValue) { return l }
+        if let w = b.measureWords { return zh ? w.zh : w.en }
+        return ruleLabel(b.ruleName)
     }
 
     func kindWords(_ k: Breakpoint.Kind) -> String {
@@ -63,7 +68,6 @@ public struct ProgressReport {
         case .tier: zh ? "阶梯" : "tier"
         case .matrixBand: zh ? "矩阵档位" : "matrix band"
         case .threshold: zh ? "门槛" : "threshold"
-        case .flagLine: zh ? "预警线" : "review line"
         }
     }
 
@@ -95,7 +99,7 @@ public struct ProgressReport {
     }
 
     func shortStep(_ s: NextStep) -> String {
-        "\(label(s.breakpoint.measure) ?? s.breakpoint.ruleName) \(value(s.breakpoint.at, of: s.breakpoint.measure))"
+        "\(valueWords(s.breakpoint)) \(value(s.breakpoint.at, of: s.breakpoint.measure))"
     }
 
     func headline() -> String {

@@ -1,4 +1,5 @@
 import PayplanCore
+import PayplanEvaluator
 import PayplanReports
 
 /// Progress in sentences a rep understands, in English or Chinese.
@@ -50,7 +51,7 @@ extension ProgressReport {
             return zh ? "本期方案中已没有可通过增加销售额达到的加薪节点。" : "No further step of the plan raises pay with more revenue this period."
         }
         let b = n.breakpoint
-        let what = label(b.measure) ?? ruleLabel(b.ruleName)
+        let what = valueWords(b)
         let at = value(b.at, of: b.measure)
         let reach = b.reachedAt ? at : (zh ? "超过 \(at)" : "above \(at)")
         let rule = ruleLabel(b.ruleName)

@@ -2,6 +2,7 @@ import PayplanCompiler
 import PayplanCore
 import PayplanData
 import PayplanEvaluator
+import PayplanRules
 
 /// A rep of the history folder's reps.csv.
 public struct HistoryRep: Sendable {

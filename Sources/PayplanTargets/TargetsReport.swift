@@ -1,5 +1,6 @@
 import PayplanCompiler
 import PayplanCore
+import PayplanEvaluator
 import PayplanLanguage
 import PayplanReports
 

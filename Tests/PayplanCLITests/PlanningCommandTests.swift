@@ -37,7 +37,10 @@ struct PlanningCommandTests {
         let plan = repo.appendingPathComponent("examples/targets-2027.yaml").path
         let r = try payplan(["targets", plan, "--history", "data", "--out", "data/targets.csv"], in: ws.path)
         #expect(r.status == 2)
-        #expect(r.stderr.hasSuffix("error: --out data/targets.csv is data/targets.csv, an input of this run; nothing was written\n"))
+        #expect(
+            r.stderr
+                == "error: --out data/targets.csv is a history file data/targets.csv that this command reads; nothing was written [O801]\n  = help: write the output to another file; an input is never overwritten\n"
+        )
         #expect(ws.read("data/targets.csv") == before)
         let strict = try payplan(["targets", plan, "--history", "data", "--out", "t.csv", "--strict"], in: ws.path)
         #expect(strict.status == 1)

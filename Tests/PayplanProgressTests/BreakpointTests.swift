@@ -59,7 +59,8 @@ struct BreakpointTests {
         let data = try load(plan, folder, "2026-Q3", asOf: "2026-08-31")
         let r = try Evaluator.evaluate(plan: plan, data: data, period: Period("2026-Q3")!, options: EvaluationOptions(threads: 1, trace: .reps([0])))
         let found = Breakpoints.of(try #require(r.traces[0]), plan: plan).map { "\($0.entry) \($0.kind.rawValue) \($0.at) \($0.reachedAt)" }
-        #expect(found == ["tiered tier 2000 false", "banded band_row 2 false", "award threshold 5000 false"])
+        // A threshold is tried at its value and just above it; the evaluation says which counts.
+        #expect(found == ["tiered tier 2000 false", "banded band_row 2 false", "award threshold 5000 true", "award threshold 5000 false"])
         // The nearest step pays: 2,000 is not in the higher tier (on_boundary: lower), so 500.01 more.
         let request = ProgressRequest(period: Period("2026-Q3")!, asOf: CivilDate(iso: "2026-08-31")!, threads: 1)
         let p = try ProgressEngine.compute(plan: plan, data: data, request: request)

@@ -4,6 +4,7 @@ import PayplanCore
 import PayplanData
 import PayplanEvaluator
 import PayplanProgress
+import PayplanRules
 import Testing
 
 let progressTests = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
