@@ -12,6 +12,7 @@ public struct Breakpoint: Sendable {
         case tier
         case matrixBand = "matrix_band"
         case threshold
+        case reviewLine = "review_line"
     }
 
     /// The rule (or metric) whose explanation holds the breakpoint.
@@ -40,6 +41,7 @@ public struct Probe: Sendable, Hashable {
         case shapeInput(shape: Int, input: Int)
         case threshold
         case tierValue(shape: Int)
+        case reviewLine
     }
 
     public var entry: String
@@ -56,6 +58,8 @@ public struct Probe: Sendable, Hashable {
                 if let t = s as? any ThresholdFacts { return (t.measure, t.reached) }
             case (.tierValue(let shape), .rule(let s)):
                 if let t = s as? any TierFacts, t.shape == shape { return (t.at, nil) }
+            case (.reviewLine, .rule(let s)):
+                if let f = s as? any FlagFacts, let m = f.measure { return (m, nil) }
             default:
                 continue
             }
@@ -83,8 +87,10 @@ public struct Probe: Sendable, Hashable {
 ///   (reached at it with `on_boundary: higher`);
 /// - thresholds (product awards), when not reached: at the threshold and
 ///   just above it (which one counts is read back from the evaluation);
-/// - review flags, rankings, first movers, bottom shares: none of their own
-///   (their effect on pay still shows in the gain, which is evaluated).
+/// - review flags, when the rep is flagged under the rule's `below` line:
+///   the line (reached at it);
+/// - rankings, first movers, bottom shares: none of their own (their effect
+///   on pay still shows in the gain, which is evaluated).
 public enum Breakpoints {
     public static func of(_ trace: RepTrace, plan: CompiledPlan) -> [Breakpoint] {
         var out: [Breakpoint] = []
@@ -122,6 +128,13 @@ public enum Breakpoints {
                     entry: entry, probe: probe, kind: .threshold, now: t.measure, at: t.threshold, reachedAt: at, ruleName: entry,
                     shapeLabels: nil, measure: names.name(of: t.measure, rule: nil))
             }
+        }
+        if let f = s as? any FlagFacts, f.flagged, let m = f.measure, let below = f.below, m < below {
+            return [
+                Breakpoint(
+                    entry: entry, probe: Probe(entry: entry, place: .reviewLine), kind: .reviewLine, now: m, at: below, reachedAt: true,
+                    ruleName: entry, shapeLabels: nil, measure: names.name(of: m, rule: nil))
+            ]
         }
         if let t = s as? any TierFacts, t.shape < plan.shapes.count {
             let probe = Probe(entry: entry, place: .tierValue(shape: t.shape))

@@ -68,6 +68,7 @@ public struct ProgressReport {
         case .tier: zh ? "阶梯" : "tier"
         case .matrixBand: zh ? "矩阵档位" : "matrix band"
         case .threshold: zh ? "门槛" : "threshold"
+        case .reviewLine: zh ? "预警线" : "review line"
         }
     }
 

@@ -20,6 +20,26 @@ struct BreakpointTests {
         #expect(found == ["attainment_bonus attainment curve_point 1 true", "attainment_bonus attainment curve_point 1.5 true"])
     }
 
+    @Test func aFlaggedRepsReviewLine() throws {
+        let plan = try compilePlan("rules/reference-plan.yaml")
+        let data = try load(plan, repoRoot.appendingPathComponent("examples").path, "2026-Q3", asOf: "2026-08-31")
+        let rep = try #require(data.repIndex("R12"))
+        let r = try Evaluator.evaluate(
+            plan: plan, data: data, period: Period("2026-Q3")!, options: EvaluationOptions(threads: 1, trace: .reps([rep])))
+        let found = Breakpoints.of(try #require(r.traces[rep]), plan: plan).map {
+            "\($0.ruleName) \($0.measure ?? "-") \($0.kind.rawValue) \($0.at) \($0.reachedAt)"
+        }
+        // R12 is at 26.7 %: below every curve point and flagged below the 60 % line; its
+        // collection rate is under both band bounds; no new-product revenue (never grows).
+        #expect(
+            found == [
+                "attainment_bonus attainment curve_point 0.8 true", "attainment_bonus attainment curve_point 1 true",
+                "attainment_bonus attainment curve_point 1.5 true", "attainment_bonus collection_rate band_row 0.9 true",
+                "attainment_bonus collection_rate band_row 0.7 true", "np_award np_revenue threshold 50000 true",
+                "np_award np_revenue threshold 50000 false", "elimination attainment review_line 0.6 true",
+            ])
+    }
+
     @Test func tiersBandsAndThresholds() throws {
         let plan = try compileText(
             """
