@@ -110,7 +110,7 @@ let package = Package(
             dependencies: [
                 "PayplanCore", "PayplanYAML", "PayplanLanguage", "PayplanChecker", "PayplanCompiler",
                 "PayplanData", "PayplanEvaluator", "PayplanRules", "PayplanReports", "PayplanCompare", "PayplanTargets",
-                "PayplanProgress",
+                "PayplanProgress", "PayplanSideFiles",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -122,6 +122,7 @@ let package = Package(
             path: "Benchmarks/Generator",
             swiftSettings: strictSettings
         ),
+        .testTarget(name: "PayplanCoreTests", dependencies: ["PayplanCore"], swiftSettings: strictSettings),
         .testTarget(name: "PayplanYAMLTests", dependencies: ["PayplanYAML"], swiftSettings: strictSettings),
         .testTarget(
             name: "PayplanLanguageTests",

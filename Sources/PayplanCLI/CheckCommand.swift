@@ -4,6 +4,7 @@ import PayplanCompiler
 import PayplanCore
 import PayplanReports
 import PayplanRules
+import PayplanYAML
 
 struct CheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -50,7 +51,7 @@ struct CheckCommand: ParsableCommand {
                     treeText = compiled.map { TreePrinter.text($0) }
                 }
             }
-            if load.diagnostics.contains(where: { $0.code == "Y100" }) {
+            if load.diagnostics.contains(where: { $0.is(YAMLCode.cannotRead) }) {
                 worst = max(worst, Exit.usage)
             } else if errors > 0 || (strict && warnings > 0) {
                 worst = max(worst, Exit.planProblems)

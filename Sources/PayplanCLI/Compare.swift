@@ -144,7 +144,7 @@ struct WhatIfCommand: ParsableCommand {
         discussion: """
             Compares BASE with CANDIDATE, or with BASE changed by --set, on the same data (read once). \
             Paths name values as `payplan diff` prints them, with list items counted from 1, e.g. \
-            --set rules.attainment_bonus.curve.points[3].pay=2.2 or --set rules.np_award.threshold=60000. \
+            --set rules.bonus.curve.points[3].pay=2.2 or --set rules.np_award.threshold=60000. \
             A path that names nothing is an error with the closest path suggested. \
             With a CANDIDATE file, --set changes the candidate.
             """)

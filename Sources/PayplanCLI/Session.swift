@@ -132,7 +132,7 @@ enum Session {
         let errors = load.diagnostics.filter { $0.severity == .error }
         if !errors.isEmpty || load.checked == nil {
             Console.error(render(load.diagnostics, load.sources))
-            let unreadable = load.diagnostics.contains { $0.code == "Y100" }
+            let unreadable = load.diagnostics.contains { $0.is(YAMLCode.cannotRead) }
             Console.error("\(load.file): \(errors.count) error\(errors.count == 1 ? "" : "s"); nothing was computed\n")
             throw Stop(code: unreadable ? Exit.usage : Exit.planProblems)
         }

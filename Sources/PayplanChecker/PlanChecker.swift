@@ -38,12 +38,14 @@ public struct CheckRun {
         x = ExpressionChecker(plan: plan, ruleOutputs: kindOf.map { $0?.outputs ?? [] })
     }
 
-    public mutating func error(_ code: String, _ message: String, at range: SourceRange, notes: [Diagnostic.Note] = [], help: String? = nil) {
+    public mutating func error(
+        _ code: some DiagnosticCode, _ message: String, at range: SourceRange, notes: [Diagnostic.Note] = [], help: String? = nil
+    ) {
         x.error(code, message, at: range, notes: notes, help: help)
     }
 
     public mutating func warning(
-        _ code: String, _ message: String, at range: SourceRange, notes: [Diagnostic.Note] = [], help: String? = nil
+        _ code: some DiagnosticCode, _ message: String, at range: SourceRange, notes: [Diagnostic.Note] = [], help: String? = nil
     ) {
         x.diagnostics.append(.warning(code, message, at: range, notes: notes, help: help))
     }
@@ -55,12 +57,12 @@ public struct CheckRun {
         let functionNames = Set(Function.allCases.map(\.rawValue) + ExpressionChecker.aggregateNames + ExpressionChecker.specialFunctions)
         func claim(_ name: Located<String>, _ what: String, _ checker: inout ExpressionChecker) -> Bool {
             if ExpressionChecker.reservedNames.contains(name.value) {
-                checker.error("C441", "`\(name.value)` is a built-in name and cannot name \(what)", at: name.range)
+                checker.error(CheckCode.reservedName, "`\(name.value)` is a built-in name and cannot name \(what)", at: name.range)
                 return false
             }
             if let (kind, first) = seen[name.value] {
                 checker.error(
-                    "C442", "`\(name.value)` is already the name of \(kind)", at: name.range,
+                    CheckCode.nameTwice, "`\(name.value)` is already the name of \(kind)", at: name.range,
                     notes: [.init("first defined here", at: first)], help: "give each metric, rule, filter and shape its own name")
                 return false
             }
@@ -81,7 +83,7 @@ public struct CheckRun {
         }
         for s in plan.shapes {
             if functionNames.contains(s.name.value) {
-                x.error("C441", "`\(s.name.value)` is a function name and cannot name a shape", at: s.name.range)
+                x.error(CheckCode.reservedName, "`\(s.name.value)` is a function name and cannot name a shape", at: s.name.range)
                 continue
             }
             guard claim(s.name, "a shape", &x) else { continue }
@@ -149,14 +151,14 @@ public struct CheckRun {
     public mutating func constantNumber(_ e: Expr, _ what: String) -> TExpr? {
         guard let v = e.constantNumber else {
             error(
-                "C443", "\(what) must be a constant number, found `\(e)`", at: e.range,
+                CheckCode.constantExpected, "\(what) must be a constant number, found `\(e)`", at: e.range,
                 help: "tables hold constants; compute per-rep values in a metric")
             return nil
         }
         return TExpr(.number(v), .number, e.range)
     }
 
-    /// An inline shape is named after its rule and kind: `attainment_bonus.curve`.
+    /// An inline shape is named after its rule and its kind of shape: `bonus.curve`.
     public static func inlineName(_ u: ShapeUse) -> String {
         if case .inline(let s) = u.target { return s.kindName }
         return "shape"
@@ -167,7 +169,7 @@ public struct CheckRun {
         switch u.target {
         case .named(let n):
             guard let i = x.shapeIndex[n.value] else {
-                error("C444", "unknown shape `\(n.value)`", at: n.range, help: Suggest.didYouMean(n.value, among: x.shapeIndex.keys))
+                error(CheckCode.unknownShape, "unknown shape `\(n.value)`", at: n.range, help: Suggest.didYouMean(n.value, among: x.shapeIndex.keys))
                 return nil
             }
             index = i
@@ -180,7 +182,7 @@ public struct CheckRun {
         }
         if u.inputs.count != shapes[index].arity {
             error(
-                "C425",
+                CheckCode.shapeArity,
                 "shape `\(shapes[index].name)` takes \(shapes[index].arity) input\(shapes[index].arity == 1 ? "" : "s"), given \(u.inputs.count)",
                 at: u.range)
             return nil
@@ -189,7 +191,7 @@ public struct CheckRun {
         for i in u.inputs {
             guard let t = x.check(i, .rep), x.requireValue(t) else { return nil }
             guard t.type.base.isNumeric || t.type.literal else {
-                error("C426", "a shape looks up a number, found \(t.type)", at: t.range)
+                error(CheckCode.shapeInputType, "a shape looks up a number, found \(t.type)", at: t.range)
                 return nil
             }
             inputs.append(t)
@@ -216,7 +218,9 @@ public struct CheckRun {
         guard let want else { return t }
         if t.type.literal && want.isNumeric {
             if want == .money, x.exponentLiterals.contains(t.range) {
-                error("C414", "`\(t)` is written with an exponent and is not accepted as money", at: t.range, help: "write money as plain digits")
+                error(
+                    CheckCode.exponentMoney, "`\(t)` is written with an exponent and is not accepted as money", at: t.range,
+                    help: "write money as plain digits")
                 failed = true
                 return nil
             }
@@ -235,7 +239,7 @@ public struct CheckRun {
         var help: String?
         if want == .money && t.type.base == .number { help = "multiply the ratio by an amount, e.g. rep.target_incentive * \(t)" }
         if want == .bool { help = "write a condition, e.g. `\(t) > 0`" }
-        error("C445", "\(what) must be \(want.words), found \(t.type)", at: t.range, help: help)
+        error(CheckCode.wrongType, "\(what) must be \(want.words), found \(t.type)", at: t.range, help: help)
         failed = true
         return nil
     }
@@ -247,7 +251,7 @@ public struct CheckRun {
         let scale = plan.rounding.scale
         guard let units = try? v * Exact(integer: Exact.powerOfTen(scale)), !units.isInteger else { return true }
         error(
-            "C462", "`\(v)` has more decimals than the plan pays in (rounding scale \(scale))", at: t.range,
+            CheckCode.moneyTooPrecise, "`\(v)` has more decimals than the plan pays in (rounding scale \(scale))", at: t.range,
             help:
                 "write the amount to \(scale == 2 ? "the cent" : "\(scale) decimals"), e.g. \((try? v.rounded(scale: scale, mode: .halfAwayFromZero))?.description ?? "")"
         )
@@ -271,14 +275,14 @@ public struct CheckRun {
     mutating func lintLimits(floor: TExpr?, cap: TExpr?, capApplies: CapOrder) {
         if let cap, let c = cap.constantValue, c.isNegative {
             error(
-                "C463", "the cap \(c) is below zero: it would take money from every rep", at: cap.range,
+                CheckCode.negativeCap, "the cap \(c) is below zero: it would take money from every rep", at: cap.range,
                 help: "a cap limits pay from above; write 0 or more")
             failed = true
         }
         if let floor, let cap, let f = floor.constantValue, let c = cap.constantValue, f > c {
             let paid = capApplies == .last ? "the cap, \(c)" : "the floor, \(f)"
             warning(
-                "L511", "the floor \(f) is above the cap \(c): every rep is paid \(paid)", at: floor.range,
+                LintCode.floorAboveCap, "the floor \(f) is above the cap \(c): every rep is paid \(paid)", at: floor.range,
                 notes: [.init("the cap", at: cap.range)])
         }
     }
@@ -344,7 +348,7 @@ public struct CheckRun {
                 let parts = c.value.split(separator: ".").map(String.init)
                 guard let ri = x.ruleIndex[parts[0]], parts.count <= 2 else {
                     error(
-                        "C449", "`\(c.value)` is not a rule", at: c.range,
+                        CheckCode.badTotalComponent, "`\(c.value)` is not a rule", at: c.range,
                         help: Suggest.didYouMean(c.value, among: plan.rules.map(\.name.value)))
                     continue
                 }
@@ -353,15 +357,16 @@ public struct CheckRun {
                 guard let o = outputs.firstIndex(where: { $0.name == wanted }), outputs[o].type.base == .money, !outputs[o].type.optional else {
                     if outputs.first?.role == .flag {
                         error(
-                            "C449", "`\(parts[0])` flags reps for review and pays nothing; it cannot be part of the total", at: c.range,
+                            CheckCode.badTotalComponent, "`\(parts[0])` flags reps for review and pays nothing; it cannot be part of the total",
+                            at: c.range,
                             help: "list paying rules only; other rules read the flag, e.g. `exclude: \(parts[0]).flag != \"none\"`")
                     } else {
-                        error("C449", "`\(c.value)` is not a payout (money) of rule `\(parts[0])`", at: c.range)
+                        error(CheckCode.badTotalComponent, "`\(c.value)` is not a payout (money) of rule `\(parts[0])`", at: c.range)
                     }
                     continue
                 }
                 if !seen.insert(c.value).inserted {
-                    error("C449", "`\(c.value)` is listed twice in the total", at: c.range)
+                    error(CheckCode.badTotalComponent, "`\(c.value)` is listed twice in the total", at: c.range)
                     continue
                 }
                 components.append((.rule(ri, o), c.value))
@@ -375,7 +380,7 @@ public struct CheckRun {
         for c in plan.output {
             if let t = x.check(c.value, .rep) {
                 if c.decimals != nil && !(t.type.base.isNumeric) {
-                    error("C450", "`decimals` applies to numbers; `\(c.header.value)` is \(t.type)", at: c.decimals!.range)
+                    error(CheckCode.decimalsOnNonNumber, "`decimals` applies to numbers; `\(c.header.value)` is \(t.type)", at: c.decimals!.range)
                 }
                 output.append(CheckedColumn(header: c.header.value, expr: t, decimals: c.decimals?.value))
             }
@@ -390,7 +395,7 @@ public struct CheckRun {
         if history.carriesState && plan.effectiveFrom == nil {
             let at = x.assumedSelfTypes.sorted { $0.key < $1.key }.first?.value.1 ?? plan.name.range
             error(
-                "C451", "this carries a value from period to period, so the plan needs to say where it starts", at: at,
+                CheckCode.stateWithoutStart, "this carries a value from period to period, so the plan needs to say where it starts", at: at,
                 help: "add `effective: {from: DATE}` at the top level of the plan")
             return nil
         }
@@ -475,7 +480,7 @@ public struct CheckRun {
         }
         for (from, range) in readsTotal {
             error(
-                "C452", "`\(nodeName(from))` reads the total, but the total is computed from the rules", at: range,
+                CheckCode.readsTotal, "`\(nodeName(from))` reads the total, but the total is computed from the rules", at: range,
                 help: "read the total only in output columns")
             return nil
         }
@@ -519,7 +524,7 @@ public struct CheckRun {
                     notes.append(.init("`\(names[k])` reads `\(names[k + 1])` here", at: r))
                 }
             }
-            error("C401", "a cycle: \(names.joined(separator: " → "))", at: nodeRange(cycle[0]), notes: notes)
+            error(CheckCode.cycle, "a cycle: \(names.joined(separator: " → "))", at: nodeRange(cycle[0]), notes: notes)
             return nil
         }
         return order.map { $0 < metricCount ? .metric($0) : .rule($0 - metricCount, 0) }
@@ -636,14 +641,14 @@ public struct CheckRun {
         }
         for m in plan.metrics where !used.contains(m.name.value) {
             // A metric that reads itself through previous() is used by itself only.
-            warning("L509", "metric `\(m.name.value)` is not used by any rule, the total or the output", at: m.name.range)
+            warning(LintCode.unusedMetric, "metric `\(m.name.value)` is not used by any rule, the total or the output", at: m.name.range)
         }
         for (i, f) in plan.filters.enumerated() where !usedFilters.contains(i) {
-            warning("L510", "filter `\(f.name.value)` is not used", at: f.name.range)
+            warning(LintCode.unusedDefinition, "filter `\(f.name.value)` is not used", at: f.name.range)
         }
         for s in plan.shapes {
             if let i = x.shapeIndex[s.name.value], !usedShapes.contains(i) {
-                warning("L510", "shape `\(s.name.value)` is not used", at: s.name.range)
+                warning(LintCode.unusedDefinition, "shape `\(s.name.value)` is not used", at: s.name.range)
             }
         }
     }

@@ -68,7 +68,7 @@ public struct ValueType: Sendable, Hashable, CustomStringConvertible {
 
 /// One result a rule makes available to other formulas: its main result
 /// (`np_award`, name "") or a named one (`np_award.first_mover`,
-/// `elimination.flag`, `team_prize.rank`). Each kind lists its own, main first.
+/// `review.flag`, `team_prize.rank`). Each kind lists its own, main first.
 public struct RuleOutput: Sendable, Hashable {
     /// What a result means to reports, what-if and statements.
     public enum Role: Sendable, Hashable {

@@ -9,7 +9,7 @@ public struct PlanChange: Sendable, Equatable {
     }
 
     public var kind: Kind
-    /// The line in domain words: `attainment_bonus: curve point 3 pay 2.00 → 2.20`.
+    /// The line in domain words: `bonus: curve point 3 pay 2.00 → 2.20`.
     public var text: String
     public var old: SourceRange?
     public var new: SourceRange?

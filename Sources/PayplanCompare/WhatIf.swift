@@ -220,7 +220,7 @@ public struct WhatIfReport: Sendable {
         return (r.data.repIDs[rep], name, team)
     }
 
-    /// Per rep index: [(elimination rule, level)].
+    /// Per rep index: [(flag rule, level)].
     static func flags(_ r: EvaluationResult) -> [[(String, String)]] {
         var out = [[(String, String)]](repeating: [], count: r.data.repCount)
         for case .rule(let rule) in r.plan.nodes where rule.isFlag {

@@ -83,11 +83,13 @@ public struct CompileRun {
             checked: checked, arena: arena, slots: slots, symbolSlots: symbolSlots, nodes: nodes, scan: scan, shapes: checked.shapes,
             output: output, populationWhen: populationWhen, populationRequire: require, rounding: checked.plan.rounding)
         plan.neededInHistory = CompileRun.historyNeeds(nodes, arena)
+        (plan.localIndex, plan.localCount) = CompileRun.localSlots(plan)
+        arena.localize(plan.localIndex)
         return plan
     }
 
     /// Which nodes earlier periods must evaluate: those whose slots a later
-    /// period reads, elimination rules (escalation reads their own earlier
+    /// period reads, rules that read their own earlier results (escalation reads their own earlier
     /// flags), and everything those read in their own period.
     static func historyNeeds(_ nodes: [TreeNode], _ arena: ExprArena) -> [Bool] {
         var writes: [Int: Int] = [:]
@@ -120,6 +122,43 @@ public struct CompileRun {
         return needed
     }
 
+    /// Metrics read only by later nodes of their own per-rep stage (and not
+    /// by output columns, group rules or a later period): these live in a
+    /// per-thread scratch row while a rep is evaluated, not in the period's
+    /// table, so memory grows with the slots read after the stage, not with
+    /// the length of a chain of metrics.
+    static func localSlots(_ plan: CompiledPlan) -> ([Int], Int) {
+        let arena = plan.arena
+        var stageOf = [Int](repeating: 0, count: plan.nodes.count)
+        var writer: [Int: Int] = [:]
+        var stage = 0
+        var previousPerRep = false
+        for (i, node) in plan.nodes.enumerated() {
+            if !(node.isPerRep && previousPerRep) { stage += 1 }
+            previousPerRep = node.isPerRep
+            stageOf[i] = stage
+            for s in node.slotsWritten { writer[s] = i }
+        }
+        var shared = Set<Int>()
+        var earlier = Set<Int>()
+        for (i, node) in plan.nodes.enumerated() {
+            var same = Set<Int>()
+            for e in expressions(node) { arena.slotsRead(e, sameTime: &same, earlier: &earlier) }
+            for s in same where !node.isPerRep || writer[s].map({ stageOf[$0] != stageOf[i] }) ?? true { shared.insert(s) }
+        }
+        var sameOut = Set<Int>()
+        for e in plan.output.map(\.expr) + [plan.populationWhen].compactMap({ $0 }) + plan.populationRequire.map(\.0) {
+            arena.slotsRead(e, sameTime: &sameOut, earlier: &earlier)
+        }
+        var index = [Int](repeating: -1, count: plan.slots.count)
+        var count = 0
+        for case .metric(_, let slot, _) in plan.nodes where !shared.contains(slot) && !sameOut.contains(slot) && !earlier.contains(slot) {
+            index[slot] = count
+            count += 1
+        }
+        return (index, count)
+    }
+
     static func expressions(_ node: TreeNode) -> [CExpr] {
         switch node {
         case .metric(_, _, let e): return [e]
@@ -136,7 +175,8 @@ public struct CompileRun {
 
     mutating func compileRule(_ r: CheckedRule, index: Int) -> CompiledRule? {
         guard let kind = r.kind as? any RuleKindCompiling, let body = kind.compile(r, &self) else {
-            diagnostics.append(.error("E790", "internal error: rule kind `\(r.rule.kind.value)` cannot be compiled", at: r.rule.kind.range))
+            diagnostics.append(
+                .error(CompileCode.internalError, "internal error: rule kind `\(r.rule.kind.value)` cannot be compiled", at: r.rule.kind.range))
             return nil
         }
         let outputSlots = r.outputs.indices.map { symbolSlots[.rule(index, $0)] }

@@ -41,6 +41,11 @@ public enum ExprNode: Sendable {
     case groupMembers
     case groupScore
     case groupKey
+    /// A metric read only by later nodes of its own per-rep stage, for the
+    /// same rep: kept in a per-thread scratch row (`index`), never in the
+    /// period's table (a chain of 2,000 metrics over many reps would
+    /// otherwise hold 2,000 values per rep).
+    case local(slot: Int, index: Int)
 }
 
 /// The nodes of every compiled formula of a plan, built once by the
@@ -104,6 +109,13 @@ public final class ExprArena: @unchecked Sendable {
         return ExprArena(nodes: mapped, constants: constants, args: args, ranges: ranges)
     }
 
+    /// Reads of the given slots become reads of their scratch index.
+    func localize(_ index: [Int]) {
+        for i in nodes.indices {
+            if case .slot(let s) = nodes[i], index[s] >= 0 { nodes[i] = .local(slot: s, index: index[s]) }
+        }
+    }
+
     /// Where a node came from, for error messages (read only after a failure).
     public func sourceRange(_ e: CExpr) -> SourceRange? {
         switch self[e] {
@@ -115,7 +127,7 @@ public final class ExprArena: @unchecked Sendable {
     /// Slots the formula reads in the same period, and slots it reads in an earlier one.
     public func slotsRead(_ e: CExpr, sameTime: inout Set<Int>, earlier: inout Set<Int>) {
         switch self[e] {
-        case .slot(let s): sameTime.insert(s)
+        case .slot(let s), .local(let s, _): sameTime.insert(s)
         case .previous(let s, let f):
             earlier.insert(s)
             if let f { slotsRead(f, sameTime: &sameTime, earlier: &earlier) }
@@ -277,7 +289,7 @@ public struct CompiledRule: Sendable {
     public var index: Int
     public var name: String
     public var labels: Labels
-    /// The kind's name (`team_ranking`).
+    /// The kind's name (as `kind:` names it).
     public var kindName: String
     public var body: any CompiledRuleBody
     public var rounding: Rounding?
@@ -341,6 +353,20 @@ public enum TreeNode: Sendable {
     case metric(index: Int, slot: Int, expr: CExpr)
     case rule(CompiledRule)
     case total(CompiledTotal)
+
+    public var slotsWritten: [Int] {
+        switch self {
+        case .metric(_, let slot, _): [slot]
+        case .rule(let r): r.slots.values
+        case .total(let t): [t.totalSlot, t.cappedSlot]
+        }
+    }
+
+    /// Runs once per rep (not a group stage).
+    public var isPerRep: Bool {
+        if case .rule(let r) = self { return !r.isGroupStage }
+        return true
+    }
 }
 
 public struct SlotInfo: Sendable {
@@ -375,6 +401,21 @@ public struct CompiledPlan: Sendable {
     /// period reads it (`previous`, `ytd`, escalation levels) or it feeds
     /// such a node. The others run only in the period being paid.
     public var neededInHistory: [Bool] = []
+    /// Per slot: its index in the per-thread scratch row when it is local to
+    /// its per-rep stage (`ExprNode.local`), else -1.
+    public var localIndex: [Int] = []
+    public var localCount: Int = 0
 
     public var plan: Plan { checked.plan }
+
+    /// The slots a period's table holds: every slot but the local ones; in
+    /// an earlier (history) period only those of the nodes it evaluates.
+    public func storedSlots(history: Bool) -> [Bool] {
+        var stored = [Bool](repeating: !history, count: slots.count)
+        for (i, node) in nodes.enumerated() where history && i < neededInHistory.count && neededInHistory[i] {
+            for s in node.slotsWritten { stored[s] = true }
+        }
+        for (s, local) in localIndex.enumerated() where local >= 0 { stored[s] = false }
+        return stored
+    }
 }

@@ -8,7 +8,7 @@
 
 /// The codes of output problems, each with its help: one home for them.
 /// (`O8xx`; rules/README.md §12 lists the families.)
-public enum OutputCode: String, Sendable, CaseIterable {
+public enum OutputCode: String, DiagnosticCode {
     /// An output names a file the command reads.
     case isAnInput = "O801"
     /// An output folder holds (or is) a file the command reads.
@@ -24,6 +24,17 @@ public enum OutputCode: String, Sendable, CaseIterable {
     case namesCollide = "O830"
 
     public var severity: Severity { .error }
+
+    public var title: String {
+        switch self {
+        case .isAnInput: "an output names a file the command reads"
+        case .folderHoldsAnInput: "an output folder holds a file the command reads"
+        case .sameFileTwice: "two outputs of one command name one file"
+        case .cannotWrite: "a file cannot be written"
+        case .standardOutput: "standard output cannot be written"
+        case .namesCollide: "statement file names that collide"
+        }
+    }
 
     public var help: String? {
         switch self {

@@ -113,7 +113,8 @@ public enum Evaluator {
         guard period.kind == p.period.value else {
             return .failure(
                 Diagnostic(
-                    .error, "E701", "the plan pays per \(p.period.value.rawValue); \(period) is a \(period.kind.rawValue)", at: p.period.range,
+                    .error, EvalCode.periodKind, "the plan pays per \(p.period.value.rawValue); \(period) is a \(period.kind.rawValue)",
+                    at: p.period.range,
                     help:
                         "give a \(p.period.value.rawValue) such as \(Period(containing: CivilDate(year: 2026, month: 7, day: 1)!, kind: p.period.value))"
                 ))
@@ -123,18 +124,19 @@ public enum Evaluator {
         if let from = p.effectiveFrom {
             let first = Period(containing: from.value, kind: period.kind).ordinal
             if period.ordinal < first {
-                return .failure(Diagnostic(.error, "E702", "\(period) is before the plan takes effect (\(from.value))", at: from.range))
+                return .failure(
+                    Diagnostic(.error, EvalCode.beforeEffective, "\(period) is before the plan takes effect (\(from.value))", at: from.range))
             }
             start = plan.checked.carriesState ? first : max(start, first)
         }
         if let to = p.effectiveTo, period.start > to.value {
-            return .failure(Diagnostic(.error, "E703", "\(period) is after the plan ends (\(to.value))", at: to.range))
+            return .failure(Diagnostic(.error, EvalCode.afterEffective, "\(period) is after the plan ends (\(to.value))", at: to.range))
         }
         start = max(start, Period(kind: period.kind, year: 1, index: 1).ordinal)
         if period.ordinal - start + 1 > limits.historyPeriods {
             return .failure(
                 Diagnostic(
-                    .error, "E704",
+                    .error, EvalCode.historyTooLong,
                     "running \(period) needs \(period.ordinal - start + 1) periods of history, over the limit of \(limits.historyPeriods) (Limits.historyPeriods)",
                     at: p.effectiveFrom?.range ?? p.period.range))
         }
@@ -149,7 +151,11 @@ public enum Evaluator {
         let last = data.periods[index]
         var run = EvaluationRun(plan: plan, data: data, options: EvaluationOptions(threads: 1), excluded: excluded.union(data.invalidReps))
         // Without memory for the values the run itself reports E711.
-        guard let state = PeriodState(period: period, dataIndex: index, repCount: data.repCount, slotCount: plan.slots.count) else { return [] }
+        // Only the population is decided here: no slot is held.
+        let none = [Bool](repeating: false, count: plan.slots.count)
+        guard let state = PeriodState(period: period, dataIndex: index, repCount: data.repCount, stored: none) else {
+            return []
+        }
         try? state.values.withUnsafeMutableBufferPointer { (buffer) throws(EvaluationFailure) in
             let context = Context(plan: plan, data: data, periodData: last, state: state, previous: nil, yearStates: [], values: buffer, group: nil)
             try run.population(context, isCurrent: true)
@@ -185,7 +191,7 @@ struct EvaluationRun {
         let who = rep.map { "rep \(data.repIDs[$0])" } ?? "the group stage"
         return EvaluationFailure(
             diagnostic: Diagnostic(
-                .error, "E710", "\(error.failure.words) while computing \(what) for \(who) in \(period)", at: error.range,
+                .error, EvalCode.ruleFailed, "\(error.failure.words) while computing \(what) for \(who) in \(period)", at: error.range,
                 file: plan.plan.file,
                 help: error.failure == .divisionByZero ? "guard the division, e.g. `if x > 0 then a / x else 0`, or use divide(a, x, 0)" : nil))
     }
@@ -202,10 +208,10 @@ struct EvaluationRun {
         }
         for (k, pd) in data.periods.enumerated() where wanted.contains(pd.period.ordinal) {
             let isCurrent = pd.period == period
-            guard let state = PeriodState(period: pd.period, dataIndex: k, repCount: repCount, slotCount: slotCount) else {
+            guard let state = PeriodState(period: pd.period, dataIndex: k, repCount: repCount, stored: plan.storedSlots(history: !isCurrent)) else {
                 throw EvaluationFailure(
                     diagnostic: Diagnostic(
-                        .error, "E711", "not enough memory for the \(slotCount) values of \(repCount) reps in \(pd.period)", at: nil,
+                        .error, EvalCode.outOfMemory, "not enough memory for the \(slotCount) values of \(repCount) reps in \(pd.period)", at: nil,
                         file: plan.plan.file, help: "run on a machine with more memory"))
             }
             let previous = states.last
@@ -222,10 +228,11 @@ struct EvaluationRun {
             states.append(state)
         }
         guard let current = states.last else {
-            throw EvaluationFailure(diagnostic: Diagnostic(.error, "E705", "no period to evaluate", at: nil, file: plan.plan.file))
+            throw EvaluationFailure(diagnostic: Diagnostic(.error, EvalCode.noPeriod, "no period to evaluate", at: nil, file: plan.plan.file))
         }
         guard current.period == period else {
-            throw EvaluationFailure(diagnostic: Diagnostic(.error, "E705", "the data was not read for \(period)", at: nil, file: plan.plan.file))
+            throw EvaluationFailure(
+                diagnostic: Diagnostic(.error, EvalCode.noPeriod, "the data was not read for \(period)", at: nil, file: plan.plan.file))
         }
         var traces: [Int: RepTrace] = [:]
         let partial = EvaluationResult(
@@ -383,23 +390,72 @@ struct EvaluationRun {
         let plan = self.plan
         DispatchQueue.concurrentPerform(iterations: chunkCount) { chunk in
             let lo = population.count * chunk / chunkCount
-            var stop = population.count * (chunk + 1) / chunkCount
-            // Node by node over the chunk's reps, so a node is unpacked once
-            // per chunk rather than once per rep. The failure kept is the
-            // one rep-major order meets first: the lowest rep, then the
-            // earliest node (a later node only runs below the failed rep).
-            var found: (Int, EvalError, String)?
-            for node in nodes {
-                if let (p, error) = EvaluationRun.evaluate(node, population, lo..<stop, c) {
-                    stop = p
-                    found = (p, error, EvaluationRun.name(node, plan))
-                }
-            }
+            let stop = population.count * (chunk + 1) / chunkCount
+            let found =
+                plan.localCount > 0
+                ? EvaluationRun.repByRep(nodes, population, lo..<stop, c) : EvaluationRun.nodeByNode(nodes, population, lo..<stop, c)
             if let found { failures.set(chunk, found) }
         }
         if let (p, error, what) = failures.first() {
             throw failure(error, rep: population[p], period: c.period, what: what)
         }
+    }
+
+    /// Node by node over a chunk's reps, so a node is unpacked once per
+    /// chunk rather than once per rep. The failure kept is the one rep-major
+    /// order meets first: the lowest rep, then the earliest node (a later
+    /// node only runs below the failed rep).
+    static func nodeByNode(_ nodes: [TreeNode], _ population: [Int], _ range: Range<Int>, _ c: Context) -> (Int, EvalError, String)? {
+        var stop = range.upperBound
+        var found: (Int, EvalError, String)?
+        for node in nodes {
+            if let (p, error) = evaluate(node, population, range.lowerBound..<stop, c) {
+                stop = p
+                found = (p, error, name(node, c.plan))
+            }
+        }
+        return found
+    }
+
+    /// Rep by rep, every node for one rep before the next: the plan has
+    /// local slots, which live in this thread's scratch row only while one
+    /// rep is evaluated.
+    static func repByRep(_ nodes: [TreeNode], _ population: [Int], _ range: Range<Int>, _ c: Context) -> (Int, EvalError, String)? {
+        let scratch = UnsafeMutablePointer<Value>.allocate(capacity: c.plan.localCount)
+        scratch.initialize(repeating: .missing, count: c.plan.localCount)
+        defer {
+            scratch.deinitialize(count: c.plan.localCount)
+            scratch.deallocate()
+        }
+        var local = c
+        local.scratch = scratch
+        if c.state.traces != nil {
+            for p in range {
+                for node in nodes {
+                    if let (at, error) = evaluate(node, population, p..<(p + 1), local) { return (at, error, name(node, c.plan)) }
+                }
+            }
+            return nil
+        }
+        // Local metrics are the common node of such plans (a long chain):
+        // evaluated inline; other nodes through `evaluateFast`.
+        let localOf = nodes.map { node -> (Int, CExpr)? in
+            guard case .metric(_, let slot, let expr) = node, c.plan.localIndex[slot] >= 0 else { return nil }
+            return (c.plan.localIndex[slot], expr)
+        }
+        for p in range {
+            let rep = population[p]
+            for (k, node) in nodes.enumerated() {
+                if let (i, expr) = localOf[k] {
+                    do throws(EvalError) { scratch[i] = try ExpressionEvaluator.eval(expr, rep, local) } catch {
+                        return (p, error, name(node, c.plan))
+                    }
+                } else if let (at, error) = evaluateFast(node, population, p..<(p + 1), local) {
+                    return (at, error, name(node, c.plan))
+                }
+            }
+        }
+        return nil
     }
 
     static func name(_ node: TreeNode, _ plan: CompiledPlan) -> String {
@@ -424,6 +480,12 @@ struct EvaluationRun {
         let values = c.values
         switch node {
         case .metric(_, let slot, let expr):
+            if let scratch = c.scratch, case let local = c.plan.localIndex[slot], local >= 0 {
+                for p in range {
+                    do throws(EvalError) { scratch[local] = try ExpressionEvaluator.eval(expr, population[p], c) } catch { return (p, error) }
+                }
+                return nil
+            }
             for p in range {
                 let rep = population[p]
                 do throws(EvalError) { values[slot * stride + rep] = try ExpressionEvaluator.eval(expr, rep, c) } catch { return (p, error) }
@@ -469,9 +531,13 @@ struct EvaluationRun {
         case .metric(let i, let slot, let expr):
             var steps: [Step] = []
             let (v, segments) = try ExpressionEvaluator.explain(expr, rep, c, &steps)
-            c.values[slot * c.repCount + rep] = v
+            if let scratch = c.scratch, case let local = plan.localIndex[slot], local >= 0 {
+                scratch[local] = v
+            } else {
+                c.values[slot * c.repCount + rep] = v
+            }
             if segments.count > 1 || steps.isEmpty {
-                steps.append(.formula(source: ExpressionEvaluator.render(expr, c), substituted: segments, result: v))
+                steps.append(.formula(name: nil, source: ExpressionEvaluator.render(expr, c), substituted: segments, result: v))
             }
             let m = plan.checked.metrics[i]
             return TraceEntry(name: m.name, labels: m.definition.labels, kind: .metric, ruleKind: nil, isFlag: false, value: v, steps: steps)

@@ -21,43 +21,52 @@ public struct EvalError: Error, Sendable {
 /// copied. Written in place through `withUnsafeMutableBufferPointer`.
 public final class SlotValues: @unchecked Sendable {
     private let buffer: UnsafeMutableBufferPointer<Value>
+    private let rowLength: Int
+    /// Per slot: whether its row is held (initialised). Rows not held are
+    /// never touched, so their pages are never given memory.
+    let stored: [Bool]
 
     /// nil when the memory cannot be had.
-    init?(count: Int) {
+    init?(repCount: Int, stored: [Bool]) {
+        let count = repCount * stored.count
         // Ordinary pages: huge ones were slower here (the second period's
         // 140 MB waited for the kernel to assemble them).
         let (bytes, overflow) = max(count, 1).multipliedReportingOverflow(by: MemoryLayout<Value>.stride)
         guard !overflow, let raw = HugePages.allocate(bytes: bytes, zeroed: false, huge: false) else { return nil }
         let start = raw.bindMemory(to: Value.self, capacity: max(count, 1))
-        // First touch of every page: in parallel, the page faults overlap.
-        let chunks = max(1, min(Parallel.processorCount, count / 65536))
+        rowLength = repCount
+        self.stored = stored
+        // First touch of every held row: in parallel, the page faults overlap.
+        let rows = stored.indices.filter { stored[$0] }
+        let chunks = max(1, min(Parallel.processorCount, rows.count * repCount / 65536))
         nonisolated(unsafe) let base = start
         DispatchQueue.concurrentPerform(iterations: chunks) { k in
-            let lo = count * k / chunks
-            let hi = count * (k + 1) / chunks
-            (base + lo).initialize(repeating: .missing, count: hi - lo)
+            for r in rows[(rows.count * k / chunks)..<(rows.count * (k + 1) / chunks)] {
+                (base + r * repCount).initialize(repeating: .missing, count: repCount)
+            }
         }
         buffer = UnsafeMutableBufferPointer(start: start, count: count)
     }
 
     deinit {
         if let start = buffer.baseAddress {
-            start.deinitialize(count: buffer.count)
+            for (r, held) in stored.enumerated() where held { (start + r * rowLength).deinitialize(count: rowLength) }
             HugePages.deallocate(UnsafeMutableRawPointer(start))
         }
     }
 
     public var count: Int { buffer.count }
 
-    public subscript(_ i: Int) -> Value { buffer[i] }
-
     public func withUnsafeMutableBufferPointer<R, E: Error>(_ body: (inout UnsafeMutableBufferPointer<Value>) throws(E) -> R) throws(E) -> R {
         var b = buffer
         return try body(&b)
     }
+
+    /// Slot `slot` of `rep`; missing for a slot the period does not hold.
+    func value(_ slot: Int, _ rep: Int) -> Value { stored[slot] ? buffer[slot * rowLength + rep] : .missing }
 }
 
-/// The results of one period: every slot for every rep.
+/// The results of one period: every held slot for every rep.
 public final class PeriodState: @unchecked Sendable {
     public let period: Period
     public let dataIndex: Int
@@ -75,8 +84,8 @@ public final class PeriodState: @unchecked Sendable {
     public var boards: [Int: GroupBoard] = [:]
 
     /// nil when the period's values do not fit in memory.
-    init?(period: Period, dataIndex: Int, repCount: Int, slotCount: Int) {
-        guard let values = SlotValues(count: repCount * slotCount) else { return nil }
+    init?(period: Period, dataIndex: Int, repCount: Int, stored: [Bool]) {
+        guard let values = SlotValues(repCount: repCount, stored: stored) else { return nil }
         self.period = period
         self.dataIndex = dataIndex
         self.repCount = repCount
@@ -85,7 +94,9 @@ public final class PeriodState: @unchecked Sendable {
         population = []
     }
 
-    public func value(_ slot: Int, _ rep: Int) -> Value { values[slot * repCount + rep] }
+    /// A result of `rep` (missing for a slot local to its stage, or not
+    /// computed in an earlier period).
+    public func value(_ slot: Int, _ rep: Int) -> Value { values.value(slot, rep) }
 }
 
 /// What formulas of one rep (or one group) read. Shared by the threads of a
@@ -110,6 +121,8 @@ struct Context: @unchecked Sendable {
     /// Each arena node's formula text, when explanations are on: the same
     /// text is quoted in every rep's trace, so it is rendered once.
     var sources: [String] = []
+    /// The evaluating thread's row of local slots (`ExprNode.local`).
+    var scratch: UnsafeMutablePointer<Value>?
 
     init(
         plan: CompiledPlan, data: DataSet, periodData: PeriodData, state: PeriodState, previous: PeriodState?, yearStates: [PeriodState],
@@ -197,6 +210,7 @@ public enum ExpressionEvaluator {
         switch c.node(e) {
         case .constant(let k): v = c.constants[Int(k)]
         case .slot(let s): v = c.slot(s, rep)
+        case .local(_, let i): v = c.scratch?[i] ?? .missing
         case .repColumn(let k): v = c.data.reps.value(k, rep)
         case .targetColumn(let k):
             v = rep < c.targetRows.count && c.targetRows[rep] >= 0 ? c.data.targets.value(k, Int(c.targetRows[rep])) : .missing

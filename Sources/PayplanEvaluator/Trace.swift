@@ -31,9 +31,10 @@ struct StepRecorder: EvalObserver {
 /// One fact of an explanation. Renderers turn these into sentences in the
 /// rep's language; JSON carries them as they are. The facts every kind
 /// shares are cases here; a kind's own facts are `.rule` (its own struct).
-public enum Step: Sendable {
+public indirect enum Step: Sendable {
     /// The formula with its inputs' values substituted, and its result.
-    case formula(source: String, substituted: [Segment], result: Value)
+    /// `name` is what the formula gives (`base`, `cap`), nil for a metric's own formula.
+    case formula(name: String?, source: String, substituted: [Segment], result: Value)
     /// `sum(tx.amount where new_product)` over `count` transactions.
     case aggregate(description: String, count: Int, result: Value)
     /// An `if` condition and the branch it chose.
@@ -102,7 +103,7 @@ public struct TraceEntry: Sendable {
     public var name: String
     public var labels: Labels
     public var kind: TraceKind
-    /// The rule's kind (`team_ranking`), for rules.
+    /// The rule's kind (as `kind:` names it), for rules.
     public var ruleKind: String?
     /// A rule whose result is a review flag, not money.
     public var isFlag: Bool

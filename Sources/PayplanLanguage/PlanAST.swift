@@ -433,7 +433,7 @@ public struct Matrix: Sendable {
 
 public struct Rule: Sendable {
     public var name: Located<String>
-    /// The kind's name, as written (`team_ranking`).
+    /// The kind's name, as written after `kind:`.
     public var kind: Located<String>
     public var labels: Labels
     public var description: String?

@@ -31,11 +31,11 @@ public enum PlanParser {
             c.text($0, p.key("currency"), "a currency code")
         }
         if let cur = currency, !(cur.value.count == 3 && cur.value.allSatisfy({ $0.isUppercase && $0.isASCII })) {
-            c.error("P311", "`\(cur.value)` is not an ISO 4217 currency code (three capital letters, e.g. CNY)", at: cur.range)
+            c.error(PlanCode.badCurrency, "`\(cur.value)` is not an ISO 4217 currency code (three capital letters, e.g. CNY)", at: cur.range)
         }
         let locale = f.take("locale").flatMap { c.text($0, p.key("locale"), "a language (zh or en)") }
         if let l = locale, !["zh", "en"].contains(l.value) {
-            c.error("P312", "unknown locale `\(l.value)`; expected `zh` or `en`", at: l.range)
+            c.error(PlanCode.badLocale, "unknown locale `\(l.value)`; expected `zh` or `en`", at: l.range)
         }
         let rounding = f.require("rounding", &c, help: "add `rounding: {scale: 2, mode: half_away_from_zero}`").flatMap {
             readRounding($0, p.key("rounding"), &c)
@@ -50,7 +50,7 @@ public enum PlanParser {
             effectiveTo = e.take("to").flatMap { c.date($0, p.key("effective").key("to"), "the effective end") }
             e.finish(&c)
             if let a = effectiveFrom, let b = effectiveTo, b.value < a.value {
-                c.error("P313", "the plan's effective end \(b.value) is before its start \(a.value)", at: b.range)
+                c.error(PlanCode.effectiveEndBeforeStart, "the plan's effective end \(b.value) is before its start \(a.value)", at: b.range)
             }
         }
         let data = f.take("data").map { readData($0, p.key("data"), &c) } ?? withDefaultTargets(DataSpec.contract)
@@ -65,10 +65,14 @@ public enum PlanParser {
         f.finish(&c)
 
         if metrics.count > c.limits.metrics {
-            c.error("P314", "the plan defines \(metrics.count) metrics, over the limit of \(c.limits.metrics) (Limits.metrics)", at: root.range)
+            c.error(
+                PlanCode.tooManyDefinitions, "the plan defines \(metrics.count) metrics, over the limit of \(c.limits.metrics) (Limits.metrics)",
+                at: root.range)
         }
         if rules.count > c.limits.rules {
-            c.error("P314", "the plan defines \(rules.count) rules, over the limit of \(c.limits.rules) (Limits.rules)", at: root.range)
+            c.error(
+                PlanCode.tooManyDefinitions, "the plan defines \(rules.count) rules, over the limit of \(c.limits.rules) (Limits.rules)",
+                at: root.range)
         }
         guard let name, let currency, let rounding, let period else { return nil }
         return Plan(
@@ -118,7 +122,7 @@ public enum PlanParser {
             table.range = tableNode.range
             if let file = t.take("file").flatMap({ c.text($0, tp.key("file"), "a file name") }) {
                 if file.value.contains("/") || file.value == ".." {
-                    c.error("P315", "a data file is named relative to the data folder, without `/`", at: file.range)
+                    c.error(PlanCode.dataFilePath, "a data file is named relative to the data folder, without `/`", at: file.range)
                 } else {
                     table.file = file.value
                 }
@@ -142,19 +146,19 @@ public enum PlanParser {
                         if existing.contract {
                             if existing.type != type.value {
                                 c.error(
-                                    "P316",
+                                    PlanCode.contractColumnRedeclared,
                                     "`\(name)` is a column of the data contract with type \(existing.type.rawValue); it cannot be redeclared as \(type.value.rawValue)",
                                     at: pair.key.range)
                             }
                             continue
                         }
-                        c.error("P317", "column `\(name)` is declared twice", at: pair.key.range)
+                        c.error(PlanCode.columnTwice, "column `\(name)` is declared twice", at: pair.key.range)
                         continue
                     }
                     table.columns.append(ColumnSpec(name: name, type: type.value, optional: optional, range: pair.key.range))
                 }
                 if cols.mapping == nil {
-                    c.error("P301", "expected a mapping of column names to types, found \(cols.kindDescription)", at: cols.range)
+                    c.error(PlanCode.wrongKind, "expected a mapping of column names to types, found \(cols.kindDescription)", at: cols.range)
                 }
             }
             t.finish(&c)
@@ -190,7 +194,7 @@ public enum PlanParser {
     public static func checkName(_ key: YAMLNode, _ c: inout ReadContext, _ what: String) -> Located<String>? {
         guard let name = key.scalar else { return nil }
         if let problem = c.identifierProblem(name) {
-            c.error("P318", "`\(name)` cannot name \(what): \(problem)", at: key.range)
+            c.error(PlanCode.badName, "`\(name)` cannot name \(what): \(problem)", at: key.range)
             return nil
         }
         return Located(name, key.range)
@@ -198,7 +202,7 @@ public enum PlanParser {
 
     static func readFilters(_ node: YAMLNode, _ p: Path, _ c: inout ReadContext) -> [FilterDefinition] {
         guard let pairs = node.mapping else {
-            c.error("P301", "expected a mapping of filter names to conditions, found \(node.kindDescription)", at: node.range)
+            c.error(PlanCode.wrongKind, "expected a mapping of filter names to conditions, found \(node.kindDescription)", at: node.range)
             return []
         }
         var out: [FilterDefinition] = []
@@ -223,7 +227,7 @@ public enum PlanParser {
 
     static func readMetrics(_ node: YAMLNode, _ p: Path, _ c: inout ReadContext) -> [MetricDefinition] {
         guard let pairs = node.mapping else {
-            c.error("P301", "expected a mapping of metric names to formulas, found \(node.kindDescription)", at: node.range)
+            c.error(PlanCode.wrongKind, "expected a mapping of metric names to formulas, found \(node.kindDescription)", at: node.range)
             return []
         }
         var out: [MetricDefinition] = []
@@ -260,7 +264,7 @@ public enum PlanParser {
 
     static func readShapes(_ node: YAMLNode, _ p: Path, _ c: inout ReadContext) -> [ShapeDefinition] {
         guard let pairs = node.mapping else {
-            c.error("P301", "expected a mapping of shape names to shapes, found \(node.kindDescription)", at: node.range)
+            c.error(PlanCode.wrongKind, "expected a mapping of shape names to shapes, found \(node.kindDescription)", at: node.range)
             return []
         }
         var out: [ShapeDefinition] = []
@@ -272,7 +276,7 @@ public enum PlanParser {
             let present = shapeKinds.filter { f.has($0) }
             guard present.count == 1 else {
                 c.error(
-                    "P319",
+                    PlanCode.shapeKind,
                     present.isEmpty
                         ? "shape `\(name.value)` needs one of `curve`, `band`, `tiers`, `matrix`"
                         : "shape `\(name.value)` has \(present.map { "`\($0)`" }.joined(separator: " and ")); give exactly one",
@@ -313,7 +317,7 @@ public enum PlanParser {
     ) -> (YAMLNode, Path, YAMLNode, Path)? {
         if let items = node.sequence {
             guard items.count == 2 else {
-                c.error("P320", "\(what) is a pair [\(names.0), \(names.1)], found \(items.count) values", at: node.range)
+                c.error(PlanCode.notAPair, "\(what) is a pair [\(names.0), \(names.1)], found \(items.count) values", at: node.range)
                 return nil
             }
             return (items[0], p.alias(names.0, index: 0), items[1], p.alias(names.1, index: 1))
@@ -344,11 +348,13 @@ public enum PlanParser {
             f.finish(&c)
         }
         guard let items = pointsNode.sequence else {
-            c.error("P301", "expected a list of curve points [[x, y], ...], found \(pointsNode.kindDescription)", at: pointsNode.range)
+            c.error(PlanCode.wrongKind, "expected a list of curve points [[x, y], ...], found \(pointsNode.kindDescription)", at: pointsNode.range)
             return nil
         }
         if items.count > c.limits.shapeRows {
-            c.error("P321", "the curve has \(items.count) points, over the limit of \(c.limits.shapeRows) (Limits.shapeRows)", at: pointsNode.range)
+            c.error(
+                PlanCode.shapeTooLarge, "the curve has \(items.count) points, over the limit of \(c.limits.shapeRows) (Limits.shapeRows)",
+                at: pointsNode.range)
             return nil
         }
         var points: [CurvePoint] = []
@@ -361,7 +367,7 @@ public enum PlanParser {
         }
         if points.isEmpty && !items.isEmpty { return nil }
         if items.isEmpty {
-            c.error("P322", "a curve needs at least one point", at: pointsNode.range)
+            c.error(PlanCode.emptyShape, "a curve needs at least one point", at: pointsNode.range)
             return nil
         }
         return Curve(points: points, below: below, above: above, range: node.range)
@@ -383,11 +389,13 @@ public enum PlanParser {
             f.finish(&c)
         }
         guard let items = rowsNode.sequence else {
-            c.error("P301", "expected a list of band rows [[TEST, VALUE], ...], found \(rowsNode.kindDescription)", at: rowsNode.range)
+            c.error(PlanCode.wrongKind, "expected a list of band rows [[TEST, VALUE], ...], found \(rowsNode.kindDescription)", at: rowsNode.range)
             return nil
         }
         if items.count > c.limits.shapeRows {
-            c.error("P321", "the band has \(items.count) rows, over the limit of \(c.limits.shapeRows) (Limits.shapeRows)", at: rowsNode.range)
+            c.error(
+                PlanCode.shapeTooLarge, "the band has \(items.count) rows, over the limit of \(c.limits.shapeRows) (Limits.shapeRows)",
+                at: rowsNode.range)
             return nil
         }
         var rows: [BandRow] = []
@@ -420,7 +428,7 @@ public enum PlanParser {
         }
         if failed { return nil }
         if rows.isEmpty {
-            c.error("P322", "a band needs at least one row", at: rowsNode.range)
+            c.error(PlanCode.emptyShape, "a band needs at least one row", at: rowsNode.range)
             return nil
         }
         return Band(hit: hit, rows: rows, range: node.range)
@@ -455,11 +463,13 @@ public enum PlanParser {
         f.finish(&c)
         guard let method, let rowsNode else { return nil }
         guard let items = rowsNode.sequence else {
-            c.error("P301", "expected a list of tiers [{from: 0, rate: 1%}, ...], found \(rowsNode.kindDescription)", at: rowsNode.range)
+            c.error(PlanCode.wrongKind, "expected a list of tiers [{from: 0, rate: 1%}, ...], found \(rowsNode.kindDescription)", at: rowsNode.range)
             return nil
         }
         if items.count > c.limits.shapeRows {
-            c.error("P321", "the tier table has \(items.count) rows, over the limit of \(c.limits.shapeRows) (Limits.shapeRows)", at: rowsNode.range)
+            c.error(
+                PlanCode.shapeTooLarge, "the tier table has \(items.count) rows, over the limit of \(c.limits.shapeRows) (Limits.shapeRows)",
+                at: rowsNode.range)
             return nil
         }
         var rows: [TierRow] = []
@@ -475,7 +485,9 @@ public enum PlanParser {
             let rate = rf.take("rate").flatMap { c.formula($0, rp.key("rate"), "a rate") }
             let amount = rf.take("amount").flatMap { c.formula($0, rp.key("amount"), "an amount") }
             if rf.has("rate") == rf.has("amount") {
-                c.error("P323", "a tier pays either a `rate` (per unit) or an `amount` (for the whole tier); give exactly one", at: item.range)
+                c.error(
+                    PlanCode.tierRateOrAmount, "a tier pays either a `rate` (per unit) or an `amount` (for the whole tier); give exactly one",
+                    at: item.range)
                 failed = true
             }
             rf.finish(&c)
@@ -487,7 +499,7 @@ public enum PlanParser {
         }
         if failed { return nil }
         if rows.isEmpty {
-            c.error("P322", "a tier table needs at least one tier", at: rowsNode.range)
+            c.error(PlanCode.emptyShape, "a tier table needs at least one tier", at: rowsNode.range)
             return nil
         }
         return Tiers(method: method, boundary: boundary, rows: rows, range: node.range)
@@ -532,11 +544,13 @@ public enum PlanParser {
                 bandsNode = bn
                 bandsPath = ap.key("bands")
             } else if inline {
-                c.error("P324", "an inline matrix names its inputs: `\(axis): {input: ..., bands: [...]}`", at: axisNode.range)
+                c.error(PlanCode.matrixInputs, "an inline matrix names its inputs: `\(axis): {input: ..., bands: [...]}`", at: axisNode.range)
                 failed = true
             }
             guard let items = bandsNode.sequence, !items.isEmpty else {
-                c.error("P301", "expected a list of bands such as [\"< 0.8\", \">= 0.8\"], found \(bandsNode.kindDescription)", at: bandsNode.range)
+                c.error(
+                    PlanCode.wrongKind, "expected a list of bands such as [\"< 0.8\", \">= 0.8\"], found \(bandsNode.kindDescription)",
+                    at: bandsNode.range)
                 failed = true
                 continue
             }
@@ -550,27 +564,28 @@ public enum PlanParser {
         f.finish(&c)
         guard !failed, axes.count == 2, let valuesNode else { return nil }
         guard let rowsOfValues = valuesNode.sequence else {
-            c.error("P301", "expected `values` as a list of rows, found \(valuesNode.kindDescription)", at: valuesNode.range)
+            c.error(PlanCode.wrongKind, "expected `values` as a list of rows, found \(valuesNode.kindDescription)", at: valuesNode.range)
             return nil
         }
         if rowsOfValues.count * axes[1].tests.count > c.limits.shapeRows {
-            c.error("P321", "the matrix has too many cells (Limits.shapeRows)", at: valuesNode.range)
+            c.error(PlanCode.shapeTooLarge, "the matrix has too many cells (Limits.shapeRows)", at: valuesNode.range)
             return nil
         }
         var values: [[Located<Exact>]] = []
         if rowsOfValues.count != axes[0].tests.count {
             c.error(
-                "P325", "the matrix has \(axes[0].tests.count) row bands but \(rowsOfValues.count) rows of values", at: valuesNode.range)
+                PlanCode.matrixShape, "the matrix has \(axes[0].tests.count) row bands but \(rowsOfValues.count) rows of values", at: valuesNode.range
+            )
             return nil
         }
         for (r, rowNode) in rowsOfValues.enumerated() {
             guard let cells = rowNode.sequence else {
-                c.error("P301", "expected a row of values, found \(rowNode.kindDescription)", at: rowNode.range)
+                c.error(PlanCode.wrongKind, "expected a row of values, found \(rowNode.kindDescription)", at: rowNode.range)
                 return nil
             }
             if cells.count != axes[1].tests.count {
                 c.error(
-                    "P325", "row \(r + 1) of the matrix has \(cells.count) values; there are \(axes[1].tests.count) column bands",
+                    PlanCode.matrixShape, "row \(r + 1) of the matrix has \(cells.count) values; there are \(axes[1].tests.count) column bands",
                     at: rowNode.range)
                 return nil
             }
@@ -595,7 +610,7 @@ public enum PlanParser {
         let present = (allowed + ["shape"]).filter { f.has($0) }
         guard present.count == 1 else {
             c.error(
-                "P319",
+                PlanCode.shapeKind,
                 present.isEmpty
                     ? "\(what) needs a shape: one of \((allowed + ["shape"]).map { "`\($0)`" }.joined(separator: ", "))"
                     : "\(what) has \(present.map { "`\($0)`" }.joined(separator: " and ")); give exactly one shape",
@@ -628,7 +643,7 @@ public enum PlanParser {
 
     static func readRules(_ node: YAMLNode, _ p: Path, _ c: inout ReadContext) -> [Rule] {
         guard let pairs = node.mapping else {
-            c.error("P301", "expected a mapping of rule names to rules, found \(node.kindDescription)", at: node.range)
+            c.error(PlanCode.wrongKind, "expected a mapping of rule names to rules, found \(node.kindDescription)", at: node.range)
             return []
         }
         var out: [Rule] = []
@@ -641,18 +656,20 @@ public enum PlanParser {
 
     static func readRule(_ name: Located<String>, _ node: YAMLNode, _ p: Path, _ c: inout ReadContext) -> Rule? {
         guard node.mapping != nil else {
-            c.error("P301", "expected a mapping for rule `\(name.value)`, found \(node.kindDescription)", at: node.range)
+            c.error(PlanCode.wrongKind, "expected a mapping for rule `\(name.value)`, found \(node.kindDescription)", at: node.range)
             return nil
         }
         let names = c.kinds.names
         guard let kindNode = node["kind"] else {
-            c.error("P309", "rule `\(name.value)` needs `kind`", at: name.range, help: "one of " + names.map { "`\($0)`" }.joined(separator: ", "))
+            c.error(
+                PlanCode.missingKey, "rule `\(name.value)` needs `kind`", at: name.range,
+                help: "one of " + names.map { "`\($0)`" }.joined(separator: ", "))
             return nil
         }
         guard let kindText = c.text(kindNode, p.key("kind"), "rule kind") else { return nil }
         guard let kind = c.kinds.named(kindText.value) else {
             c.error(
-                "P307", "unknown rule kind `\(kindText.value)`; expected one of \(names.map { "`\($0)`" }.joined(separator: ", "))",
+                PlanCode.unknownChoice, "unknown rule kind `\(kindText.value)`; expected one of \(names.map { "`\($0)`" }.joined(separator: ", "))",
                 at: kindText.range, help: Suggest.didYouMean(kindText.value, among: names))
             return nil
         }
@@ -690,7 +707,7 @@ public enum PlanParser {
                     if let t = c.text(item, p.key("components").index(i), "a rule name") { components.append(t) }
                 }
             } else {
-                c.error("P301", "expected `components` as a list of rule names, found \(cn.kindDescription)", at: cn.range)
+                c.error(PlanCode.wrongKind, "expected `components` as a list of rule names, found \(cn.kindDescription)", at: cn.range)
             }
         }
         let cap = f.take("cap").flatMap { c.formula($0, p.key("cap"), "a cap") }
@@ -703,7 +720,7 @@ public enum PlanParser {
 
     static func readOutput(_ node: YAMLNode, _ p: Path, _ c: inout ReadContext) -> [OutputColumn] {
         guard let items = node.sequence else {
-            c.error("P301", "expected `output` as a list of columns, found \(node.kindDescription)", at: node.range)
+            c.error(PlanCode.wrongKind, "expected `output` as a list of columns, found \(node.kindDescription)", at: node.range)
             return []
         }
         var out: [OutputColumn] = []
@@ -715,7 +732,7 @@ public enum PlanParser {
                 if let e = c.formula(item, op, "a column") {
                     guard let name = e.dottedName else {
                         c.error(
-                            "P333", "a column given by a formula needs a header: `{column: NAME, value: \(e)}`", at: item.range)
+                            PlanCode.columnHeader, "a column given by a formula needs a header: `{column: NAME, value: \(e)}`", at: item.range)
                         continue
                     }
                     let header = String(name.split(separator: ".").last ?? Substring(name))
@@ -739,7 +756,7 @@ public enum PlanParser {
             guard let column else { continue }
             if let first = seen[column.header.value] {
                 c.error(
-                    "P334", "the output column `\(column.header.value)` appears twice", at: column.header.range,
+                    PlanCode.columnTwiceInOutput, "the output column `\(column.header.value)` appears twice", at: column.header.range,
                     notes: [.init("first here", at: first)])
                 continue
             }
@@ -772,15 +789,17 @@ enum UnaryTestParser {
         let help = "write a test such as `>= 0.90`, `< 70%`, `== 1` or `[0.7, 0.9)`"
         let whole = source.range(0, source.text.count)
         guard let first = tokens.first, first.kind != .end else {
-            return .failure(.error("F230", "expected a test, found nothing", at: whole, help: help))
+            return .failure(.error(FormulaCode.emptyTest, "expected a test, found nothing", at: whole, help: help))
         }
         if case .symbol(let op) = first.kind, ["<", "<=", ">", ">=", "=="].contains(op) {
             guard let v = number(1) else {
-                return .failure(.error("F231", "expected a number after `\(op)`", at: whole, help: help))
+                return .failure(.error(FormulaCode.testWithoutNumber, "expected a number after `\(op)`", at: whole, help: help))
             }
             guard tokens[1 + width(1)].kind == .end else {
                 return .failure(
-                    .error("F232", "unexpected text after the test", at: source.range(tokens[1 + width(1)].start, source.text.count), help: help))
+                    .error(
+                        FormulaCode.textAfterTest, "unexpected text after the test", at: source.range(tokens[1 + width(1)].start, source.text.count),
+                        help: help))
             }
             switch op {
             case "<": return .success(.interval(low: nil, lowInclusive: false, high: v, highInclusive: false))
@@ -794,34 +813,36 @@ enum UnaryTestParser {
             let lowInclusive = first.kind == .symbol("[")
             var i = 1
             guard let lo = number(i) else {
-                return .failure(.error("F231", "expected the interval's lower bound", at: whole, help: help))
+                return .failure(.error(FormulaCode.testWithoutNumber, "expected the interval's lower bound", at: whole, help: help))
             }
             i += width(i)
             guard i < tokens.count, tokens[i].kind == .symbol(",") else {
-                return .failure(.error("F233", "expected `,` between the interval's bounds", at: whole, help: help))
+                return .failure(.error(FormulaCode.intervalComma, "expected `,` between the interval's bounds", at: whole, help: help))
             }
             i += 1
             guard let hi = number(i) else {
-                return .failure(.error("F231", "expected the interval's upper bound", at: whole, help: help))
+                return .failure(.error(FormulaCode.testWithoutNumber, "expected the interval's upper bound", at: whole, help: help))
             }
             i += width(i)
             guard i < tokens.count, tokens[i].kind == .symbol("]") || tokens[i].kind == .symbol(")") else {
-                return .failure(.error("F233", "expected `]` or `)` to close the interval", at: whole, help: help))
+                return .failure(.error(FormulaCode.intervalComma, "expected `]` or `)` to close the interval", at: whole, help: help))
             }
             let highInclusive = tokens[i].kind == .symbol("]")
             guard tokens[i + 1].kind == .end else {
-                return .failure(.error("F232", "unexpected text after the interval", at: whole, help: help))
+                return .failure(.error(FormulaCode.textAfterTest, "unexpected text after the interval", at: whole, help: help))
             }
             if hi < lo {
-                return .failure(.error("F234", "the interval's upper bound \(hi) is below its lower bound \(lo)", at: whole))
+                return .failure(.error(FormulaCode.intervalReversed, "the interval's upper bound \(hi) is below its lower bound \(lo)", at: whole))
             }
             return .success(.interval(low: lo, lowInclusive: lowInclusive, high: hi, highInclusive: highInclusive))
         }
         if number(0) != nil {
             return .failure(
-                .error("F235", "a bare number is not a test", at: whole, help: "write `== \(number(0)!)` for equality, or `>= \(number(0)!)`"))
+                .error(
+                    FormulaCode.bareNumberTest, "a bare number is not a test", at: whole,
+                    help: "write `== \(number(0)!)` for equality, or `>= \(number(0)!)`"))
         }
-        return .failure(.error("F230", "`\(String(String.UnicodeScalarView(source.text)))` is not a test", at: whole, help: help))
+        return .failure(.error(FormulaCode.emptyTest, "`\(String(String.UnicodeScalarView(source.text)))` is not a test", at: whole, help: help))
     }
 }
 

@@ -21,11 +21,13 @@ public struct ReadContext {
 
     static var yaml11Booleans: Set<String> { YAMLTraps.booleans }
 
-    public mutating func error(_ code: String, _ message: String, at range: SourceRange, notes: [Diagnostic.Note] = [], help: String? = nil) {
+    public mutating func error(
+        _ code: some DiagnosticCode, _ message: String, at range: SourceRange, notes: [Diagnostic.Note] = [], help: String? = nil
+    ) {
         diagnostics.append(.error(code, message, at: range, notes: notes, help: help))
     }
 
-    public mutating func warning(_ code: String, _ message: String, at range: SourceRange, help: String? = nil) {
+    public mutating func warning(_ code: some DiagnosticCode, _ message: String, at range: SourceRange, help: String? = nil) {
         diagnostics.append(.warning(code, message, at: range, help: help))
     }
 
@@ -37,11 +39,11 @@ public struct ReadContext {
     /// A scalar expected; reports what was found otherwise.
     public mutating func scalarText(_ node: YAMLNode, _ what: String) -> String? {
         guard let text = node.scalar else {
-            error("P301", "expected \(what), found \(node.kindDescription)", at: node.range)
+            error(PlanCode.wrongKind, "expected \(what), found \(node.kindDescription)", at: node.range)
             return nil
         }
         if node.isNull {
-            error("P302", "expected \(what), found nothing", at: node.range)
+            error(PlanCode.missingValue, "expected \(what), found nothing", at: node.range)
             return nil
         }
         return text
@@ -71,7 +73,7 @@ public struct ReadContext {
     public mutating func number(_ node: YAMLNode, _ path: Path, _ what: String) -> Located<Exact>? {
         guard let e = formula(node, path, what) else { return nil }
         guard let v = e.constantNumber else {
-            error("P303", "expected a constant number for \(what), found the formula `\(e)`", at: e.range)
+            error(PlanCode.notConstant, "expected a constant number for \(what), found the formula `\(e)`", at: e.range)
             return nil
         }
         return Located(v, node.range)
@@ -81,11 +83,11 @@ public struct ReadContext {
         guard let t = scalarText(node, what) else { return nil }
         register(path, node)
         guard let v = Int(t), String(v) == t || (t.hasPrefix("+") && String(v) == t.dropFirst()) else {
-            error("P304", "expected \(what) (a whole number), found `\(t)`", at: node.range)
+            error(PlanCode.notWholeNumber, "expected \(what) (a whole number), found `\(t)`", at: node.range)
             return nil
         }
         guard allowed.contains(v) else {
-            error("P305", "\(what) must be between \(allowed.lowerBound) and \(allowed.upperBound), found \(v)", at: node.range)
+            error(PlanCode.outOfRange, "\(what) must be between \(allowed.lowerBound) and \(allowed.upperBound), found \(v)", at: node.range)
             return nil
         }
         return Located(v, node.range)
@@ -102,7 +104,7 @@ public struct ReadContext {
                 ReadContext.yaml11Booleans.contains(t)
                 ? "YAML 1.1 would read `\(t)` as a boolean; Payplan does not guess: write true or false"
                 : "write true or false"
-            error("P306", "expected true or false for \(what), found `\(t)`", at: node.range, help: help)
+            error(PlanCode.notBoolean, "expected true or false for \(what), found `\(t)`", at: node.range, help: help)
             return nil
         }
     }
@@ -114,7 +116,7 @@ public struct ReadContext {
         if let v = E(rawValue: t) { return Located(v, node.range) }
         let options = E.allCases.map(\.rawValue)
         error(
-            "P307", "unknown \(what) `\(t)`; expected one of \(options.map { "`\($0)`" }.joined(separator: ", "))",
+            PlanCode.unknownChoice, "unknown \(what) `\(t)`; expected one of \(options.map { "`\($0)`" }.joined(separator: ", "))",
             at: node.range, help: Suggest.didYouMean(t, among: options))
         return nil
     }
@@ -123,7 +125,7 @@ public struct ReadContext {
         guard let t = scalarText(node, what) else { return nil }
         register(path, node)
         guard let d = CivilDate(iso: t) else {
-            error("P308", "expected \(what) as a calendar date YYYY-MM-DD, found `\(t)`", at: node.range)
+            error(PlanCode.notDate, "expected \(what) as a calendar date YYYY-MM-DD, found `\(t)`", at: node.range)
             return nil
         }
         return Located(d, node.range)
@@ -136,7 +138,7 @@ public struct ReadContext {
             return Labels([(language: "", text: text)])
         }
         guard let pairs = node.mapping else {
-            error("P301", "expected a label (text, or a mapping like {zh: 奖金, en: Bonus}), found \(node.kindDescription)", at: node.range)
+            error(PlanCode.wrongKind, "expected a label (text, or a mapping like {zh: 奖金, en: Bonus}), found \(node.kindDescription)", at: node.range)
             return Labels()
         }
         var entries: [(language: String, text: String)] = []
@@ -198,7 +200,7 @@ public struct Fields {
 
     public init?(_ node: YAMLNode, _ what: String, known: [String], context: inout ReadContext) {
         guard node.mapping != nil else {
-            context.error("P301", "expected a mapping for \(what), found \(node.kindDescription)", at: node.range)
+            context.error(PlanCode.wrongKind, "expected a mapping for \(what), found \(node.kindDescription)", at: node.range)
             return nil
         }
         self.node = node
@@ -221,9 +223,9 @@ public struct Fields {
         }
         if let pair = misspelt, let k = pair.key.scalar {
             used.insert(k)
-            context.error("P310", "unknown key `\(k)` in \(what)", at: pair.key.range, help: "did you mean `\(key)`?")
+            context.error(PlanCode.unknownKey, "unknown key `\(k)` in \(what)", at: pair.key.range, help: "did you mean `\(key)`?")
         } else {
-            context.error("P309", "\(what) needs `\(key)`", at: node.range, help: help)
+            context.error(PlanCode.missingKey, "\(what) needs `\(key)`", at: node.range, help: help)
         }
         return nil
     }
@@ -237,7 +239,7 @@ public struct Fields {
             if help == nil {
                 help = "the keys of \(what) are " + known.map { "`\($0)`" }.joined(separator: ", ")
             }
-            context.error("P310", "unknown key `\(key)` in \(what)", at: pair.key.range, help: help)
+            context.error(PlanCode.unknownKey, "unknown key `\(key)` in \(what)", at: pair.key.range, help: help)
         }
     }
 }

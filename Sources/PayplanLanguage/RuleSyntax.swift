@@ -1,15 +1,17 @@
 import PayplanCore
 import PayplanYAML
 
-/// A rule kind, as the plan reader sees it: its name in YAML (`kind:
-/// team_ranking`), the keys of its body, and how to read them. Each kind
+/// A rule kind, as the plan reader sees it: its name in YAML (what `kind:`
+/// says), the keys of its body, and how to read them. Each kind
 /// lives in one file of the `PayplanRules` module, which registers it; the
 /// reader only knows this protocol (see CONTRIBUTING.md, "Adding a rule kind").
 public protocol RuleKindSyntax: Sendable {
-    /// The kind's name in plans (`attainment_bonus`).
+    /// The kind's name in plans (what `kind:` says).
     var name: String { get }
     /// The keys of its body, beside `kind`, `label`, `description`, `round`.
     var keys: [String] { get }
+    /// The diagnostics only this kind raises (its own enum, beside it).
+    var codes: [any DiagnosticCode] { get }
     /// Reads the body of one rule; reports problems to `c` and returns nil
     /// when the body cannot be used.
     func read(_ f: inout Fields, _ node: YAMLNode, _ p: Path, _ c: inout ReadContext, _ what: String) -> (any RuleBodySyntax)?
@@ -25,12 +27,16 @@ public protocol RuleBodySyntax: Sendable {
     /// Every parameter, for the semantic diff and `whatif --set` (paths
     /// under `key`, words under `label`).
     func describe<S: ParameterSink>(_ s: inout S, key: String, label: String, owner: String)
-    /// The values a text result can take (`elimination.flag`), so that a
+    /// The values a text result can take (a flag's levels), so that a
     /// comparison with a value it never takes (`"nonee"`) is an error.
     func textValues(of output: String) -> [String]?
     /// For a rule that flags reps: its levels, in escalation order (not the
     /// value for reps not flagged).
     var flagLevels: [String]? { get }
+}
+
+extension RuleKindSyntax {
+    public var codes: [any DiagnosticCode] { [] }
 }
 
 extension RuleBodySyntax {

@@ -32,11 +32,11 @@ public enum ProgressEngine {
         let projectedTotals = Totals.of(projected)
         var reps: [RepProgress] = []
         for rep in selected {
-            let attainment = base.current.value(attainmentSlot, rep).number
+            let attainment = metric(base, attainmentSlot, rep)
             reps.append(
                 RepProgress(
                     rep: rep, id: data.repIDs[rep], name: data.reps.columnIndex("name").map { data.reps.text($0, rep) } ?? "", team: team(rep),
-                    target: target(data, rep, request.period), revenueToDate: base.current.value(revenueSlot, rep).number ?? .zero,
+                    target: target(data, rep, request.period), revenueToDate: metric(base, revenueSlot, rep) ?? .zero,
                     attainmentToDate: attainment, pace: paces[rep]!, projectedAttainment: attainment.flatMap { try? $0 * paces[rep]! },
                     payoutToDate: baseTotals[rep] ?? .zero, projectedPayout: projectedTotals[rep] ?? .zero, next: nil))
         }
@@ -44,6 +44,18 @@ public enum ProgressEngine {
         let steps = try search.run(reps.map { ($0.rep, $0.revenueToDate, $0.payoutToDate, base.traces[$0.rep]) })
         for i in reps.indices { reps[i].next = steps[reps[i].rep] }
         return PeriodProgress(plan: plan, request: request, reps: reps, teams: teams(reps), opportunities: nil)
+    }
+
+    /// A metric's value for a rep: from the period's table when it is kept
+    /// there, else from the rep's explanation (a metric read only within its
+    /// own per-rep stage lives in a scratch row while the rep is evaluated).
+    static func metric(_ r: EvaluationResult, _ slot: Int, _ rep: Int) -> Exact? {
+        let plan = r.plan
+        if slot < plan.localIndex.count, plan.localIndex[slot] >= 0 {
+            let name = plan.slots[slot].name
+            return r.traces[rep]?.entries.first { $0.kind == .metric && $0.name == name }?.value.number
+        }
+        return r.current.value(slot, rep).number
     }
 
     static func slot(_ plan: CompiledPlan, _ name: String, role: String, flag: String) throws(ProgressFailure) -> Int {

@@ -12,20 +12,23 @@ public enum ProgressProblem: Sendable, Equatable {
     case opportunityDuplicate(rep: String, period: Period, firstLine: Int)
     case opportunityRange(column: String, value: String, allowed: String)
 
-    public var code: String {
+    /// The problem's code: its home in `ProgressCode`.
+    public var kind: ProgressCode {
         switch self {
-        case .asOfBefore: "G901"
-        case .asOfAfter: "G902"
-        case .unknownMetric: "G903"
-        case .unknownTeam: "G904"
-        case .overflow: "G905"
-        case .opportunityUnknownRep: "G911"
-        case .opportunityDuplicate: "G912"
-        case .opportunityRange: "G913"
+        case .asOfBefore: .asOfBefore
+        case .asOfAfter: .asOfAfter
+        case .unknownMetric: .unknownMetric
+        case .unknownTeam: .unknownTeam
+        case .overflow: .overflow
+        case .opportunityUnknownRep: .opportunityUnknownRep
+        case .opportunityDuplicate: .opportunityDuplicate
+        case .opportunityRange: .opportunityRange
         }
     }
 
-    public var severity: Severity { .error }
+    public var code: String { kind.rawValue }
+
+    public var severity: Severity { kind.severity }
 
     public var message: String {
         switch self {
@@ -51,6 +54,34 @@ public enum ProgressProblem: Sendable, Equatable {
 
     public func diagnostic(at range: SourceRange? = nil, file: String? = nil) -> Diagnostic {
         Diagnostic(severity, code, message, at: range, file: file, help: help)
+    }
+}
+
+/// The codes of `payplan progress`, with their severity and what each is
+/// about (`payplan codes` lists them).
+public enum ProgressCode: String, DiagnosticCode {
+    case asOfBefore = "G901"
+    case asOfAfter = "G902"
+    case unknownMetric = "G903"
+    case unknownTeam = "G904"
+    case overflow = "G905"
+    case opportunityUnknownRep = "G911"
+    case opportunityDuplicate = "G912"
+    case opportunityRange = "G913"
+
+    public var severity: Severity { .error }
+
+    public var title: String {
+        switch self {
+        case .asOfBefore: "--as-of before the period"
+        case .asOfAfter: "--as-of after the period"
+        case .unknownMetric: "an unknown revenue or attainment metric"
+        case .unknownTeam: "an unknown team"
+        case .overflow: "a projection beyond the exact range"
+        case .opportunityUnknownRep: "opportunities.csv: an unknown rep"
+        case .opportunityDuplicate: "opportunities.csv: a second row for a rep"
+        case .opportunityRange: "opportunities.csv: a value out of range"
+        }
     }
 }
 

@@ -14,6 +14,7 @@ import PayplanYAML
 ///       curve: {points: [[0.8, 0.5], [1.0, 1.0], [1.5, 2.0]], below: zero, above: flat}
 ///       multipliers: [{name: collection_factor, input: collection_rate, band: {...}}]
 struct AttainmentBonusKind: RuleKind {
+    let codes: [any DiagnosticCode] = AttainmentBonusCode.allCases
     let name = "attainment_bonus"
     let keys = ["base", "measure", "multipliers", "input"] + PlanParser.shapeKinds + ["shape"] + PlanParser.limiterKeys
     let outputs = [
@@ -29,7 +30,7 @@ struct AttainmentBonusKind: RuleKind {
         var multipliers: [AttainmentBonus.Multiplier] = []
         if let mNode = f.take("multipliers") {
             guard let items = mNode.sequence else {
-                c.error("P301", "expected a list of multipliers, found \(mNode.kindDescription)", at: mNode.range)
+                c.error(PlanCode.wrongKind, "expected a list of multipliers, found \(mNode.kindDescription)", at: mNode.range)
                 return nil
             }
             for (i, item) in items.enumerated() {
@@ -56,7 +57,7 @@ struct AttainmentBonusKind: RuleKind {
         mf.finish(&c)
         guard let use else { return nil }
         if use.inputs.isEmpty {
-            c.error("P326", "a multiplier's shape needs `input: FORMULA` (the value it looks up)", at: item.range)
+            c.error(AttainmentBonusCode.multiplierInput, "a multiplier's shape needs `input: FORMULA` (the value it looks up)", at: item.range)
             return nil
         }
         return AttainmentBonus.Multiplier(name: mname, labels: labels, shape: use, factor: nil, range: item.range)
@@ -68,7 +69,7 @@ struct AttainmentBonusKind: RuleKind {
         let base = c.rep(b.base, .money, "the base of \(name)", symbol: me)
         let measure = c.rep(b.measure, nil, "the measure", symbol: me)
         if let m = measure, !(m.type.base.isNumeric || m.type.literal) {
-            c.error("C445", "the measure of \(name) must be a number, found \(m.type)", at: m.range)
+            c.error(CheckCode.wrongType, "the measure of \(name) must be a number, found \(m.type)", at: m.range)
         }
         let shape = c.use(b.shape, owner: name, defaultName: CheckRun.inlineName(b.shape))
         var multipliers: [AttainmentBonus.CheckedMultiplier] = []
@@ -235,4 +236,17 @@ struct AttainmentBonus: RuleBodySyntax {
             j.field("result", result)
         }
     }
+}
+
+/// The diagnostics only this kind raises.
+enum AttainmentBonusCode: String, DiagnosticCode {
+    case multiplierInput = "P326"
+
+    var title: String {
+        switch self {
+        case .multiplierInput: "a multiplier shape without `input`"
+        }
+    }
+
+    var severity: Severity { .error }
 }

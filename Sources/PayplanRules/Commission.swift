@@ -15,6 +15,7 @@ import PayplanYAML
 ///       rate_on: total
 ///       tiers: {method: marginal, rows: [{from: 0, rate: 1%}, {from: 50000, rate: 2%}]}
 struct CommissionKind: RuleKind {
+    let codes: [any DiagnosticCode] = CommissionCode.allCases
     let name = "commission"
     let keys = ["amount", "where", "rate_on", "tiers", "shape"] + PlanParser.limiterKeys
     let outputs = [RuleOutput("", .money, .payout)]
@@ -34,13 +35,13 @@ struct CommissionKind: RuleKind {
         guard let b = rule.body as? Commission, let me = c.symbol(ofRule: rule.name.value) else { return nil }
         let amount = c.x.check(b.amount, .transaction)
         if let a = amount, !(a.type.base.isNumeric) {
-            c.error("C445", "the commissionable amount must be money or a number, found \(a.type)", at: a.range)
+            c.error(CheckCode.wrongType, "the commissionable amount must be money or a number, found \(a.type)", at: a.range)
         }
         var filter: TExpr?
         if let f = b.filter {
             filter = c.x.check(f, .transaction)
             if let ft = filter, ft.type.base != .bool {
-                c.error("C403", "`where` must be a condition, found \(ft.type)", at: ft.range)
+                c.error(CheckCode.notACondition, "`where` must be a condition, found \(ft.type)", at: ft.range)
                 filter = nil
             }
         }
@@ -59,7 +60,8 @@ struct CommissionKind: RuleKind {
         case .named(let n):
             index = c.x.shapeIndex[n.value]
             if index == nil {
-                c.error("C444", "unknown shape `\(n.value)`", at: n.range, help: Suggest.didYouMean(n.value, among: c.x.shapeIndex.keys))
+                c.error(
+                    CheckCode.unknownShape, "unknown shape `\(n.value)`", at: n.range, help: Suggest.didYouMean(n.value, among: c.x.shapeIndex.keys))
             }
         case .inline(let s):
             if let cs = c.checkShape(s, name: "\(owner).tiers", labels: Labels(), range: use.range) {
@@ -71,7 +73,7 @@ struct CommissionKind: RuleKind {
         }
         if let i = index, case .tiers = c.shapes[i].kind { return i }
         if let i = index {
-            c.error("C448", "a commission rates with tiers; `\(c.shapes[i].name)` is a \(c.x.shapeKinds[i])", at: use.range)
+            c.error(CommissionCode.commissionShape, "a commission rates with tiers; `\(c.shapes[i].name)` is a \(c.x.shapeKinds[i])", at: use.range)
         }
         return nil
     }
@@ -261,4 +263,17 @@ struct Commission: RuleBodySyntax {
             j.field("total", total)
         }
     }
+}
+
+/// The diagnostics only this kind raises.
+enum CommissionCode: String, DiagnosticCode {
+    case commissionShape = "C448"
+
+    var title: String {
+        switch self {
+        case .commissionShape: "a commission rated on a shape that is not tiers"
+        }
+    }
+
+    var severity: Severity { .error }
 }

@@ -17,6 +17,7 @@ import PayplanYAML
 ///       bottom: {share: 5%, round: down, ties: include}
 ///       levels: [warning, eliminate]
 struct EliminationKind: RuleKind {
+    let codes: [any DiagnosticCode] = EliminationCode.allCases
     let name = "elimination"
     let keys = ["measure", "among", "exempt", "below", "bottom", "levels", "none"]
     let outputs = [
@@ -37,19 +38,20 @@ struct EliminationKind: RuleKind {
                     if let t = c.text(item, p.key("levels").index(i), "a level name") { levels.append(t) }
                 }
             } else {
-                c.error("P301", "expected `levels` as a list of names, one per consecutive flagged period", at: ln.range)
+                c.error(PlanCode.wrongKind, "expected `levels` as a list of names, one per consecutive flagged period", at: ln.range)
             }
         }
         let none = f.take("none").flatMap { c.text($0, p.key("none"), "the name for no flag") } ?? Located("none", node.range)
         var seen: [String: SourceRange] = [none.value: none.range]
         for l in levels {
             if let first = seen[l.value] {
-                c.error("P331", "the level `\(l.value)` is named twice", at: l.range, notes: [.init("first named here", at: first)])
+                c.error(
+                    EliminationCode.levelTwice, "the level `\(l.value)` is named twice", at: l.range, notes: [.init("first named here", at: first)])
             }
             seen[l.value] = l.range
         }
         if below == nil && bottom == nil && !f.has("below") && !f.has("bottom") {
-            c.error("P332", "\(what) flags nobody: give `below: THRESHOLD`, `bottom: {share: ...}`, or both", at: node.range)
+            c.error(EliminationCode.flagsNobody, "\(what) flags nobody: give `below: THRESHOLD`, `bottom: {share: ...}`, or both", at: node.range)
         }
         guard let measure, !levels.isEmpty else { return nil }
         return Elimination(measure: measure, among: among, exempt: exempt, below: below, bottom: bottom, levels: levels, none: none)
@@ -59,13 +61,13 @@ struct EliminationKind: RuleKind {
         guard var bf = Fields(bn, "`bottom`", known: ["share", "count", "round", "ties"], context: &c) else { return nil }
         var size: Elimination.Bottom.Size?
         if bf.has("share") == bf.has("count") {
-            c.error("P329", "`bottom` needs exactly one of `share: 5%` or `count: 3`", at: bn.range)
+            c.error(EliminationCode.bottomSize, "`bottom` needs exactly one of `share: 5%` or `count: 3`", at: bn.range)
             _ = bf.take("share")
             _ = bf.take("count")
         } else if let s = bf.take("share") {
             if let v = c.number(s, bp.key("share"), "the bottom share") {
                 if v.value < .zero || v.value > .one {
-                    c.error("P330", "the bottom share must be between 0% and 100%, found \(v.value)", at: v.range)
+                    c.error(EliminationCode.bottomShare, "the bottom share must be between 0% and 100%, found \(v.value)", at: v.range)
                 } else {
                     size = .share(v)
                 }
@@ -82,7 +84,8 @@ struct EliminationKind: RuleKind {
                 includeTies = Located(t.value == "include", t.range)
             } else {
                 c.error(
-                    "P307", "unknown `ties` value `\(t.value)`; expected `include` (reps tied with the last one are flagged too) or `exclude`",
+                    PlanCode.unknownChoice,
+                    "unknown `ties` value `\(t.value)`; expected `include` (reps tied with the last one are flagged too) or `exclude`",
                     at: t.range, help: Suggest.didYouMean(t.value, among: ["include", "exclude"]))
             }
         }
@@ -98,7 +101,7 @@ struct EliminationKind: RuleKind {
         var below: TExpr?
         if let measure {
             if !measure.type.base.isNumeric {
-                c.error("C445", "the measure of \(rule.name.value) must be a number, found \(measure.type)", at: measure.range)
+                c.error(CheckCode.wrongType, "the measure of \(rule.name.value) must be a number, found \(measure.type)", at: measure.range)
             }
             below = c.rep(e.below, measure.type.base, "the threshold", symbol: me)
         }
@@ -109,7 +112,7 @@ struct EliminationKind: RuleKind {
             case .count(let k): bottom = .init(size: .count(k.value), rounding: b.rounding.value, includeTies: b.includeTies.value)
             }
             if case .share(let s) = b.size, s.value.isZero, e.below == nil {
-                c.warning("L507", "a bottom share of 0% flags nobody", at: s.range)
+                c.warning(EliminationCode.zeroBottomShare, "a bottom share of 0% flags nobody", at: s.range)
             }
         }
         guard let measure else { return nil }
@@ -430,4 +433,25 @@ struct EliminationRun {
             return Int(whole.floor())
         }
     }
+}
+
+/// The diagnostics only this kind raises.
+enum EliminationCode: String, DiagnosticCode {
+    case zeroBottomShare = "L507"
+    case bottomSize = "P329"
+    case bottomShare = "P330"
+    case levelTwice = "P331"
+    case flagsNobody = "P332"
+
+    var title: String {
+        switch self {
+        case .zeroBottomShare: "a bottom share of 0 %"
+        case .bottomSize: "a bottom without exactly one of share and count"
+        case .bottomShare: "a bottom share outside 0–100 %"
+        case .levelTwice: "a flag level named twice"
+        case .flagsNobody: "an elimination rule with neither `below` nor `bottom`"
+        }
+    }
+
+    var severity: Severity { self == .zeroBottomShare ? .warning : .error }
 }

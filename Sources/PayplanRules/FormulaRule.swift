@@ -10,7 +10,7 @@ import PayplanYAML
 ///
 ///     draw:
 ///       kind: formula
-///       value: max(guarantee - commission, 0)
+///       value: max(guarantee - earned, 0)
 struct FormulaRuleKind: RuleKind {
     let name = "formula"
     let keys = ["value"] + PlanParser.limiterKeys

@@ -23,7 +23,7 @@ public enum PlanPipeline {
         do {
             bytes = try FileReader.readBytes(file, limit: limits.planFileBytes)
         } catch {
-            let d = Diagnostic(.error, "Y100", "cannot read the plan: \(error.reason)", at: nil, file: file)
+            let d = Diagnostic(.error, YAMLCode.cannotRead, "cannot read the plan: \(error.reason)", at: nil, file: file)
             return PlanLoad(file: file, document: nil, plan: nil, checked: nil, diagnostics: [d], sources: SourceTexts())
         }
         return load(bytes: bytes, file: file, limits: limits)

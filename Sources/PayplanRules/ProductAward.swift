@@ -19,6 +19,7 @@ import PayplanYAML
 ///       cap: 20000
 ///       first_movers: {count: 3, award: 1000, running_total: sum(tx.amount where new_product)}
 struct ProductAwardKind: RuleKind {
+    let codes: [any DiagnosticCode] = ProductAwardCode.allCases
     let name = "product_award"
     let keys = ["measure", "threshold", "at_threshold", "award", "rate_above", "first_movers"] + PlanParser.limiterKeys
     let outputs = [
@@ -37,7 +38,7 @@ struct ProductAwardKind: RuleKind {
             case "does_not_count": inclusive = Located(false, t.range)
             default:
                 c.error(
-                    "P307",
+                    PlanCode.unknownChoice,
                     "unknown `at_threshold` value `\(t.value)`; expected `counts` (reaching it is enough) or `does_not_count` (it must be exceeded)",
                     at: t.range, help: Suggest.didYouMean(t.value, among: ["counts", "does_not_count"]))
             }
@@ -67,7 +68,9 @@ struct ProductAwardKind: RuleKind {
             value = args[0]
             filter = w
         } else {
-            c.error("P327", "`running_total` must be a sum over transactions, e.g. `sum(tx.amount where new_product)`", at: running.range)
+            c.error(
+                ProductAwardCode.runningTotal, "`running_total` must be a sum over transactions, e.g. `sum(tx.amount where new_product)`",
+                at: running.range)
         }
         return ProductAward.FirstMovers(count: count, award: fmAward, running: value, filter: filter, range: fmNode.range)
     }
@@ -79,7 +82,7 @@ struct ProductAwardKind: RuleKind {
         var threshold: TExpr?
         if let measure {
             guard measure.type.base.isNumeric else {
-                c.error("C445", "the measure of \(name) must be a number or money, found \(measure.type)", at: measure.range)
+                c.error(CheckCode.wrongType, "the measure of \(name) must be a number or money, found \(measure.type)", at: measure.range)
                 return nil
             }
             threshold = c.rep(p.threshold, measure.type.base, "the threshold", symbol: me)
@@ -89,10 +92,12 @@ struct ProductAwardKind: RuleKind {
         let lim = c.limiters(p.limiters, symbol: me)
         let fm = p.firstMovers.flatMap { checkFirstMovers($0, measure: measure, me: me, &c) }
         if let th = threshold?.constantValue, th <= .zero {
-            c.warning("L506", "the threshold \(th) is reached by every rep", at: threshold!.range)
+            c.warning(ProductAwardCode.thresholdAlwaysMet, "the threshold \(th) is reached by every rep", at: threshold!.range)
         }
         if let a = award?.constantValue, let cap = lim.cap, let k = cap.constantValue, k < a {
-            c.warning("L505", "the cap \(k) is below the award at the threshold \(a): the rate above the threshold never pays", at: cap.range)
+            c.warning(
+                ProductAwardCode.capBelowAward, "the cap \(k) is below the award at the threshold \(a): the rate above the threshold never pays",
+                at: cap.range)
         }
         guard let measure, let threshold, let award else { return nil }
         return ProductAward.Checked(
@@ -105,7 +110,7 @@ struct ProductAwardKind: RuleKind {
         if let fe = f.filter {
             filter = c.x.check(fe, .transaction)
             if let t = filter, t.type.base != .bool {
-                c.error("C403", "a `where` clause must be a condition, found \(t.type)", at: t.range)
+                c.error(CheckCode.notACondition, "a `where` clause must be a condition, found \(t.type)", at: t.range)
                 filter = nil
             }
         }
@@ -115,13 +120,15 @@ struct ProductAwardKind: RuleKind {
             if running.type.base.isNumeric || running.type.literal {
                 checked = .init(count: f.count.value, award: fmAward, running: running, filter: filter)
             } else {
-                c.error("C434", "the running total must add up numbers or money, found \(running.type)", at: running.range)
+                c.error(CheckCode.aggregateValueType, "the running total must add up numbers or money, found \(running.type)", at: running.range)
             }
         } else {
             c.failed = true
         }
         if let m = measure, let running, m.type.base != running.type.base, !running.type.literal {
-            c.error("C446", "the running total adds \(running.type.base.words) but the measure is \(m.type.base.words)", at: running.range)
+            c.error(
+                ProductAwardCode.runningTotalType, "the running total adds \(running.type.base.words) but the measure is \(m.type.base.words)",
+                at: running.range)
         }
         return checked
     }
@@ -421,4 +428,23 @@ struct ProductAward: RuleBodySyntax {
             j.field("award", award)
         }
     }
+}
+
+/// The diagnostics only this kind raises.
+enum ProductAwardCode: String, DiagnosticCode {
+    case runningTotalType = "C446"
+    case capBelowAward = "L505"
+    case thresholdAlwaysMet = "L506"
+    case runningTotal = "P327"
+
+    var title: String {
+        switch self {
+        case .runningTotalType: "a running total of another type than its measure"
+        case .capBelowAward: "a cap below the award at the threshold"
+        case .thresholdAlwaysMet: "a threshold every rep reaches"
+        case .runningTotal: "a running total that is not a sum over transactions"
+        }
+    }
+
+    var severity: Severity { self == .capBelowAward || self == .thresholdAlwaysMet ? .warning : .error }
 }

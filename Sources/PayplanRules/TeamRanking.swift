@@ -17,6 +17,7 @@ import PayplanYAML
 ///       ties: share
 ///       split: {pro_rata: max(revenue, 0), exclude: elimination.flag != "none"}
 struct TeamRankingKind: RuleKind {
+    let codes: [any DiagnosticCode] = TeamRankingCode.allCases
     let name = "team_ranking"
     let keys = ["group_by", "members", "score", "eligible", "order", "prizes", "ties", "split"]
     let outputs = [
@@ -36,9 +37,9 @@ struct TeamRankingKind: RuleKind {
                 for (i, item) in items.enumerated() {
                     if let e = c.formula(item, p.key("prizes").index(i), "a prize") { prizes.append(e) }
                 }
-                if items.isEmpty { c.error("P322", "`prizes` needs at least one prize", at: prizesNode.range) }
+                if items.isEmpty { c.error(PlanCode.emptyShape, "`prizes` needs at least one prize", at: prizesNode.range) }
             } else {
-                c.error("P301", "expected `prizes` as a list [1st, 2nd, ...], found \(prizesNode.kindDescription)", at: prizesNode.range)
+                c.error(PlanCode.wrongKind, "expected `prizes` as a list [1st, 2nd, ...], found \(prizesNode.kindDescription)", at: prizesNode.range)
             }
         }
         let ties = f.take("ties").map { readTies($0, p.key("ties"), &c) } ?? .share(node.range)
@@ -53,7 +54,7 @@ struct TeamRankingKind: RuleKind {
             if let t = c.text(tiesNode, tp, "a tie policy") {
                 if t.value == "share" { return .share(t.range) }
                 c.error(
-                    "P307", "unknown tie policy `\(t.value)`; expected `share` or `{break_by: [...]}`", at: t.range,
+                    PlanCode.unknownChoice, "unknown tie policy `\(t.value)`; expected `share` or `{break_by: [...]}`", at: t.range,
                     help: Suggest.didYouMean(t.value, among: ["share"]))
             }
             return .share(tiesNode.range)
@@ -76,7 +77,7 @@ struct TeamRankingKind: RuleKind {
             }
         }
         if let thenNode = tf.take("then"), let t = c.text(thenNode, tp.key("then"), "what remaining ties do"), t.value != "share" {
-            c.error("P307", "groups still tied after the tie-breakers share; `then` can only be `share`", at: t.range)
+            c.error(PlanCode.unknownChoice, "groups still tied after the tie-breakers share; `then` can only be `share`", at: t.range)
         }
         tf.finish(&c)
         return .breakBy(breakers, tiesNode.range)
@@ -91,7 +92,8 @@ struct TeamRankingKind: RuleKind {
         let methods = ["pro_rata", "equal", "to_role"].filter { sf.has($0) }
         var method: TeamRanking.SplitMethod?
         if methods.count != 1 {
-            c.error("P328", "`split` needs exactly one of `pro_rata: WEIGHT`, `equal: true`, `to_role: ROLE`", at: splitNode.range)
+            c.error(
+                TeamRankingCode.splitMethod, "`split` needs exactly one of `pro_rata: WEIGHT`, `equal: true`, `to_role: ROLE`", at: splitNode.range)
             for m in methods { _ = sf.take(m) }
         } else if let w = sf.take("pro_rata") {
             method = c.formula(w, sp.key("pro_rata"), "a weight").map { .proRata($0) }
@@ -99,7 +101,7 @@ struct TeamRankingKind: RuleKind {
             if let b = c.bool(e, sp.key("equal"), "`equal`"), b.value {
                 method = .equal
             } else {
-                c.error("P328", "`equal: false` splits nothing; use `pro_rata` or `to_role`", at: e.range)
+                c.error(TeamRankingCode.splitMethod, "`equal: false` splits nothing; use `pro_rata` or `to_role`", at: e.range)
             }
         } else if let r = sf.take("to_role") {
             method = c.text(r, sp.key("to_role"), "a role").map { .role($0.value) }
@@ -113,18 +115,18 @@ struct TeamRankingKind: RuleKind {
         guard let t = rule.body as? TeamRanking, let me = c.symbol(ofRule: rule.name.value) else { return nil }
         let groupBy = c.rep(t.groupBy, nil, "the grouping", symbol: me)
         if let g = groupBy, g.type.base != .text {
-            c.error("C445", "`group_by` must be text (a rep attribute such as rep.team), found \(g.type)", at: g.range)
+            c.error(CheckCode.wrongType, "`group_by` must be text (a rep attribute such as rep.team), found \(g.type)", at: g.range)
         }
         let members = c.rep(t.members, .bool, "the membership condition", symbol: me)
         let score = c.x.check(t.score, .group(scoreVisible: false))
         if let s = score, !(s.type.base.isNumeric) {
-            c.error("C445", "a score must be a number, found \(s.type)", at: s.range)
+            c.error(CheckCode.wrongType, "a score must be a number, found \(s.type)", at: s.range)
         }
         var eligible: TExpr?
         if let e = t.eligible {
             eligible = c.x.check(e, .group(scoreVisible: true))
             if let el = eligible, el.type.base != .bool {
-                c.error("C445", "`eligible` must be a condition, found \(el.type)", at: el.range)
+                c.error(CheckCode.wrongType, "`eligible` must be a condition, found \(el.type)", at: el.range)
                 eligible = nil
             }
         }
@@ -136,7 +138,7 @@ struct TeamRankingKind: RuleKind {
                 if e.type.base.isNumeric {
                     breakers.append((e, b.order.value))
                 } else {
-                    c.error("C445", "a tie-breaker must be a number, found \(e.type)", at: e.range)
+                    c.error(CheckCode.wrongType, "a tie-breaker must be a number, found \(e.type)", at: e.range)
                 }
             }
         }
@@ -149,7 +151,7 @@ struct TeamRankingKind: RuleKind {
                 if weight.type.base.isNumeric || weight.type.literal {
                     split = .proRata(weight)
                 } else {
-                    c.error("C445", "a split weight must be a number or money, found \(weight.type)", at: weight.range)
+                    c.error(CheckCode.wrongType, "a split weight must be a number or money, found \(weight.type)", at: weight.range)
                 }
             }
         }
@@ -175,12 +177,12 @@ struct TeamRankingKind: RuleKind {
                 continue
             }
             guard c.moneyDigitsFit(v) else { continue }
-            if let k = v.constantValue, k < .zero { c.error("C447", "a prize cannot be negative", at: v.range) }
+            if let k = v.constantValue, k < .zero { c.error(TeamRankingCode.negativePrize, "a prize cannot be negative", at: v.range) }
             prizes.append(c.x.adapt(v, to: .money))
         }
         for k in prizes.indices.dropFirst() {
             if let a = prizes[k - 1].constantValue, let b = prizes[k].constantValue, b > a {
-                c.warning("L508", "prize \(k + 1) (\(b)) is larger than prize \(k) (\(a))", at: prizes[k].range)
+                c.warning(TeamRankingCode.prizesNotDecreasing, "prize \(k + 1) (\(b)) is larger than prize \(k) (\(a))", at: prizes[k].range)
             }
         }
         return prizes
@@ -621,4 +623,21 @@ struct TeamRankingRun {
             group: group.key, members: group.members.count, score: group.score, eligible: group.eligible, rank: group.rank, prize: group.prize,
             shares: paid)
     }
+}
+
+/// The diagnostics only this kind raises.
+enum TeamRankingCode: String, DiagnosticCode {
+    case negativePrize = "C447"
+    case prizesNotDecreasing = "L508"
+    case splitMethod = "P328"
+
+    var title: String {
+        switch self {
+        case .negativePrize: "a negative prize"
+        case .prizesNotDecreasing: "a prize larger than the one before it"
+        case .splitMethod: "a split without exactly one method"
+        }
+    }
+
+    var severity: Severity { self == .prizesNotDecreasing ? .warning : .error }
 }

@@ -69,6 +69,46 @@ public struct SideTable: Sendable {
     }
 }
 
+/// The codes of side files (commitments, opportunities), with what each
+/// is about (`payplan codes` lists them).
+public enum SideFileCode: String, DiagnosticCode {
+    case unreadable = "S901"
+    case empty = "S902"
+    case malformedHeader = "S903"
+    case duplicateColumn = "S904"
+    case missingColumn = "S905"
+    case malformedRow = "S906"
+    case notUTF8 = "S907"
+    case nulByte = "S908"
+    case fieldCount = "S909"
+    case blank = "S910"
+    case notDecimal = "S911"
+    case notCount = "S912"
+    case notPeriod = "S913"
+    case tooMany = "S999"
+
+    public var severity: Severity { .error }
+
+    public var title: String {
+        switch self {
+        case .unreadable: "a side file that cannot be read"
+        case .empty: "an empty side file"
+        case .malformedHeader: "a malformed header row"
+        case .duplicateColumn: "a column named twice"
+        case .missingColumn: "a required column missing"
+        case .malformedRow: "a malformed row"
+        case .notUTF8: "a row not in UTF-8"
+        case .nulByte: "a row holding a NUL byte"
+        case .fieldCount: "a row with the wrong number of fields"
+        case .blank: "a required value blank"
+        case .notDecimal: "not a decimal"
+        case .notCount: "not a whole number"
+        case .notPeriod: "not a period"
+        case .tooMany: "more problems than are listed"
+        }
+    }
+}
+
 /// Problems of side files: one home for their codes, messages and help.
 public enum SideFileProblem: Sendable {
     case unreadable(reason: String)
@@ -86,24 +126,27 @@ public enum SideFileProblem: Sendable {
     case notPeriod(column: String, text: String)
     case tooMany(Int)
 
-    public var code: String {
+    /// The problem's code: its home in `SideFileCode`.
+    public var kind: SideFileCode {
         switch self {
-        case .unreadable: "S901"
-        case .empty: "S902"
-        case .malformedHeader: "S903"
-        case .duplicateColumn: "S904"
-        case .missingColumn: "S905"
-        case .malformedRow: "S906"
-        case .notUTF8: "S907"
-        case .nulByte: "S908"
-        case .fieldCount: "S909"
-        case .blank: "S910"
-        case .notDecimal: "S911"
-        case .notCount: "S912"
-        case .notPeriod: "S913"
-        case .tooMany: "S999"
+        case .unreadable: .unreadable
+        case .empty: .empty
+        case .malformedHeader: .malformedHeader
+        case .duplicateColumn: .duplicateColumn
+        case .missingColumn: .missingColumn
+        case .malformedRow: .malformedRow
+        case .notUTF8: .notUTF8
+        case .nulByte: .nulByte
+        case .fieldCount: .fieldCount
+        case .blank: .blank
+        case .notDecimal: .notDecimal
+        case .notCount: .notCount
+        case .notPeriod: .notPeriod
+        case .tooMany: .tooMany
         }
     }
+
+    public var code: String { kind.rawValue }
 
     public var message: String {
         switch self {
@@ -137,7 +180,7 @@ public enum SideFileProblem: Sendable {
 
     public func diagnostic(file: String, line: Int?) -> Diagnostic {
         Diagnostic(
-            .error, code, message, at: line.map { SourceRange(at: SourceLocation(file: file, line: $0, column: 0)) }, file: file,
+            kind.severity, code, message, at: line.map { SourceRange(at: SourceLocation(file: file, line: $0, column: 0)) }, file: file,
             help: help)
     }
 }

@@ -87,7 +87,8 @@ public struct HistoryLoad: Sendable {
 
 public enum HistoryLoader {
     /// The plan the history is read with: revenue and a transaction count per
-    /// rep and month, every rep of reps.csv evaluated. The history folder's
+    /// rep and month, every rep of reps.csv evaluated (output columns, so the
+    /// period's table keeps them). The history folder's
     /// targets.csv is not read (the file named here does not exist).
     static let planText = """
         plan: targets history
@@ -101,6 +102,7 @@ public enum HistoryLoader {
         metrics:
           revenue: sum(tx.amount)
           deals: count(tx)
+        output: [revenue, deals]
         """
 
     public static func load(directory: String, months: [Period], threads: Int? = nil) -> HistoryLoad {

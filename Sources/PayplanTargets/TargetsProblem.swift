@@ -54,60 +54,57 @@ public enum TargetsProblem: Sendable, Equatable {
     case commitmentNegative(rep: String, period: Period)
     case commitmentsUnreadable(path: String, reason: String)
 
-    public var code: String {
+    /// The problem's code: its home in `TargetsCode`.
+    public var kind: TargetsCode {
         switch self {
-        case .expectedMapping: "T801"
-        case .unknownKey: "T802"
-        case .missingKey: "T803"
-        case .expectedScalar: "T804"
-        case .notNumber: "T805"
-        case .notWholeNumber: "T806"
-        case .outOfRange: "T807"
-        case .unknownChoice: "T808"
-        case .notPeriod: "T809"
-        case .periodKind: "T810"
-        case .expectedList: "T811"
-        case .conflictingKeys: "T812"
-        case .keyNeedsSplit: "T813"
-        case .weightsSum: "T814"
-        case .negativeWeight: "T815"
-        case .unitNotPositive: "T816"
-        case .targetNotMultiple: "T817"
-        case .unknownPeriodKey: "T818"
-        case .duplicatePeriodKey: "T819"
-        case .missingPeriods: "T820"
-        case .basePeriodNotBefore: "T821"
-        case .seasonalityBaseNotYear: "T822"
-        case .unknownGroup: "T823"
-        case .groupsMissing: "T824"
-        case .noBaseRevenue: "T825"
-        case .negativeBaseRevenue: "T826"
-        case .groupWithoutReps: "T827"
-        case .noReps: "T828"
-        case .repNegativeBase: "T829"
-        case .repNoBase: "T830"
-        case .basePeriodEmpty: "T831"
-        case .groupWithoutShares: "T832"
-        case .seasonWithoutRevenue: "T833"
-        case .overflow: "T841"
-        case .aboveBest: "T861"
-        case .noBestPeriod: "T862"
-        case .belowFloor: "T863"
-        case .commitmentUnknownRep: "T871"
-        case .commitmentPeriod: "T872"
-        case .commitmentDuplicate: "T873"
-        case .commitmentNegative: "T874"
-        case .commitmentsUnreadable: "T875"
+        case .expectedMapping: .expectedMapping
+        case .unknownKey: .unknownKey
+        case .missingKey: .missingKey
+        case .expectedScalar: .expectedScalar
+        case .notNumber: .notNumber
+        case .notWholeNumber: .notWholeNumber
+        case .outOfRange: .outOfRange
+        case .unknownChoice: .unknownChoice
+        case .notPeriod: .notPeriod
+        case .periodKind: .periodKind
+        case .expectedList: .expectedList
+        case .conflictingKeys: .conflictingKeys
+        case .keyNeedsSplit: .keyNeedsSplit
+        case .weightsSum: .weightsSum
+        case .negativeWeight: .negativeWeight
+        case .unitNotPositive: .unitNotPositive
+        case .targetNotMultiple: .targetNotMultiple
+        case .unknownPeriodKey: .unknownPeriodKey
+        case .duplicatePeriodKey: .duplicatePeriodKey
+        case .missingPeriods: .missingPeriods
+        case .basePeriodNotBefore: .basePeriodNotBefore
+        case .seasonalityBaseNotYear: .seasonalityBaseNotYear
+        case .unknownGroup: .unknownGroup
+        case .groupsMissing: .groupsMissing
+        case .noBaseRevenue: .noBaseRevenue
+        case .negativeBaseRevenue: .negativeBaseRevenue
+        case .groupWithoutReps: .groupWithoutReps
+        case .noReps: .noReps
+        case .repNegativeBase: .repNegativeBase
+        case .repNoBase: .repNoBase
+        case .basePeriodEmpty: .basePeriodEmpty
+        case .groupWithoutShares: .groupWithoutShares
+        case .seasonWithoutRevenue: .seasonWithoutRevenue
+        case .overflow: .overflow
+        case .aboveBest: .aboveBest
+        case .noBestPeriod: .noBestPeriod
+        case .belowFloor: .belowFloor
+        case .commitmentUnknownRep: .commitmentUnknownRep
+        case .commitmentPeriod: .commitmentPeriod
+        case .commitmentDuplicate: .commitmentDuplicate
+        case .commitmentNegative: .commitmentNegative
+        case .commitmentsUnreadable: .commitmentsUnreadable
         }
     }
 
-    public var severity: Severity {
-        switch self {
-        case .repNegativeBase, .repNoBase, .basePeriodEmpty, .aboveBest, .noBestPeriod, .belowFloor, .basePeriodNotBefore, .seasonWithoutRevenue:
-            .warning
-        default: .error
-        }
-    }
+    public var code: String { kind.rawValue }
+
+    public var severity: Severity { kind.severity }
 
     public var message: String {
         switch self {
@@ -190,5 +187,107 @@ public enum TargetsProblem: Sendable, Equatable {
 
     public func diagnostic(at range: SourceRange?, file: String? = nil) -> Diagnostic {
         Diagnostic(severity, code, message, at: range, file: file, help: help)
+    }
+}
+
+/// The codes of `payplan targets`, with their severity and what each is
+/// about (`payplan codes` lists them).
+public enum TargetsCode: String, DiagnosticCode {
+    case expectedMapping = "T801"
+    case unknownKey = "T802"
+    case missingKey = "T803"
+    case expectedScalar = "T804"
+    case notNumber = "T805"
+    case notWholeNumber = "T806"
+    case outOfRange = "T807"
+    case unknownChoice = "T808"
+    case notPeriod = "T809"
+    case periodKind = "T810"
+    case expectedList = "T811"
+    case conflictingKeys = "T812"
+    case keyNeedsSplit = "T813"
+    case weightsSum = "T814"
+    case negativeWeight = "T815"
+    case unitNotPositive = "T816"
+    case targetNotMultiple = "T817"
+    case unknownPeriodKey = "T818"
+    case duplicatePeriodKey = "T819"
+    case missingPeriods = "T820"
+    case basePeriodNotBefore = "T821"
+    case seasonalityBaseNotYear = "T822"
+    case unknownGroup = "T823"
+    case groupsMissing = "T824"
+    case noBaseRevenue = "T825"
+    case negativeBaseRevenue = "T826"
+    case groupWithoutReps = "T827"
+    case noReps = "T828"
+    case repNegativeBase = "T829"
+    case repNoBase = "T830"
+    case basePeriodEmpty = "T831"
+    case groupWithoutShares = "T832"
+    case seasonWithoutRevenue = "T833"
+    case overflow = "T841"
+    case aboveBest = "T861"
+    case noBestPeriod = "T862"
+    case belowFloor = "T863"
+    case commitmentUnknownRep = "T871"
+    case commitmentPeriod = "T872"
+    case commitmentDuplicate = "T873"
+    case commitmentNegative = "T874"
+    case commitmentsUnreadable = "T875"
+
+    public var severity: Severity {
+        switch self {
+        case .aboveBest, .basePeriodEmpty, .basePeriodNotBefore, .belowFloor, .noBestPeriod, .repNegativeBase, .repNoBase, .seasonWithoutRevenue:
+            .warning
+        default: .error
+        }
+    }
+
+    public var title: String {
+        switch self {
+        case .expectedMapping: "a mapping expected"
+        case .unknownKey: "an unknown key (with the closest known key)"
+        case .missingKey: "a required key missing"
+        case .expectedScalar: "a single value expected"
+        case .notNumber: "not a number"
+        case .notWholeNumber: "not a whole number"
+        case .outOfRange: "a value out of its range"
+        case .unknownChoice: "an unknown choice (with the closest one)"
+        case .notPeriod: "not a period"
+        case .periodKind: "a period of the wrong kind"
+        case .expectedList: "a list expected"
+        case .conflictingKeys: "two keys that exclude each other"
+        case .keyNeedsSplit: "a key of another split"
+        case .weightsSum: "weights not adding up to 100 %"
+        case .negativeWeight: "a negative weight"
+        case .unitNotPositive: "a rounding unit not above 0"
+        case .targetNotMultiple: "a company target not in whole units"
+        case .unknownPeriodKey: "a weight key that is no period of the year"
+        case .duplicatePeriodKey: "a period weighted twice"
+        case .missingPeriods: "periods without a weight"
+        case .basePeriodNotBefore: "a base period not before the year planned"
+        case .seasonalityBaseNotYear: "seasonality from less than a year"
+        case .unknownGroup: "a team or region unknown to the history"
+        case .groupsMissing: "teams or regions without a weight"
+        case .noBaseRevenue: "no base revenue to take shares of"
+        case .negativeBaseRevenue: "negative base revenue for a share"
+        case .groupWithoutReps: "a team target with no rep to carry it"
+        case .noReps: "no rep active in a period"
+        case .repNegativeBase: "a rep with negative base revenue"
+        case .repNoBase: "a rep without base revenue"
+        case .basePeriodEmpty: "a base period without transactions"
+        case .groupWithoutShares: "a team target none of whose reps has a share"
+        case .seasonWithoutRevenue: "periods of the seasonality base without revenue"
+        case .overflow: "a number beyond the exact range"
+        case .aboveBest: "a target above a multiple of the rep's best base period"
+        case .noBestPeriod: "a rep without base revenue to judge its target by"
+        case .belowFloor: "a target below the floor"
+        case .commitmentUnknownRep: "a commitment for a rep without a target"
+        case .commitmentPeriod: "a commitment for a period outside the plan"
+        case .commitmentDuplicate: "a second commitment for a rep and period"
+        case .commitmentNegative: "a negative commitment"
+        case .commitmentsUnreadable: "a commitments file that cannot be read"
+        }
     }
 }
