@@ -74,6 +74,9 @@ public protocol FlagFacts: Sendable {
     var level: String { get }
     /// The measure the flag was decided on.
     var measure: Exact? { get }
+    /// The line below which the measure is flagged, if the rule has one
+    /// (`payplan progress` offers reaching it as a step).
+    var below: Exact? { get }
     /// Why the rep was flagged, in a few words (`below 0.6; 2 periods in a row`).
     func reason(_ w: Words) -> String
 }
