@@ -32,6 +32,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.0"),
     ],
     targets: [
         .systemLibrary(
@@ -70,11 +72,23 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // The period ledger: closed periods, what was paid, adjustments, audit (SQLite through GRDB).
+        .target(
+            name: "PayplanLedger",
+            dependencies: [
+                "PayplanCore", "PayplanLanguage", "PayplanCompiler", "PayplanData", "PayplanEvaluator",
+                "PayplanReports", "PayplanCompare",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ],
+            swiftSettings: strictSettings
+        ),
         .target(
             name: "PayplanCLI",
             dependencies: [
                 "PayplanCore", "PayplanYAML", "PayplanLanguage", "PayplanChecker", "PayplanCompiler",
-                "PayplanData", "PayplanEvaluator", "PayplanReports", "PayplanCompare",
+                "PayplanData", "PayplanEvaluator", "PayplanReports", "PayplanCompare", "PayplanLedger",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -108,6 +122,11 @@ let package = Package(
             name: "PayplanCompareTests",
             dependencies: ["PayplanCompare", "PayplanEvaluator", "PayplanData"],
             exclude: ["Pairs"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "PayplanLedgerTests",
+            dependencies: ["PayplanLedger", "PayplanCLI", "payplan", "PayplanEvaluator", "PayplanData"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -35,6 +35,8 @@ struct RunCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Language of explanations: zh or en (default: the plan's locale, then LANG).", valueName: "lang"))
     var lang: String?
 
+    @OptionGroup var ledger: LedgerOption
+
     enum RunFormat: String, ExpressibleByArgument, CaseIterable {
         case table, csv, json
     }
@@ -47,9 +49,11 @@ struct RunCommand: ParsableCommand {
             let (data, period, _, excluded, skipped) = try Session.data(loaded, options)
             timer.mark("data")
             let result = try Session.evaluate(
-                loaded, data, period, options, excluded: excluded, trace: explain == nil ? .none : .all, skipped: skipped)
+                loaded, data, period, options, excluded: excluded, trace: explain == nil ? .none : .all, skipped: skipped,
+                history: try ledger.history(loaded, data, period))
             timer.mark("evaluate")
-            let report = PayoutReport(result: result, fingerprint: loaded.fingerprint)
+            var report = PayoutReport(result: result, fingerprint: loaded.fingerprint)
+            let adjustments = try ledger.adjust(&report, loaded, data, period, options)
             timer.mark("output rows")
             let text: String
             switch format {
@@ -87,6 +91,7 @@ struct RunCommand: ParsableCommand {
             }
             if out == nil { Console.out(text) }
             timer.mark("report")
+            Console.error(LedgerSession.describe(adjustments, loaded, language: LedgerSession.language(lang, loaded)))
             Console.error(report.summary.text(Formatter(plan: loaded.compiled.plan)))
             Console.error(timer.report())
         }
@@ -113,6 +118,8 @@ struct ExplainCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Language: zh or en (default: the plan's locale, then LANG).", valueName: "lang"))
     var lang: String?
 
+    @OptionGroup var ledger: LedgerOption
+
     enum ExplainFormat: String, ExpressibleByArgument, CaseIterable {
         case text, json
     }
@@ -130,7 +137,9 @@ struct ExplainCommand: ParsableCommand {
                 Console.error("error: no rep `\(rep)` in \(data.reps.path)\(suggestion)\n")
                 throw Stop(code: Exit.usage)
             }
-            let result = try Session.evaluate(loaded, data, period, options, excluded: excluded, trace: .reps([index]), skipped: skipped)
+            let result = try Session.evaluate(
+                loaded, data, period, options, excluded: excluded, trace: .reps([index]), skipped: skipped,
+                history: try ledger.history(loaded, data, period))
             guard let trace = result.traces[index] else {
                 let reason = result.current.notEvaluated[index] ?? "not active in \(period)"
                 Console.error("error: rep \(rep) is not in the \(period) population (\(reason)); there is no payout to explain\n")
@@ -139,7 +148,10 @@ struct ExplainCommand: ParsableCommand {
             let language = Language.choose(flag: lang, plan: loaded.compiled.plan, environment: getenv("LANG").map { String(cString: $0) })
             let renderer = ExplanationRenderer(plan: loaded.compiled, language: language)
             switch format {
-            case .text: Console.out(renderer.text(trace, fingerprint: loaded.fingerprint))
+            case .text:
+                Console.out(renderer.text(trace, fingerprint: loaded.fingerprint))
+                let adjustments = try ledger.adjustments(loaded, period, options).filter { $0.repID == rep }
+                Console.out(LedgerSession.describe(adjustments, loaded, language: language))
             case .json: Console.out(renderer.json(trace, fingerprint: loaded.fingerprint))
             }
         }

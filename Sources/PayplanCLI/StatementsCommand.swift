@@ -29,6 +29,8 @@ struct StatementsCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Language: zh or en (default: the plan's locale, then LANG).", valueName: "lang"))
     var lang: String?
 
+    @OptionGroup var ledger: LedgerOption
+
     func validate() throws {
         if let lang, Language(rawValue: lang) == nil { throw ValidationError("--lang takes zh or en") }
     }
@@ -37,7 +39,8 @@ struct StatementsCommand: ParsableCommand {
         try exiting { () throws(Stop) in
             let loaded = try Session.plan(plan)
             let (data, period, _, excluded, skipped) = try Session.data(loaded, options)
-            let result = try Session.evaluate(loaded, data, period, options, excluded: excluded, trace: .all, skipped: skipped)
+            let result = try Session.evaluate(
+                loaded, data, period, options, excluded: excluded, trace: .all, skipped: skipped, history: try ledger.history(loaded, data, period))
             let language = Language.choose(flag: lang, plan: loaded.compiled.plan, environment: getenv("LANG").map { String(cString: $0) })
             let renderer = ExplanationRenderer(plan: loaded.compiled, language: language)
             // In population (rep_id) order.
@@ -71,6 +74,8 @@ struct StatementsCommand: ParsableCommand {
                 Console.error("error: cannot write \(error)\n")
                 throw Stop(code: Exit.usage)
             }
+            // Statements show the period's own pay; adjustments are listed here.
+            Console.error(LedgerSession.describe(try ledger.adjustments(loaded, period, options), loaded, language: language))
             Console.error(
                 "\(pages.count) statements and index.html written to \(out) (\(language.rawValue)); plan fingerprint \(loaded.fingerprint)\n")
         }

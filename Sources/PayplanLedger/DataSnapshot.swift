@@ -1,0 +1,184 @@
+import Crypto
+import Dispatch
+import Foundation
+import PayplanCompiler
+import PayplanCore
+import PayplanLanguage
+
+/// One transaction line a rep was paid on: enough to say later which deal
+/// changed, and how.
+struct DealLine: Sendable, Equatable {
+    var deal: String
+    var date: String
+    var amount: String
+    var line: Int
+    /// FNV-1a of the whole line: any other change (product, collected).
+    var hash: UInt64
+}
+
+/// A data file as read by a close.
+struct DataFileHash: Sendable, Equatable {
+    var file: String
+    var bytes: Int
+    var sha256: String
+}
+
+/// What a close keeps of the data: the SHA-256 of every file read, and per
+/// rep the transaction lines of the period (deal, date, amount, file line).
+enum DataSnapshot {
+    static func path(_ directory: String, _ spec: TableSpec) -> String {
+        directory.hasSuffix("/") ? directory + spec.file : directory + "/" + spec.file
+    }
+
+    /// Hashes the files and scans the transactions in parallel.
+    static func take(directory: String, plan: Plan, period: Period, reps: Set<String>?) -> ([DataFileHash], [String: [DealLine]]) {
+        let kinds = TableKind.allCases
+        nonisolated(unsafe) var hashes = [DataFileHash?](repeating: nil, count: kinds.count)
+        nonisolated(unsafe) var deals: [String: [DealLine]] = [:]
+        DispatchQueue.concurrentPerform(iterations: 2) { k in
+            if k == 0 {
+                for (i, kind) in kinds.enumerated() { hashes[i] = hash(path(directory, plan.data.table(kind)), name: plan.data.table(kind).file) }
+            } else {
+                deals = scanDeals(path(directory, plan.data.transactions), period: period, reps: reps)
+            }
+        }
+        return (hashes.compactMap { $0 }, deals)
+    }
+
+    static func hash(_ path: String, name: String) -> DataFileHash? {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? handle.close() }
+        var hasher = SHA256()
+        var bytes = 0
+        while let chunk = try? handle.read(upToCount: 1 << 20), !chunk.isEmpty {
+            hasher.update(data: chunk)
+            bytes += chunk.count
+        }
+        return DataFileHash(file: name, bytes: bytes, sha256: Hex.string(hasher.finalize()))
+    }
+
+    /// The period's transaction lines per rep id (`reps` nil: every rep).
+    /// The file was read and checked by the run first; this scan only picks
+    /// fields out (RFC 4180 quoting, BOM, CRLF).
+    static func scanDeals(_ path: String, period: Period, reps: Set<String>?) -> [String: [DealLine]] {
+        guard let data = try? Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped) else { return [:] }
+        let from = Array(period.start.description.utf8)
+        let to = Array(period.end.description.utf8)
+        var result: [String: [DealLine]] = [:]
+        data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
+            var columns: (deal: Int, rep: Int, date: Int, amount: Int) = (-1, -1, -1, -1)
+            var line = 1
+            CSVRecords.each(raw) { fields, recordLine, start, end in
+                line = recordLine
+                if line == 1 || columns.rep < 0 {
+                    let names = fields.map { CSVRecords.text(raw, $0) }
+                    columns = (
+                        names.firstIndex(of: "deal_id") ?? -1, names.firstIndex(of: "rep_id") ?? -1, names.firstIndex(of: "date") ?? -1,
+                        names.firstIndex(of: "amount") ?? -1
+                    )
+                    return
+                }
+                guard columns.rep < fields.count, columns.date < fields.count, columns.date >= 0 else { return }
+                let date = fields[columns.date]
+                guard CSVRecords.compare(raw, date, from) >= 0, CSVRecords.compare(raw, date, to) <= 0 else { return }
+                let rep = CSVRecords.text(raw, fields[columns.rep])
+                if let reps, !reps.contains(rep) { return }
+                var h: UInt64 = 0xcbf2_9ce4_8422_2325
+                for i in start..<end {
+                    h ^= UInt64(raw[i])
+                    h = h &* 0x100_0000_01b3
+                }
+                let deal = columns.deal >= 0 && columns.deal < fields.count ? CSVRecords.text(raw, fields[columns.deal]) : ""
+                let amount = columns.amount >= 0 && columns.amount < fields.count ? CSVRecords.text(raw, fields[columns.amount]) : ""
+                result[rep, default: []].append(
+                    DealLine(deal: deal, date: CSVRecords.text(raw, date), amount: amount, line: line, hash: h))
+            }
+        }
+        return result
+    }
+
+    /// One rep's lines as bytes for the ledger: `deal \t date \t amount \t line \t hash \n`.
+    static func encode(_ lines: [DealLine]) -> [UInt8] {
+        var out: [UInt8] = []
+        for l in lines {
+            out += Array(l.deal.utf8) + [9] + Array(l.date.utf8) + [9] + Array(l.amount.utf8) + [9]
+            out += Array(String(l.line).utf8) + [9] + Array(String(l.hash, radix: 16).utf8) + [10]
+        }
+        return out
+    }
+
+    static func decode(_ data: Data) -> [DealLine] {
+        let text = String(decoding: data, as: UTF8.self)
+        return text.split(separator: "\n").compactMap { row in
+            let f = row.split(separator: "\t", omittingEmptySubsequences: false)
+            guard f.count == 5, let line = Int(f[3]), let hash = UInt64(f[4], radix: 16) else { return nil }
+            return DealLine(deal: String(f[0]), date: String(f[1]), amount: String(f[2]), line: line, hash: hash)
+        }
+    }
+}
+
+/// A small RFC 4180 record splitter over bytes.
+enum CSVRecords {
+    /// Calls `body` with each record's field ranges (quotes included), the
+    /// record's first line number, and its byte range.
+    static func each(_ raw: UnsafeRawBufferPointer, _ body: ([Range<Int>], Int, Int, Int) -> Void) {
+        var i = 0
+        if raw.count >= 3 && raw[0] == 0xEF && raw[1] == 0xBB && raw[2] == 0xBF { i = 3 }
+        var line = 1
+        var fields: [Range<Int>] = []
+        while i < raw.count {
+            let recordStart = i
+            let recordLine = line
+            fields.removeAll(keepingCapacity: true)
+            var fieldStart = i
+            var inQuotes = false
+            var end = raw.count
+            while i < raw.count {
+                let b = raw[i]
+                if inQuotes {
+                    if b == 0x22 {
+                        if i + 1 < raw.count && raw[i + 1] == 0x22 { i += 1 } else { inQuotes = false }
+                    } else if b == 0x0A {
+                        line += 1
+                    }
+                } else if b == 0x22 {
+                    inQuotes = true
+                } else if b == 0x2C {
+                    fields.append(fieldStart..<i)
+                    fieldStart = i + 1
+                } else if b == 0x0A {
+                    end = i
+                    break
+                }
+                i += 1
+            }
+            var last = end
+            if last > fieldStart && raw[last - 1] == 0x0D { last -= 1 }
+            fields.append(fieldStart..<last)
+            i = end + 1
+            line += 1
+            if end > recordStart { body(fields, recordLine, recordStart, last) }
+        }
+    }
+
+    /// A field's text, unquoted.
+    static func text(_ raw: UnsafeRawBufferPointer, _ r: Range<Int>) -> String {
+        if r.count >= 2 && raw[r.lowerBound] == 0x22 && raw[r.upperBound - 1] == 0x22 {
+            let inner = String(decoding: UnsafeRawBufferPointer(rebasing: raw[(r.lowerBound + 1)..<(r.upperBound - 1)]), as: UTF8.self)
+            return inner.replacingOccurrences(of: "\"\"", with: "\"")
+        }
+        return String(decoding: UnsafeRawBufferPointer(rebasing: raw[r]), as: UTF8.self)
+    }
+
+    /// Byte-wise comparison of a field with `b` (ISO dates compare so).
+    static func compare(_ raw: UnsafeRawBufferPointer, _ r: Range<Int>, _ b: [UInt8]) -> Int {
+        var i = r.lowerBound
+        var j = 0
+        while i < r.upperBound && j < b.count {
+            if raw[i] != b[j] { return raw[i] < b[j] ? -1 : 1 }
+            i += 1
+            j += 1
+        }
+        return (r.upperBound - i) - (b.count - j)
+    }
+}
