@@ -126,7 +126,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PayplanLedgerTests",
-            dependencies: ["PayplanLedger", "PayplanCLI", "payplan", "PayplanEvaluator", "PayplanData"],
+            dependencies: ["PayplanLedger", "PayplanCLI", "payplan", "payplan-gen", "PayplanEvaluator", "PayplanData", "PayplanLanguage"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -80,12 +80,12 @@ struct CloseCommand: ParsableCommand {
             }
             Console.error(LedgerSession.describe(adjustments, loaded, language: language))
             let f = Formatter(plan: loaded.compiled.plan)
+            Console.error(report.summary.text(f))
             Console.error(
                 """
                 closed \(name) \(period) (version \(outcome.version)) in \(ledger): \(outcome.repCount) reps, \
                 total paid \(f.money(outcome.totalPaid)) + adjustments \(f.money(outcome.adjustmentsPaid)), \
                 by \(request.by) at \(request.at)
-                plan fingerprint \(loaded.fingerprint)
                 ledger chain \(outcome.chainHash)
 
                 """)

@@ -35,7 +35,8 @@ public struct PriorAdjustment: Sendable, Equatable {
             return "\(period) paid \(paid)\(before); with the data as it is today it comes to \(f.money(recomputed)): \(delta), because \(causeEN)"
         case .zh:
             let before = adjustedBefore.isZero ? "" : "（结账时 \(f.money(closedTotal))，其后已调整 \(Money.signed(adjustedBefore, f))）"
-            return "\(period) 已发 \(paid)\(before)；按今天的数据应为 \(f.money(recomputed))：\(delta)，因为\(causeZH)"
+            let space = causeZH.first?.isASCII == true ? " " : ""
+            return "\(period) 已发 \(paid)\(before)；按今天的数据应为 \(f.money(recomputed))：\(delta)，因为\(space)\(causeZH)"
         }
     }
 }
@@ -249,7 +250,7 @@ enum Causes {
                     zh.append("\(others.joined(separator: "、")) 有变动")
                 } else {
                     en.append("other reps' deals in \(txFile) changed (rankings and prizes shared among reps depend on them)")
-                    zh.append("\(txFile) 中其他人员的交易有变动（排名和共享奖金取决于它们）")
+                    zh.append("其他人员在 \(txFile) 中的交易有变动（排名和共享奖金取决于它们）")
                 }
             }
             out[rep] = (en.joined(separator: "; "), zh.joined(separator: "；"))

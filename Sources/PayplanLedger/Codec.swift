@@ -117,7 +117,7 @@ enum Deflate {
         do {
             _ = try Data.compress(
                 size: Int64(input.count), bufferSize: 1 << 16,
-                provider: { position, size in input.subdata(in: Int(position)..<Int(position) + size) },
+                provider: { position, size in input.subdata(in: Int(position)..<min(input.count, Int(position) + size)) },
                 consumer: { output.append($0) })
         } catch {
             return nil
@@ -130,7 +130,7 @@ enum Deflate {
         do {
             _ = try Data.decompress(
                 size: Int64(data.count), bufferSize: 1 << 16, skipCRC32: true,
-                provider: { position, size in data.subdata(in: Int(position)..<Int(position) + size) },
+                provider: { position, size in data.subdata(in: min(data.count, Int(position))..<min(data.count, Int(position) + size)) },
                 consumer: { output.append($0) })
         } catch {
             return nil

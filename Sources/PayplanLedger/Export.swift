@@ -42,7 +42,7 @@ public enum LedgerExport {
             let data = Data(text.utf8)
             try archive.addEntry(
                 with: path, type: .file, uncompressedSize: Int64(data.count), modificationDate: date, compressionMethod: .deflate,
-                provider: { position, size in data.subdata(in: Int(position)..<Int(position) + size) })
+                provider: { position, size in data.subdata(in: Int(position)..<min(data.count, Int(position) + size)) })
         }
         guard let bytes = archive.data else { throw CocoaError(.fileWriteUnknown) }
         return bytes

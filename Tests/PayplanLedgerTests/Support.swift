@@ -103,8 +103,16 @@ struct Workspace {
         read(name)?.components(separatedBy: "\n").firstIndex { $0.contains(match) }.map { $0 + 1 }
     }
 
+    /// Closes a period of the example company. R18 has no 2026-Q2 target
+    /// (transferred in): Q2 is closed leaving R18 out, as payroll would.
     func close(_ period: String, ledger: String = "ledger.db", _ extra: [String] = []) throws -> Outcome {
-        try payplan(["close", "plan.yaml", "--data", "data", "--period", period, "--ledger", ledger, "--by", "hr@example"] + extra, in: path)
+        try payplan(
+            ["close", "plan.yaml", "--data", "data", "--period", period, "--ledger", ledger, "--by", "hr@example", "--skip-invalid"] + extra, in: path)
+    }
+
+    /// Adds a transaction for a rep reps.csv does not have: bad data that names no rep.
+    func breakData() throws {
+        try write("data/transactions.csv", (read("data/transactions.csv") ?? "") + "D9-9999,R99,2026-08-01,P-CORE,100.00,100.00\n")
     }
 
     func remove() { try? FileManager.default.removeItem(atPath: path) }

@@ -1,6 +1,7 @@
 import Foundation
 import PayplanCompiler
 import PayplanCore
+import PayplanLanguage
 import PayplanReports
 import Testing
 
