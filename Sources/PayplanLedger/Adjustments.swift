@@ -187,7 +187,9 @@ public enum Adjustments {
             bad.append(problem.diagnostic)
         }
         for s in result.skipped where closed[s.repID]?.inPopulation == true {
-            bad.append(Diagnostic(.error, "D650", "rep \(s.repID) was paid in \(close.period) but cannot be now: \(s.reasons.joined(separator: "; "))", at: nil))
+            bad.append(
+                Diagnostic(
+                    .error, "D650", "rep \(s.repID) was paid in \(close.period) but cannot be now: \(s.reasons.joined(separator: "; "))", at: nil))
         }
         if !bad.isEmpty { throw unreadable(bad, [close.period]) }
         var changed: [PriorAdjustment] = []

@@ -114,7 +114,8 @@ public enum LedgerClose {
             var content = header.hasher()
             for f in files {
                 try db.execute(
-                    sql: "INSERT INTO data_files (close_id, file, bytes, sha256) VALUES (?, ?, ?, ?)", arguments: [closeID, f.file, f.bytes, f.sha256])
+                    sql: "INSERT INTO data_files (close_id, file, bytes, sha256) VALUES (?, ?, ?, ?)",
+                    arguments: [closeID, f.file, f.bytes, f.sha256])
                 content.add(f.file)
                 content.add(f.sha256)
             }

@@ -59,7 +59,10 @@ public enum Ledger {
     public static func show(_ store: LedgerStore, _ close: CloseInfo) throws(LedgerProblem) -> ClosedPeriod {
         let (_, _, columnsJSON, _) = try store.planSource(close.id)
         let columns: [(header: String, type: String, decimals: Int?, numeric: Bool)] = JSONText.objects(columnsJSON).map { o in
-            (header: (o["header"] as? String) ?? "", type: (o["type"] as? String) ?? "", decimals: o["decimals"] as? Int, numeric: (o["numeric"] as? Bool) ?? false)
+            (
+                header: (o["header"] as? String) ?? "", type: (o["type"] as? String) ?? "", decimals: o["decimals"] as? Int,
+                numeric: (o["numeric"] as? Bool) ?? false
+            )
         }
         var ids: [String] = []
         var cells: [[String]] = []

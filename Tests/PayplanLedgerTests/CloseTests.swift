@@ -22,12 +22,15 @@ struct CloseTests {
         #expect(try sqlite(db, "PRAGMA integrity_check", in: ws.path) == "ok")
         #expect(try sqlite(db, "PRAGMA journal_mode", in: ws.path) == "delete")
         #expect(try sqlite(db, "PRAGMA user_version", in: ws.path) == "1")
-        #expect(try sqlite(db, "SELECT plan, period, version, closed_by, note FROM closes", in: ws.path) == "Reference plan|2026-Q2|1|hr@example|Q2 payroll")
+        #expect(
+            try sqlite(db, "SELECT plan, period, version, closed_by, note FROM closes", in: ws.path)
+                == "Reference plan|2026-Q2|1|hr@example|Q2 payroll")
         let reps = try sqlite(db, "SELECT rep_count FROM closes", in: ws.path)
         #expect(try sqlite(db, "SELECT count(*) FROM payouts WHERE in_population = 1", in: ws.path) == reps)
         #expect(try sqlite(db, "SELECT count(*) FROM events", in: ws.path) == "1")
-        #expect(try sqlite(db, "SELECT group_concat(file, ',') FROM (SELECT file FROM data_files ORDER BY file)", in: ws.path)
-            == "products.csv,reps.csv,targets.csv,transactions.csv")
+        #expect(
+            try sqlite(db, "SELECT group_concat(file, ',') FROM (SELECT file FROM data_files ORDER BY file)", in: ws.path)
+                == "products.csv,reps.csv,targets.csv,transactions.csv")
         // The data files' SHA-256, as sha256sum computes it.
         let sum = try execute("/usr/bin/env", ["sha256sum", "data/transactions.csv"], in: ws.path).stdout.prefix(64)
         #expect(try sqlite(db, "SELECT sha256 FROM data_files WHERE file = 'transactions.csv'", in: ws.path) == String(sum))
@@ -119,7 +122,10 @@ struct CloseTests {
         #expect(try sqlite("ledger.db", "SELECT amount, for_period FROM adjustments WHERE rep_id = 'R07'", in: ws.path) == "\(adjustment)|2026-Q2")
         let zh = try sqlite("ledger.db", "SELECT cause_zh FROM adjustments WHERE rep_id = 'R07'", in: ws.path)
         #expect(zh.hasPrefix("2026-Q2 已发 ¥"), "\(zh)")
-        #expect(try sqlite("ledger.db", "SELECT adjustment FROM payouts p JOIN closes c ON c.id = p.close_id WHERE c.period = '2026-Q3' AND rep_id = 'R07'", in: ws.path) == adjustment)
+        #expect(
+            try sqlite(
+                "ledger.db", "SELECT adjustment FROM payouts p JOIN closes c ON c.id = p.close_id WHERE c.period = '2026-Q3' AND rep_id = 'R07'",
+                in: ws.path) == adjustment)
         // Paid once: what is owed for closed periods, running 2026-Q4, is nothing.
         let store = try LedgerStore.open(ws.path + "/ledger.db", mode: .read)
         let owed = try Adjustments.compute(store, planName: "Reference plan", running: Period("2026-Q4")!, directory: ws.path + "/data", threads: 2)
@@ -135,7 +141,8 @@ struct CloseTests {
         #expect(r07.adjustedBefore == Exact(decimal: "930.24"))
         #expect(r07.causeEN == "deal D2-2054 changed from 9,122.63 to 20,122.63 on transactions.csv:\(line)")
         // Running a closed period says it is a recomputation.
-        let q3again = try payplan(["run", "plan.yaml", "--data", "data", "--period", "2026-Q3", "--ledger", "ledger.db", "--format", "csv"], in: ws.path)
+        let q3again = try payplan(
+            ["run", "plan.yaml", "--data", "data", "--period", "2026-Q3", "--ledger", "ledger.db", "--format", "csv"], in: ws.path)
         #expect(q3again.stderr.contains("is closed in ledger.db (by hr@example at "), "\(q3again.stderr)")
     }
 
@@ -150,7 +157,9 @@ struct CloseTests {
         let text = try #require(ws.read("data/transactions.csv"))
         let boosted = text.components(separatedBy: "\n").map { l -> String in
             var f = l.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-            guard f.count > 4, f[1] == "R12", f[2].hasPrefix("2026-0"), ["04", "05", "06"].contains(String(f[2].dropFirst(5).prefix(2))) else { return l }
+            guard f.count > 4, f[1] == "R12", f[2].hasPrefix("2026-0"), ["04", "05", "06"].contains(String(f[2].dropFirst(5).prefix(2))) else {
+                return l
+            }
             f[4] = String(f[4].split(separator: ".")[0]) + "0." + (f[4].split(separator: ".").dropFirst().first.map(String.init) ?? "00")
             return f.joined(separator: ",")
         }.joined(separator: "\n")
@@ -176,11 +185,13 @@ struct CloseTests {
         let noReason = try payplan(["ledger", "reopen", "--ledger", "ledger.db", "--period", "2026-Q3", "--reason", " "], in: ws.path)
         #expect(noReason.status == 2)
         let reopen = try payplan(
-            ["ledger", "reopen", "--ledger", "ledger.db", "--period", "2026-Q3", "--reason", "targets of team East were wrong", "--by", "cfo"], in: ws.path)
+            ["ledger", "reopen", "--ledger", "ledger.db", "--period", "2026-Q3", "--reason", "targets of team East were wrong", "--by", "cfo"],
+            in: ws.path)
         #expect(reopen.status == 0, "\(reopen.stderr)")
         #expect(try ws.close("2026-Q3").status == 0)
-        #expect(try sqlite("ledger.db", "SELECT period, version, superseded_by IS NULL FROM closes ORDER BY id", in: ws.path)
-            == "2026-Q2|1|1\n2026-Q3|1|0\n2026-Q3|2|1")
+        #expect(
+            try sqlite("ledger.db", "SELECT period, version, superseded_by IS NULL FROM closes ORDER BY id", in: ws.path)
+                == "2026-Q2|1|1\n2026-Q3|1|0\n2026-Q3|2|1")
         // Nothing deleted: version 1's rows are all there.
         #expect(try sqlite("ledger.db", "SELECT count(*) FROM payouts WHERE close_id = 2", in: ws.path) == "20")
         let audit = try payplan(["ledger", "audit", "--ledger", "ledger.db"], in: ws.path)
@@ -207,7 +218,9 @@ struct CloseTests {
         _ = try sqlite("ledger.db", "UPDATE payouts SET total = '99999.00' WHERE rep_id = 'R07' AND close_id = 1", in: ws.path)
         let edited = try payplan(["ledger", "verify", "--ledger", "ledger.db"], in: ws.path)
         #expect(edited.status == 1)
-        #expect(edited.stdout.contains("error: close 1 (Reference plan 2026-Q2 version 1): the row of rep R07 in payouts was edited [G830]"), "\(edited.stdout)")
+        #expect(
+            edited.stdout.contains("error: close 1 (Reference plan 2026-Q2 version 1): the row of rep R07 in payouts was edited [G830]"),
+            "\(edited.stdout)")
         // Even with its row hash recomputed by hand, the close's content hash gives it away.
         _ = try sqlite("ledger.db", "UPDATE payouts SET row_hash = 'x' WHERE rep_id = 'R07' AND close_id = 1", in: ws.path)
         _ = try sqlite("ledger.db", "UPDATE events SET reason = 'changed' WHERE id = 2", in: ws.path)

@@ -12,7 +12,8 @@ struct ExportTests {
         let export = try payplan(["ledger", "export", "--ledger", "ledger.db", "--format", "xlsx", "--out", "payroll.xlsx"], in: ws.path)
         #expect(export.status == 0, "\(export.stderr)")
         #expect(export.stderr == "2026-Q2, 2026-Q3: 38 rows written to payroll.xlsx\n")
-        let csv = try payplan(["ledger", "export", "--ledger", "ledger.db", "--period", "2026-Q3", "--format", "csv", "--out", "q3.csv"], in: ws.path)
+        let csv = try payplan(
+            ["ledger", "export", "--ledger", "ledger.db", "--period", "2026-Q3", "--format", "csv", "--out", "q3.csv"], in: ws.path)
         #expect(csv.status == 0)
         let shown = try payplan(["ledger", "show", "--ledger", "ledger.db", "--period", "2026-Q3", "--format", "csv"], in: ws.path)
         #expect(ws.read("q3.csv") == shown.stdout)

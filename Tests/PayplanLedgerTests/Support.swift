@@ -107,7 +107,8 @@ struct Workspace {
     /// (transferred in): Q2 is closed leaving R18 out, as payroll would.
     func close(_ period: String, ledger: String = "ledger.db", _ extra: [String] = []) throws -> Outcome {
         try payplan(
-            ["close", "plan.yaml", "--data", "data", "--period", period, "--ledger", ledger, "--by", "hr@example", "--skip-invalid"] + extra, in: path)
+            ["close", "plan.yaml", "--data", "data", "--period", period, "--ledger", ledger, "--by", "hr@example", "--skip-invalid"] + extra, in: path
+        )
     }
 
     /// Adds a transaction for a rep reps.csv does not have: bad data that names no rep.

@@ -33,10 +33,11 @@ struct UnitTests {
         Data(text.utf8).withUnsafeBytes { raw in
             CSVRecords.each(raw) { fields, line, _, _ in records.append((fields.map { CSVRecords.text(raw, $0) }, line)) }
         }
-        #expect(records.map(\.0) == [
-            ["deal_id", "rep_id", "date", "amount"], ["D,1", "R01", "2026-04-02", "100"], ["D\"2", "R02", "2026-05-01", "2\n00"],
-            ["D3", "R01", "2026-07-01", "5"],
-        ])
+        #expect(
+            records.map(\.0) == [
+                ["deal_id", "rep_id", "date", "amount"], ["D,1", "R01", "2026-04-02", "100"], ["D\"2", "R02", "2026-05-01", "2\n00"],
+                ["D3", "R01", "2026-07-01", "5"],
+            ])
         #expect(records.map(\.1) == [1, 2, 3, 5])
     }
 
@@ -44,7 +45,8 @@ struct UnitTests {
         let dir = NSTemporaryDirectory() + "ledger-unit-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let text = "deal_id,rep_id,date,product,amount\nD1,R01,2026-03-31,P,1\nD2,R01,2026-04-01,P,9000\nD3,R02,2026-06-30,P,5\nD4,R01,2026-07-01,P,7\n"
+        let text =
+            "deal_id,rep_id,date,product,amount\nD1,R01,2026-03-31,P,1\nD2,R01,2026-04-01,P,9000\nD3,R02,2026-06-30,P,5\nD4,R01,2026-07-01,P,7\n"
         try Data(text.utf8).write(to: URL(fileURLWithPath: dir + "/tx.csv"))
         let deals = DataSnapshot.scanDeals(dir + "/tx.csv", period: Period("2026-Q2")!, reps: nil)
         #expect(deals["R01"]?.map(\.deal) == ["D2"])
@@ -55,13 +57,20 @@ struct UnitTests {
     }
 
     @Test func dealChangesNameTheDealAndTheLine() {
-        let old = [DealLine(deal: "D7", date: "2026-05-02", amount: "9000", line: 88, hash: 1), DealLine(deal: "D8", date: "2026-05-03", amount: "10", line: 89, hash: 2)]
-        let new = [DealLine(deal: "D7", date: "2026-05-02", amount: "18000", line: 88, hash: 3), DealLine(deal: "D9", date: "2026-05-04", amount: "1250.5", line: 90, hash: 4)]
+        let old = [
+            DealLine(deal: "D7", date: "2026-05-02", amount: "9000", line: 88, hash: 1),
+            DealLine(deal: "D8", date: "2026-05-03", amount: "10", line: 89, hash: 2),
+        ]
+        let new = [
+            DealLine(deal: "D7", date: "2026-05-02", amount: "18000", line: 88, hash: 3),
+            DealLine(deal: "D9", date: "2026-05-04", amount: "1250.5", line: 90, hash: 4),
+        ]
         let (en, zh) = Causes.dealChanges(old, new, file: "transactions.csv")
-        #expect(en == [
-            "deal D7 changed from 9,000 to 18,000 on transactions.csv:88", "deal D9 of 1,250.5 was added on transactions.csv:90",
-            "deal D8 of 10 (was transactions.csv:89) was removed",
-        ])
+        #expect(
+            en == [
+                "deal D7 changed from 9,000 to 18,000 on transactions.csv:88", "deal D9 of 1,250.5 was added on transactions.csv:90",
+                "deal D8 of 10 (was transactions.csv:89) was removed",
+            ])
         #expect(zh[0] == "交易 D7 的金额由 9,000 改为 18,000（transactions.csv:88）")
         // A line that only moved is not a change.
         let moved = [DealLine(deal: "D7", date: "2026-05-02", amount: "9000", line: 120, hash: 1)]
@@ -84,7 +93,10 @@ struct UnitTests {
         a.adjustedBefore = Exact(450)
         a.recomputed = Exact(12000)
         a.amount = Exact(-450)
-        #expect(a.sentence(.en, f).hasPrefix("2026-Q2 paid ¥12,450.00 (¥12,000.00 when closed, +¥450.00 adjusted since); with the data as it is today it comes to ¥12,000.00: −¥450.00"))
+        #expect(
+            a.sentence(.en, f).hasPrefix(
+                "2026-Q2 paid ¥12,450.00 (¥12,000.00 when closed, +¥450.00 adjusted since); with the data as it is today it comes to ¥12,000.00: −¥450.00"
+            ))
     }
 
     @Test func closingOrder() {
@@ -103,7 +115,8 @@ struct UnitTests {
         #expect(
             LedgerClose.orderProblem(closes, plan: "P", period: Period("2027-Q1")!)
                 == .previousNotClosed(plan: "P", period: "2027-Q1", previous: "2026-Q4", first: "2026-Q2"))
-        #expect(LedgerClose.orderProblem(closes, plan: "P", period: Period("2026-Q1")!) == .beforeFirst(plan: "P", period: "2026-Q1", first: "2026-Q2"))
+        #expect(
+            LedgerClose.orderProblem(closes, plan: "P", period: Period("2026-Q1")!) == .beforeFirst(plan: "P", period: "2026-Q1", first: "2026-Q2"))
     }
 
     @Test func problemsCarryCodeExitAndHelp() {
