@@ -51,14 +51,20 @@ struct CloseCommand: ParsableCommand {
                 let existing = try LedgerSession.open(ledger, mode: .write)
                 try LedgerSession.check { () throws(LedgerProblem) in try LedgerClose.checkOrder(existing, plan: name, period: period) }
             }
+            let timer = PhaseTimer.shared
+            timer.mark("plan, ledger checked")
             let (data, _, _, excluded, skipped) = try Session.data(loaded, options)
+            timer.mark("data")
             let existing = LedgerOption(ledger: FileReader.exists(ledger) ? ledger : nil)
             let history = try existing.history(loaded, data, period)
             let result = try Session.evaluate(
                 loaded, data, period, options, excluded: excluded, trace: noTraces ? .none : .all, skipped: skipped, history: history)
+            timer.mark("evaluate")
             let adjustments = try existing.adjustments(loaded, period, options)
+            timer.mark("adjustments")
             var report = PayoutReport(result: result, fingerprint: loaded.fingerprint)
             AdjustedReport.apply(&report, adjustments, data: data)
+            timer.mark("output rows")
             let language = LedgerSession.language(lang, loaded)
             let request = CloseRequest(
                 planFile: plan, planSource: loaded.load.document?.text ?? "", canonical: Canonical.text(loaded.load.plan!),
@@ -89,6 +95,7 @@ struct CloseCommand: ParsableCommand {
                 ledger chain \(outcome.chainHash)
 
                 """)
+            Console.error(timer.report())
         }
     }
 }

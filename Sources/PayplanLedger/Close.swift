@@ -86,9 +86,12 @@ public enum LedgerClose {
         let planName = plan.plan.name.value
         let formatter = Formatter(plan: plan.plan)
         let populationIDs = Set(result.current.population.map { result.data.repIDs[$0] })
+        let timer = PhaseTimer.shared
         let (files, deals) = DataSnapshot.take(
             directory: request.dataDirectory, plan: plan.plan, period: request.period, reps: populationIDs)
+        timer.mark("ledger: data files hashed, deal lines read")
         let records = Records.build(result: result, report: report, adjustments: adjustments, deals: deals, formatter: formatter)
+        timer.mark("ledger: records built")
         let columns = Records.columns(report)
         let total = Money.sum(records.map { Money.parse($0.total) })
         let adjusted = Money.sum(adjustments.map(\.amount))
@@ -121,18 +124,22 @@ public enum LedgerClose {
             }
             try Records.insert(db, closeID, records, into: &content)
             try Records.insert(db, closeID, adjustments, formatter, into: &content)
+            timer.mark("ledger: rows inserted")
             if request.traces, let renderer {
                 traceBytes = try Records.insertTraces(db, closeID, result, renderer, request, into: &content)
+                timer.mark("ledger: traces rendered, deflated, inserted")
             }
             let contentHash = content.finish()
             try db.execute(sql: "UPDATE closes SET content_hash = ? WHERE id = ?", arguments: [contentHash, closeID])
             let chain = try Chain.append(
                 db, action: "close", plan: planName, period: header.period, closeID: closeID, by: request.by, at: request.at, reason: request.note,
                 contentHash: contentHash)
+            timer.mark("ledger: audit chain")
             return CloseOutcome(
                 closeID: closeID, version: header.version, repCount: header.repCount, totalPaid: total, adjustmentsPaid: adjusted,
                 traceBytes: 0, chainHash: chain)
         }
+        timer.mark("ledger: committed")
         var done = outcome
         done.traceBytes = traceBytes
         return done

@@ -67,13 +67,14 @@ struct ReliabilityTests {
         var g = SystemRandomNumberGenerator()
         var outcomes: [String: Int] = [:]
         var journals = 0
-        for round in 0..<12 {
+        for round in 0..<10 {
             _ = try fresh("killed.db")
             let process = try start(
                 binary("payplan"), closeArguments("killed.db"), in: path, out: path + "/kill.out", err: path + "/kill.err")
-            // Half the kills anywhere in the run, half in its last part, where the transaction is.
-            let lo = round % 2 == 0 ? 0.0 : 0.5
-            let delay = duration * (lo + (1.1 - lo) * Double.random(in: 0..<1, using: &g))
+            // Half the kills anywhere in the run, half in its last part
+            // (the transaction) or just after it.
+            let (lo, hi) = round % 2 == 0 ? (0.0, 1.0) : (0.6, 1.3)
+            let delay = duration * (lo + (hi - lo) * Double.random(in: 0..<1, using: &g))
             usleep(UInt32(delay * 1_000_000))
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
