@@ -56,6 +56,12 @@ struct DataOptions: ParsableArguments {
     @Flag(name: .long, help: "Leave out reps with bad data instead of stopping, and list them. Problems that name no rep still stop the run.")
     var skipInvalid = false
 
+    @Flag(
+        name: .long,
+        help: "Remove blanks around ids and other keys (rep_id, team, region, role, deal_id, product, category, period) instead of stopping on them."
+    )
+    var trimKeys = false
+
     func validate() throws {
         if Period(period) == nil {
             throw ValidationError("'\(period)' is not a period; write 2026-Q3, 2026-07 or 2026")
@@ -124,7 +130,9 @@ enum Session {
     static func read(_ compiled: CompiledPlan, periods: [Period], period: Period, _ options: DataOptions, limits: Limits = .default) throws(Stop) -> (
         DataSet, Set<Int>, [SkippedRep]
     ) {
-        let result = DataLoader.load(directory: options.data, plan: compiled, periods: periods, limits: limits, threads: options.threads)
+        let result = DataLoader.load(
+            directory: options.data, plan: compiled, periods: periods, limits: limits, threads: options.threads,
+            keys: options.trimKeys ? .trim : .strict)
         let sources = SourceTexts()
         if !result.warnings.isEmpty {
             Console.error(render(Diagnostic.sorted(result.warnings), sources))

@@ -45,6 +45,7 @@ struct ExpressionChecker {
     var assumedSelfTypes: [Int: (ValueType, SourceRange)] = [:]
     var filterTypes: [Int: TExpr] = [:]
     var filterVisiting: Set<Int> = []
+    var filterFailed: Set<Int> = []
 
     /// Exponent literals (`1e3`): accepted as ratios, refused as money.
     var exponentLiterals: Set<SourceRange> = []
@@ -75,15 +76,7 @@ struct ExpressionChecker {
         if let t = metricTypes[i] { return t }
         if metricFailed.contains(i) { return nil }
         if let start = metricVisiting.firstIndex(of: i) {
-            let cycle = metricVisiting[start...].map { plan.metrics[$0].name.value } + [plan.metrics[i].name.value]
-            let notes = metricVisiting[start...].map { j in
-                Diagnostic.Note("`\(plan.metrics[j].name.value)` is defined here", at: plan.metrics[j].name.range)
-            }
-            error(
-                "C401", "metrics form a cycle: \(cycle.joined(separator: " → "))", at: plan.metrics[i].name.range,
-                notes: Array(notes.dropFirst()),
-                help: "a metric cannot depend on itself; use previous(\(plan.metrics[i].name.value), 0) for last period's value")
-            for j in metricVisiting[start...] { metricFailed.insert(j) }
+            reportMetricCycle(Array(metricVisiting[start...]), closing: i)
             return nil
         }
         metricVisiting.append(i)
@@ -112,8 +105,32 @@ struct ExpressionChecker {
         return typed
     }
 
+    /// `path` reads one another in turn and its last member reads `closing`
+    /// (the first): reported once, at the metric the cycle comes back to.
+    mutating func reportMetricCycle(_ path: [Int], closing i: Int) {
+        // A long cycle is shown by its first and last steps: a message of
+        // 2,000 names and notes helps nobody.
+        let shown = 8
+        var names = path.map { plan.metrics[$0].name.value }
+        if names.count > shown + 2 {
+            names = names.prefix(shown) + ["… \(names.count - shown - 1) more …", names[names.count - 1]]
+        }
+        var notes = path.dropFirst().prefix(shown).map { j in
+            Diagnostic.Note("`\(plan.metrics[j].name.value)` is defined here", at: plan.metrics[j].name.range)
+        }
+        if path.count - 1 > shown, let last = path.last {
+            notes.append(.init("… and \(path.count - 1 - shown) more metrics of the cycle, the last defined here", at: plan.metrics[last].name.range))
+        }
+        error(
+            "C401", "metrics form a cycle: \((names + [plan.metrics[i].name.value]).joined(separator: " → "))", at: plan.metrics[i].name.range,
+            notes: notes,
+            help: "a metric cannot depend on itself; use previous(\(plan.metrics[i].name.value), 0) for last period's value")
+        metricFailed.formUnion(path)
+    }
+
     mutating func filter(_ i: Int) -> TExpr? {
         if let t = filterTypes[i] { return t }
+        if filterFailed.contains(i) { return nil }
         if filterVisiting.contains(i) {
             error("C401", "filter `\(plan.filters[i].name.value)` refers to itself", at: plan.filters[i].name.range)
             return nil
@@ -145,7 +162,7 @@ struct ExpressionChecker {
         switch e.kind {
         case .number(let v, _, let exponent):
             if exponent { exponentLiterals.insert(e.range) }
-            return TExpr(.number(v), ValueType(.number, literal: true), e.range)
+            return TExpr(.number(v), ValueType(.number, literal: true, percent: e.isPercentLiteral), e.range)
         case .string(let s):
             return TExpr(.text(s), .text, e.range)
         case .bool(let b):
@@ -378,11 +395,17 @@ struct ExpressionChecker {
             return ValueType(a.type.base, optional: a.type.optional || b.type.optional)
         }
         let optional = a.type.optional || b.type.optional
-        if a.type.literal && b.type.literal { return ValueType(.number, optional: optional, literal: true) }
+        if a.type.literal && b.type.literal {
+            return ValueType(.number, optional: optional, literal: true, percent: a.type.percent || b.type.percent)
+        }
         if a.type.literal || b.type.literal {
             let (lit, other) = a.type.literal ? (a, b) : (b, a)
             guard other.type.base.isNumeric else {
                 error("C413", "\(what) mix a number with \(other.type)", at: lit.range)
+                return nil
+            }
+            if other.type.base == .money, lit.type.percent {
+                percentAsMoney(lit, "\(what) mix it with money")
                 return nil
             }
             if other.type.base == .money, exponentLiterals.contains(lit.range) {
@@ -400,6 +423,16 @@ struct ExpressionChecker {
             notes: [.init("this is \(a.type.base.words)", at: a.range)],
             help: a.type.base == .money || b.type.base == .money ? "a ratio is not added to money; multiply it by an amount first" : nil)
         return nil
+    }
+
+    /// A percentage where money is wanted: refused, with what was probably meant.
+    mutating func percentAsMoney(_ e: TExpr, _ context: String) {
+        let value = e.constantValue
+        let spelled = value.flatMap { v in (try? v * Exact(100)).map { "\($0)%" } } ?? e.description
+        let factor = value.map { "\($0)" } ?? "the ratio"
+        error(
+            "C461", "`\(spelled)` is a percentage, a ratio, but \(context)", at: e.range,
+            help: "a percentage of what? Multiply it by an amount, e.g. `\(factor) * rep.target_incentive`")
     }
 
     func adapt(_ e: TExpr, to type: ValueType) -> TExpr {
@@ -486,11 +519,12 @@ struct ExpressionChecker {
                     help: "one side should be a ratio or a rate, e.g. base × factor")
                 return nil
             }
-            if ta.literal && tb.literal { return make(ValueType(.number, literal: true)) }
+            // 50% * 20000 is an amount; 5% * 5% is still a ratio.
+            if ta.literal && tb.literal { return make(ValueType(.number, literal: true, percent: ta.percent && tb.percent)) }
             // An amount per unit times a count (`500 * deals`) is as untyped as
             // the amount: it becomes money where money is expected.
             if (ta.literal && tb.base == .count) || (tb.literal && ta.base == .count) {
-                return make(ValueType(.count, literal: true))
+                return make(ValueType(.count, literal: true, percent: ta.percent || tb.percent))
             }
             if ta.base == .money && !ta.literal { return make(.money, a, adapt(b, to: .number)) }
             if tb.base == .money && !tb.literal { return make(.money, adapt(a, to: .number), b) }
@@ -505,7 +539,7 @@ struct ExpressionChecker {
                 error("C460", "division by zero: the divisor is the constant 0", at: b.range, help: "divide by a value that can be non-zero")
                 return nil
             }
-            if ta.literal && tb.literal { return make(ValueType(.number, literal: true)) }
+            if ta.literal && tb.literal { return make(ValueType(.number, literal: true, percent: ta.percent && !tb.percent)) }
             if tb.base == .money && !tb.literal {
                 if ta.base == .money || ta.literal { return make(.number, adapt(a, to: .money), b) }
                 error("C420", "dividing \(ta) by money has no meaning", at: range, help: "divide money by money for a ratio")

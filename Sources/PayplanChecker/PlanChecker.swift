@@ -118,6 +118,10 @@ struct CheckRun {
                     rates.append(nil)
                 }
                 if let a = row.amount {
+                    if a.isPercentLiteral, let v = a.constantNumber {
+                        x.percentAsMoney(TExpr(.number(v), ValueType(.number, literal: true, percent: true), a.range), "a tier amount must be money")
+                        return nil
+                    }
                     guard let v = constantNumber(a, "a tier amount") else { return nil }
                     amounts.append(v)
                 } else {
@@ -207,6 +211,15 @@ struct CheckRun {
                 failed = true
                 return nil
             }
+            if want == .money, t.type.percent {
+                x.percentAsMoney(t, "\(what) must be money")
+                failed = true
+                return nil
+            }
+            if want == .money, !moneyDigitsFit(t) {
+                failed = true
+                return nil
+            }
             return x.adapt(t, to: ValueType(want))
         }
         if t.type.base == want || (want == .number && t.type.base == .count) { return t }
@@ -218,11 +231,47 @@ struct CheckRun {
         return nil
     }
 
+    /// Money written in the plan has no more decimals than the plan pays
+    /// in: a prize of `30000.005` would otherwise be rounded without a word.
+    mutating func moneyDigitsFit(_ t: TExpr) -> Bool {
+        guard let v = t.constantValue else { return true }
+        let scale = plan.rounding.scale
+        guard let units = try? v * Exact(integer: Exact.powerOfTen(scale)), !units.isInteger else { return true }
+        error(
+            "C462", "`\(v)` has more decimals than the plan pays in (rounding scale \(scale))", at: t.range,
+            help:
+                "write the amount to \(scale == 2 ? "the cent" : "\(scale) decimals"), e.g. \((try? v.rounded(scale: scale, mode: .halfAwayFromZero))?.description ?? "")"
+        )
+        return false
+    }
+
     mutating func limiters(_ l: Limiters, symbol: Symbol) -> CheckedLimiters {
-        CheckedLimiters(
+        let checked = CheckedLimiters(
             gate: rep(l.gate, .bool, "a gate", symbol: symbol),
             floor: rep(l.floor, .money, "a floor", symbol: symbol),
             cap: rep(l.cap, .money, "a cap", symbol: symbol))
+        lintLimits(floor: checked.floor, cap: checked.cap, capApplies: .last)
+        return checked
+    }
+
+    enum CapOrder { case first, last }
+
+    /// A negative cap takes money away from every rep; a floor above the
+    /// cap pays everyone the same (a rule applies its floor, then its cap;
+    /// the total its cap, then its floor).
+    mutating func lintLimits(floor: TExpr?, cap: TExpr?, capApplies: CapOrder) {
+        if let cap, let c = cap.constantValue, c.isNegative {
+            error(
+                "C463", "the cap \(c) is below zero: it would take money from every rep", at: cap.range,
+                help: "a cap limits pay from above; write 0 or more")
+            failed = true
+        }
+        if let floor, let cap, let f = floor.constantValue, let c = cap.constantValue, f > c {
+            let paid = capApplies == .last ? "the cap, \(c)" : "the floor, \(f)"
+            warning(
+                "L511", "the floor \(f) is above the cap \(c): every rep is paid \(paid)", at: floor.range,
+                notes: [.init("the cap", at: cap.range)])
+        }
     }
 
     mutating func rounding(_ choice: RoundingChoice) -> Rounding? {
@@ -337,7 +386,13 @@ struct CheckRun {
             }
             var prizes: [TExpr] = []
             for p in t.prizes {
+                if p.isPercentLiteral, let v = p.constantNumber {
+                    x.percentAsMoney(TExpr(.number(v), ValueType(.number, literal: true, percent: true), p.range), "a prize must be money")
+                    failed = true
+                    continue
+                }
                 if let v = constantNumber(p, "a prize") {
+                    guard moneyDigitsFit(v) else { continue }
                     if let c = v.constantValue, c < .zero {
                         error("C447", "a prize cannot be negative", at: v.range)
                     }
@@ -470,6 +525,7 @@ struct CheckRun {
                 failed = true
             }
         }
+        typeDefinitionsInOrder()
         var metrics: [CheckedMetric] = []
         for (i, m) in plan.metrics.enumerated() {
             if let t = x.metric(i) { metrics.append(CheckedMetric(name: m.name.value, definition: m, expr: t, type: t.type)) }
@@ -523,6 +579,7 @@ struct CheckRun {
             }
             let cap = rep(t.cap, .money, "the total's cap")
             let floor = rep(t.floor, .money, "the total's floor")
+            lintLimits(floor: floor, cap: cap, capApplies: .first)
             total = CheckedTotal(components: components, cap: cap, floor: floor, rounding: rounding(t.round))
         }
         var output: [CheckedColumn] = []
@@ -727,32 +784,54 @@ struct CheckRun {
             if case .rule(let i, _) = s { return .rule(i, .main) }
             return s
         }
-        // depth(s): periods back that evaluating s in one period reads.
-        var memo: [Symbol: Int] = [:]
-        var visiting: Set<Symbol> = []
-        var infinite = false
-        func depth(_ s: Symbol) -> Int {
-            let k = key(s)
-            if let d = memo[k] { return d }
-            if visiting.contains(k) {
-                infinite = true
-                return 0
-            }
-            visiting.insert(k)
-            var d = 0
+        // depth(s): periods back that evaluating s in one period reads: the
+        // heaviest path from s, where reading `previous` weighs one period.
+        // A cycle (through `previous`: same-period cycles were refused
+        // before) carries state from the effective start. Iterative: a chain
+        // of 2,000 metrics must not exhaust the stack.
+        func edges(_ k: Symbol) -> [(Symbol, Int)] {
+            var out: [(Symbol, Int)] = []
             for e in exprs[k] ?? [] {
                 e.visit { n in
                     switch n.kind {
-                    case .symbol(let t, _): d = max(d, depth(t))
-                    case .previous(let t, _, _): d = max(d, 1 + depth(t))
-                    case .yearToDate(let t, _): d = max(d, depth(t))
+                    case .symbol(let t, _), .yearToDate(let t, _): out.append((key(t), 0))
+                    case .previous(let t, _, _): out.append((key(t), 1))
                     default: break
                     }
                 }
             }
-            visiting.remove(k)
-            memo[k] = d
-            return d
+            return out
+        }
+        var memo: [Symbol: Int] = [:]
+        var open: Set<Symbol> = []
+        var infinite = false
+        func depth(_ root: Symbol) -> Int {
+            if let d = memo[root] { return d }
+            var stack: [(node: Symbol, edges: [(Symbol, Int)], next: Int, depth: Int)] = [(root, edges(root), 0, 0)]
+            open.insert(root)
+            while !stack.isEmpty {
+                let top = stack.count - 1
+                guard stack[top].next < stack[top].edges.count else {
+                    let done = stack.removeLast()
+                    open.remove(done.node)
+                    memo[done.node] = done.depth
+                    continue
+                }
+                let (t, weight) = stack[top].edges[stack[top].next]
+                stack[top].next += 1
+                if let d = memo[t] {
+                    stack[top].depth = max(stack[top].depth, weight + d)
+                } else if open.contains(t) {
+                    infinite = true
+                    stack[top].depth = max(stack[top].depth, weight)
+                } else {
+                    // Visit t first, then take this edge again with t's depth known.
+                    stack[top].next -= 1
+                    open.insert(t)
+                    stack.append((t, edges(t), 0, 0))
+                }
+            }
+            return memo[root] ?? 0
         }
         var lookback = levelsNeeded
         for s in exprs.keys.sorted(by: { "\($0)" < "\($1)" }) { lookback = max(lookback, depth(s)) }

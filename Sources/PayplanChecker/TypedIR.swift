@@ -40,11 +40,16 @@ public struct ValueType: Sendable, Hashable, CustomStringConvertible {
     /// An untyped numeric constant (`0.80`, `50000`): it takes the type of
     /// what it meets, so `revenue >= 50000` compares money with money.
     public var literal: Bool
+    /// A literal written as a percentage (`5%`), or computed from such
+    /// literals alone: a ratio, never money on its own — `cap: 300%` means
+    /// "300 % of what?", not ¥3.00. `50% * 20000` is an amount again.
+    public var percent: Bool
 
-    public init(_ base: BaseType, optional: Bool = false, literal: Bool = false) {
+    public init(_ base: BaseType, optional: Bool = false, literal: Bool = false, percent: Bool = false) {
         self.base = base
         self.optional = optional
         self.literal = literal
+        self.percent = percent && literal
     }
 
     public static let money = ValueType(.money)
@@ -58,7 +63,7 @@ public struct ValueType: Sendable, Hashable, CustomStringConvertible {
         (literal ? "a number" : base.words) + (optional ? " (may be missing)" : "")
     }
 
-    public var required: ValueType { ValueType(base, optional: false, literal: literal) }
+    public var required: ValueType { ValueType(base, optional: false, literal: literal, percent: percent) }
 }
 
 /// What a rule makes available to other formulas: `np_award` (its payout),

@@ -122,15 +122,25 @@ public final class AtomicFileWriter {
 
 /// Reads whole files with located, plain-words errors.
 public enum FileReader {
+    /// Reads a regular file, or a pipe (`<(git show …)`), up to `limit`
+    /// bytes. Devices are refused (`/dev/zero` never ends, a terminal
+    /// waits); a FIFO is opened without blocking, so one without a writer
+    /// reads as empty instead of hanging.
     public static func readBytes(_ path: String, limit: Int? = nil) throws(FileError) -> [UInt8] {
-        var info = stat()
-        guard stat(path, &info) == 0 else {
-            throw FileError(path: path, reason: errno == ENOENT ? "no such file" : errnoText())
+        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+        guard fd >= 0 else {
+            throw FileError(path: path, reason: errno == ENOENT ? "no such file" : "cannot open: \(errnoText())")
         }
-        if (info.st_mode & S_IFMT) == S_IFDIR { throw FileError(path: path, reason: "is a directory, not a file") }
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else { throw FileError(path: path, reason: "cannot open: \(errnoText())") }
         defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw FileError(path: path, reason: "cannot read: \(errnoText())") }
+        let type = info.st_mode & S_IFMT
+        if type == S_IFDIR { throw FileError(path: path, reason: "is a directory, not a file") }
+        guard type == S_IFREG || type == S_IFIFO else {
+            throw FileError(path: path, reason: "is not a regular file (\(FileKind.describe(type)))")
+        }
+        // Reads block again: a pipe's writer may still be writing.
+        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
         while true {
@@ -156,5 +166,20 @@ public enum FileReader {
     public static func isDirectory(_ path: String) -> Bool {
         var info = stat()
         return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
+    }
+}
+
+/// Plain words for the kinds of file a path can name.
+public enum FileKind {
+    public static func describe(_ type: mode_t) -> String {
+        switch type {
+        case S_IFIFO: "a FIFO"
+        case S_IFCHR: "a character device"
+        case S_IFBLK: "a block device"
+        case S_IFSOCK: "a socket"
+        case S_IFDIR: "a directory"
+        case S_IFLNK: "a symbolic link"
+        default: "not an ordinary file"
+        }
     }
 }

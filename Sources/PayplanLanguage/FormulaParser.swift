@@ -119,6 +119,7 @@ public struct FormulaParser {
             throw .error("F202", "expected a formula, found nothing", at: source.range(0, 0))
         }
         let e = try parseExpression()
+        try checkHeight(e)
         let t = tokens[position]
         if t.kind != .end {
             var help: String?
@@ -135,6 +136,19 @@ public struct FormulaParser {
     }
 
     func range(_ t: Token) -> SourceRange { source.range(t.start, t.end) }
+
+    /// A long chain of operators (`1 + 1 + … + 1`) parses without deep
+    /// recursion but builds a tree as deep as the chain is long, and every
+    /// later stage walks that tree. Its height is bounded by the same limit
+    /// as nesting, so no stage can run out of stack on a formula the limits
+    /// allow.
+    func checkHeight(_ e: Expr) throws(Diagnostic) {
+        let (height, breach) = e.height(limit: limits.formulaDepth)
+        guard height > limits.formulaDepth, let breach else { return }
+        throw .error(
+            "F205", "the formula nests deeper than \(limits.formulaDepth) levels (Limits.formulaDepth): it is \(height) levels deep",
+            at: breach.range, help: "split it into metrics and combine those (a long sum: several partial sums)")
+    }
 
     func describe(_ t: Token) -> String {
         switch t.kind {

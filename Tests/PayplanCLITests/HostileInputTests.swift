@@ -332,12 +332,15 @@ struct SplitMix {
 struct HostileInputTests {
     static let previous = "previous payouts, must survive\n"
 
+    static let allCases = hostileCases + hostileKeyAndFileCases
+
     @Test func theCorpusHasAtLeastOneHundredCases() {
-        #expect(hostileCases.count + checkerFixtureCount() >= 100)
-        #expect(Set(hostileCases.map(\.name)).count == hostileCases.count)
+        let all = HostileInputTests.allCases
+        #expect(all.count + checkerFixtureCount() >= 100)
+        #expect(Set(all.map(\.name)).count == all.count)
     }
 
-    @Test(arguments: hostileCases)
+    @Test(arguments: allCases)
     func hostileInput(_ c: HostileCase) throws {
         let ws = try Workspace()
         try ws.write("out.csv", HostileInputTests.previous)
