@@ -17,6 +17,7 @@ BIN="$(swift build -c release --show-bin-path)"
 
 DATA="Benchmarks/data/ledger-100k-$TX"
 if [ ! -f "$DATA/transactions.csv" ]; then
+    mkdir -p "$(dirname "$DATA")"
     "$BIN/payplan-gen" --reps 100000 --transactions "$TX" --seed 42 --out "$DATA"
 fi
 python3 Benchmarks/ledger_bench.py --payplan "$BIN/payplan" --data "$DATA" --runs "$RUNS" --report Benchmarks/ledger-results.md

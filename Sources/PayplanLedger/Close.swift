@@ -62,6 +62,9 @@ public enum LedgerClose {
             return .alreadyClosed(plan: plan, period: c.period, by: c.closedBy, at: c.closedAt)
         }
         guard let first = closes.first, let last = closes.last else { return nil }
+        if let kind = Period(first.period)?.kind, kind != period.kind {
+            return .wrongKind(plan: plan, period: period.description, kind: kind.rawValue)
+        }
         if period.ordinal < first.periodOrdinal { return .beforeFirst(plan: plan, period: period.description, first: first.period) }
         if period.ordinal != last.periodOrdinal + 1 {
             return .previousNotClosed(plan: plan, period: period.description, previous: period.previous.description, first: first.period)
@@ -85,10 +88,13 @@ public enum LedgerClose {
         let plan = result.plan
         let planName = plan.plan.name.value
         let formatter = Formatter(plan: plan.plan)
-        let populationIDs = Set(result.current.population.map { result.data.repIDs[$0] })
+        let populationIDs = result.current.population.map { result.data.repIDs[$0] }
         let timer = PhaseTimer.shared
-        let (files, deals) = DataSnapshot.take(
+        let (files, dealBytes) = DataSnapshot.take(
             directory: request.dataDirectory, plan: plan.plan, period: request.period, reps: populationIDs)
+        var deals: [String: [UInt8]] = [:]
+        deals.reserveCapacity(populationIDs.count)
+        for (id, bytes) in zip(populationIDs, dealBytes) { deals[id] = bytes }
         timer.mark("ledger: data files hashed, deal lines read")
         let records = Records.build(result: result, report: report, adjustments: adjustments, deals: deals, formatter: formatter)
         timer.mark("ledger: records built")

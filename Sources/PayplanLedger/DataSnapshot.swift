@@ -1,6 +1,10 @@
 import Crypto
 import Dispatch
 import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 import PayplanCompiler
 import PayplanCore
 import PayplanLanguage
@@ -30,16 +34,17 @@ enum DataSnapshot {
         directory.hasSuffix("/") ? directory + spec.file : directory + "/" + spec.file
     }
 
-    /// Hashes the files and scans the transactions in parallel.
-    static func take(directory: String, plan: Plan, period: Period, reps: Set<String>?) -> ([DataFileHash], [String: [DealLine]]) {
+    /// Hashes the files and scans the transactions in parallel: the SHA-256
+    /// of each file, and per rep of `reps` its deal lines as `encode` writes them.
+    static func take(directory: String, plan: Plan, period: Period, reps: [String]) -> ([DataFileHash], [[UInt8]]) {
         let kinds = TableKind.allCases
         nonisolated(unsafe) var hashes = [DataFileHash?](repeating: nil, count: kinds.count)
-        nonisolated(unsafe) var deals: [String: [DealLine]] = [:]
+        nonisolated(unsafe) var deals: [[UInt8]] = []
         DispatchQueue.concurrentPerform(iterations: 2) { k in
             if k == 0 {
                 for (i, kind) in kinds.enumerated() { hashes[i] = hash(path(directory, plan.data.table(kind)), name: plan.data.table(kind).file) }
             } else {
-                deals = scanDeals(path(directory, plan.data.transactions), period: period, reps: reps)
+                deals = DealScan.encoded(path(directory, plan.data.transactions), period: period, reps: reps)
             }
         }
         return (hashes.compactMap { $0 }, deals)
@@ -180,5 +185,86 @@ enum CSVRecords {
             j += 1
         }
         return (r.upperBound - i) - (b.count - j)
+    }
+}
+
+/// The close's scan of the deal lines: no string per row, rep ids matched
+/// as bytes, each rep's lines appended in `encode`'s format.
+enum DealScan {
+    /// A rep id's bytes inside `ids`, hashable without copying.
+    struct Key: Hashable {
+        let start: UnsafeRawPointer
+        let count: Int
+
+        static func == (a: Key, b: Key) -> Bool { a.count == b.count && memcmp(a.start, b.start, a.count) == 0 }
+
+        func hash(into hasher: inout Hasher) { hasher.combine(bytes: UnsafeRawBufferPointer(start: start, count: count)) }
+    }
+
+    static func encoded(_ path: String, period: Period, reps: [String]) -> [[UInt8]] {
+        var out = [[UInt8]](repeating: [], count: reps.count)
+        guard let data = try? Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped) else { return out }
+        let ids = reps.flatMap { Array($0.utf8) }
+        let from = Array(period.start.description.utf8)
+        let to = Array(period.end.description.utf8)
+        ids.withUnsafeBytes { idBytes in
+            var index: [Key: Int] = [:]
+            index.reserveCapacity(reps.count)
+            var offset = 0
+            for (i, r) in reps.enumerated() {
+                let n = r.utf8.count
+                if let base = idBytes.baseAddress { index[Key(start: base + offset, count: n)] = i }
+                offset += n
+            }
+            data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
+                scan(raw, index, from, to, &out)
+            }
+        }
+        return out
+    }
+
+    static func scan(_ raw: UnsafeRawBufferPointer, _ index: [Key: Int], _ from: [UInt8], _ to: [UInt8], _ out: inout [[UInt8]]) {
+        guard let base = raw.baseAddress else { return }
+        var columns: (deal: Int, rep: Int, date: Int, amount: Int) = (-1, -1, -1, -1)
+        CSVRecords.each(raw) { fields, line, start, end in
+            if columns.rep < 0 {
+                let names = fields.map { CSVRecords.text(raw, $0) }
+                columns = (
+                    names.firstIndex(of: "deal_id") ?? -1, names.firstIndex(of: "rep_id") ?? -1, names.firstIndex(of: "date") ?? -1,
+                    names.firstIndex(of: "amount") ?? -1
+                )
+                if columns.rep < 0 { columns.rep = Int.max }
+                return
+            }
+            guard columns.rep < fields.count, columns.date >= 0, columns.date < fields.count else { return }
+            let date = fields[columns.date]
+            guard CSVRecords.compare(raw, date, from) >= 0, CSVRecords.compare(raw, date, to) <= 0 else { return }
+            let repField = fields[columns.rep]
+            guard let rep = index[Key(start: base + repField.lowerBound, count: repField.count)] else { return }
+            var h: UInt64 = 0xcbf2_9ce4_8422_2325
+            for i in start..<end {
+                h ^= UInt64(raw[i])
+                h = h &* 0x100_0000_01b3
+            }
+            func field(_ c: Int) {
+                guard c >= 0 && c < fields.count else { return }
+                let r = fields[c]
+                if r.count >= 2 && raw[r.lowerBound] == 0x22 {
+                    out[rep] += Array(CSVRecords.text(raw, r).utf8)
+                } else {
+                    out[rep].append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[r]))
+                }
+            }
+            field(columns.deal)
+            out[rep].append(9)
+            field(columns.date)
+            out[rep].append(9)
+            field(columns.amount)
+            out[rep].append(9)
+            out[rep] += Array(String(line).utf8)
+            out[rep].append(9)
+            out[rep] += Array(String(h, radix: 16).utf8)
+            out[rep].append(10)
+        }
     }
 }

@@ -84,7 +84,7 @@ public enum LedgerProblem: Error, Sendable, Equatable, CustomStringConvertible {
             "cannot reopen \(plan) \(period): only the latest closed period (\(latest)) can be reopened"
         case .beforeFirst(let plan, let period, let first):
             "cannot close \(plan) \(period): it is before \(first), the first period this ledger holds, and periods are closed in order"
-        case .wrongKind(let plan, let period, let kind): "\(plan) pays per \(kind); \(period) is not a \(kind)"
+        case .wrongKind(let plan, let period, let kind): "this ledger holds \(plan) per \(kind); \(period) is not a \(kind)"
         case .unknownPlan(let p, let plan, let known):
             "\(p) holds no plan named \"\(plan)\" (it holds \(known.map { "\"\($0)\"" }.joined(separator: ", ")))"
         case .whichPlan(let p, let known):
@@ -105,6 +105,7 @@ public enum LedgerProblem: Error, Sendable, Equatable, CustomStringConvertible {
         case .alreadyClosed: "`payplan ledger show` prints what was paid; `payplan ledger reopen` supersedes it, with a reason"
         case .previousNotClosed: "close the periods in order"
         case .notLatest: "reopen the later periods first, latest first"
+        case .wrongKind: "a plan that changes its period starts a new ledger (or takes a new name)"
         case .emptyReason: "say why with --reason, e.g. --reason \"targets of team East were wrong\""
         case .busy: "try again when the other command has finished"
         case .edited: "compare with a backup: the chain head each close printed identifies the last state you kept"

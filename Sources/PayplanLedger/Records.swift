@@ -15,7 +15,7 @@ enum Records {
 
     /// One record per row of the (adjusted) report, built in parallel.
     static func build(
-        result: EvaluationResult, report: PayoutReport, adjustments: [PriorAdjustment], deals: [String: [DealLine]], formatter: Formatter
+        result: EvaluationResult, report: PayoutReport, adjustments: [PriorAdjustment], deals: [String: [UInt8]], formatter: Formatter
     ) -> [PayoutRecord] {
         let shape = PlanShape(result.plan)
         let state = result.current
@@ -36,7 +36,7 @@ enum Records {
                 repID: id, inPopulation: true, total: formatter.plain(.number(shape.total(state, rep)), type: money), adjustment: adjustment,
                 cells: cells, components: shape.components.map { formatter.plain(state.value($0.slot, rep), type: money) },
                 flags: shape.flags.map { ($0.name, state.value($0.slot, rep).description) },
-                state: ValueCodec.encode(shape.carried.map { state.value($0.slot, rep) }), deals: DataSnapshot.encode(deals[id] ?? []))
+                state: ValueCodec.encode(shape.carried.map { state.value($0.slot, rep) }), deals: deals[id] ?? [])
         }
     }
 

@@ -54,6 +54,9 @@ struct UnitTests {
         #expect(deals["R02"]?.map(\.amount) == ["5"])
         let encoded = DataSnapshot.encode(deals["R01"]!)
         #expect(DataSnapshot.decode(Data(encoded)) == deals["R01"]!)
+        // The close's byte scanner writes the same lines.
+        let scanned = DealScan.encoded(dir + "/tx.csv", period: Period("2026-Q2")!, reps: ["R02", "R01", "R09"])
+        #expect(scanned == [DataSnapshot.encode(deals["R02"]!), encoded, []])
     }
 
     @Test func dealChangesNameTheDealAndTheLine() {
@@ -117,6 +120,8 @@ struct UnitTests {
                 == .previousNotClosed(plan: "P", period: "2027-Q1", previous: "2026-Q4", first: "2026-Q2"))
         #expect(
             LedgerClose.orderProblem(closes, plan: "P", period: Period("2026-Q1")!) == .beforeFirst(plan: "P", period: "2026-Q1", first: "2026-Q2"))
+        #expect(
+            LedgerClose.orderProblem(closes, plan: "P", period: Period("2026-10")!) == .wrongKind(plan: "P", period: "2026-10", kind: "quarter"))
     }
 
     @Test func problemsCarryCodeExitAndHelp() {
