@@ -22,12 +22,14 @@ PLAN = os.path.join(ROOT, "rules", "reference-plan.yaml")
 def run_once(cmd, before=None):
     if before:
         before()
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - start
-    err = proc.stderr.read().decode("utf-8", "replace")
-    proc.stderr.close()
+    # stderr to a file: --skip-invalid lists thousands of reps, more than a pipe holds.
+    with tempfile.TemporaryFile() as errfile:
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=errfile)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        errfile.seek(0)
+        err = errfile.read().decode("utf-8", "replace")
     code = os.waitstatus_to_exitcode(status)
     if code != 0:
         sys.exit(f"benchmark command failed ({code}): {' '.join(cmd)}\n{err}")

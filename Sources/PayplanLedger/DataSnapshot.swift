@@ -1,13 +1,13 @@
 import Crypto
 import Dispatch
 import Foundation
+import PayplanCompiler
+import PayplanCore
+import PayplanLanguage
 
 #if canImport(Glibc)
     import Glibc
 #endif
-import PayplanCompiler
-import PayplanCore
-import PayplanLanguage
 
 /// One transaction line a rep was paid on: enough to say later which deal
 /// changed, and how.
@@ -43,8 +43,10 @@ enum DataSnapshot {
         DispatchQueue.concurrentPerform(iterations: 2) { k in
             if k == 0 {
                 for (i, kind) in kinds.enumerated() { hashes[i] = hash(path(directory, plan.data.table(kind)), name: plan.data.table(kind).file) }
+                PhaseTimer.shared.mark("ledger: data files hashed")
             } else {
                 deals = DealScan.encoded(path(directory, plan.data.transactions), period: period, reps: reps)
+                PhaseTimer.shared.mark("ledger: deal lines read")
             }
         }
         return (hashes.compactMap { $0 }, deals)
@@ -223,6 +225,37 @@ enum DealScan {
         return out
     }
 
+    static func appendDecimal(_ n: Int, _ out: inout [UInt8]) {
+        var digits:
+            (
+                UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                UInt8
+            ) =
+                (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var count = 0
+        var v = max(0, n)
+        withUnsafeMutableBytes(of: &digits) { d in
+            repeat {
+                d[count] = UInt8(48 + v % 10)
+                v /= 10
+                count += 1
+            } while v > 0
+            for i in stride(from: count - 1, through: 0, by: -1) { out.append(d[i]) }
+        }
+    }
+
+    static func appendHex(_ h: UInt64, _ out: inout [UInt8]) {
+        let digits: StaticString = "0123456789abcdef"
+        var started = false
+        for shift in stride(from: 60, through: 0, by: -4) {
+            let nibble = Int((h >> UInt64(shift)) & 15)
+            if nibble != 0 || started || shift == 0 {
+                started = true
+                out.append(digits.utf8Start[nibble])
+            }
+        }
+    }
+
     static func scan(_ raw: UnsafeRawBufferPointer, _ index: [Key: Int], _ from: [UInt8], _ to: [UInt8], _ out: inout [[UInt8]]) {
         guard let base = raw.baseAddress else { return }
         var columns: (deal: Int, rep: Int, date: Int, amount: Int) = (-1, -1, -1, -1)
@@ -252,7 +285,8 @@ enum DealScan {
                 if r.count >= 2 && raw[r.lowerBound] == 0x22 {
                     out[rep] += Array(CSVRecords.text(raw, r).utf8)
                 } else {
-                    out[rep].append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[r]))
+                    // A typed buffer: appended with one copy, not byte by byte.
+                    out[rep].append(contentsOf: UnsafeBufferPointer(start: (base + r.lowerBound).assumingMemoryBound(to: UInt8.self), count: r.count))
                 }
             }
             field(columns.deal)
@@ -261,9 +295,9 @@ enum DealScan {
             out[rep].append(9)
             field(columns.amount)
             out[rep].append(9)
-            out[rep] += Array(String(line).utf8)
+            appendDecimal(line, &out[rep])
             out[rep].append(9)
-            out[rep] += Array(String(h, radix: 16).utf8)
+            appendHex(h, &out[rep])
             out[rep].append(10)
         }
     }

@@ -76,11 +76,30 @@ struct PayoutRecord: Sendable {
         self.inPopulation = inPopulation
         self.total = total
         self.adjustment = adjustment
-        cellsJSON = JSON.array(cells.map { .string($0) }).compact
-        componentsJSON = JSON.array(components.map { .string($0) }).compact
-        flagsJSON = JSON.object(flags.map { ($0.0, .string($0.1)) }).compact
+        cellsJSON = PayoutRecord.strings(cells)
+        componentsJSON = PayoutRecord.strings(components)
+        var flagsText: [UInt8] = [0x7B]
+        for (i, (rule, level)) in flags.enumerated() {
+            if i > 0 { flagsText.append(0x2C) }
+            JSON.escape(rule, into: &flagsText)
+            flagsText.append(0x3A)
+            JSON.escape(level, into: &flagsText)
+        }
+        flagsText.append(0x7D)
+        flagsJSON = String(decoding: flagsText, as: UTF8.self)
         self.state = state
         self.deals = deals
+    }
+
+    /// A JSON array of strings, as `JSON.array(…).compact` writes it.
+    static func strings(_ list: [String]) -> String {
+        var out: [UInt8] = [0x5B]
+        for (i, s) in list.enumerated() {
+            if i > 0 { out.append(0x2C) }
+            JSON.escape(s, into: &out)
+        }
+        out.append(0x5D)
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// What `ledger verify` recomputes from the stored row.
