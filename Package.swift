@@ -5,6 +5,7 @@
 //
 //   CYAML → PayplanYAML → PayplanLanguage → PayplanChecker → PayplanCompiler
 //        → PayplanData → PayplanEvaluator → PayplanReports / PayplanCompare
+//        → PayplanServe (the browser workbench, on Hummingbird)
 //        → PayplanCLI → payplan
 //
 // PayplanCore holds what every stage shares: exact numbers, calendar dates and
@@ -32,6 +33,11 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+        // Already in Hummingbird's graph; named for the server's logger and its bound port.
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.80.0"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.0.0"),
     ],
     targets: [
         .systemLibrary(
@@ -70,11 +76,25 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // `payplan serve`: the managers' workbench (what-if in the browser, period pages, JSON API).
+        .target(
+            name: "PayplanServe",
+            dependencies: [
+                "PayplanCore", "PayplanYAML", "PayplanLanguage", "PayplanChecker", "PayplanCompiler",
+                "PayplanData", "PayplanEvaluator", "PayplanReports", "PayplanCompare",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strictSettings
+        ),
         .target(
             name: "PayplanCLI",
             dependencies: [
                 "PayplanCore", "PayplanYAML", "PayplanLanguage", "PayplanChecker", "PayplanCompiler",
-                "PayplanData", "PayplanEvaluator", "PayplanReports", "PayplanCompare",
+                "PayplanData", "PayplanEvaluator", "PayplanReports", "PayplanCompare", "PayplanServe",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -108,6 +128,16 @@ let package = Package(
             name: "PayplanCompareTests",
             dependencies: ["PayplanCompare", "PayplanEvaluator", "PayplanData"],
             exclude: ["Pairs"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "PayplanServeTests",
+            dependencies: [
+                "PayplanServe", "PayplanCompare", "PayplanCompiler", "PayplanCore", "payplan",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            exclude: ["Browser"],
             swiftSettings: strictSettings
         ),
         .testTarget(

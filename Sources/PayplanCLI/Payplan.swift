@@ -21,7 +21,7 @@ public struct Payplan: ParsableCommand {
         version: PayplanVersion.current,
         subcommands: [
             CheckCommand.self, RunCommand.self, ExplainCommand.self, StatementsCommand.self, WhatIfCommand.self, DiffCommand.self,
-            FingerprintCommand.self,
+            FingerprintCommand.self, ServeCommand.self,
         ]
     )
 
