@@ -29,11 +29,12 @@ public struct ParameterGroup: Sendable {
 
 public enum EditableParameters {
     /// Every number and band test of the plan, by rule (in the file's order),
-    /// then shapes, the total and the plan's own settings.
+    /// then shapes, the total and the plan's own settings; not the version
+    /// (text that looks like a number) nor the output's display decimals.
     public static func groups(_ plan: CompiledPlan, language: String) -> [ParameterGroup] {
         let p = plan.plan
         var byGroup: [String: [EditableParameter]] = [:]
-        for (path, parameter) in p.parameters {
+        for (path, parameter) in p.parameters where !path.hasPrefix("output") && path != "version" {
             guard let kind = kind(path, parameter.text) else { continue }
             let (group, rest) = split(path)
             byGroup[group, default: []].append(

@@ -147,6 +147,9 @@ import Testing
                 // Formulas and words are not offered as numbers.
                 #expect(!paths.contains("metrics.attainment"))
                 #expect(!paths.contains("rounding.mode"))
+                #expect(!paths.contains("version"))
+                #expect(!paths.contains("output[4].decimals"))
+                #expect(paths.contains("rounding.scale"))
                 #expect(groups.first?["title"] as? String == "attainment bonus")
             }
         }
