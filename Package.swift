@@ -4,12 +4,14 @@
 // stages before it:
 //
 //   CYAML → PayplanYAML → PayplanLanguage → PayplanChecker → PayplanCompiler
-//        → PayplanData → PayplanEvaluator → PayplanReports / PayplanCompare
+//        → PayplanData → PayplanEvaluator → PayplanRules → PayplanReports / PayplanCompare
 //        → PayplanServe (the browser workbench, on Hummingbird)
 //        → PayplanCLI → payplan
 //
 // PayplanCore holds what every stage shares: exact numbers, calendar dates and
-// periods, source locations and diagnostics, limits.
+// periods, source locations and diagnostics, limits. Each stage defines the
+// protocol it needs of a rule kind; PayplanRules holds the kinds, one file
+// each, and the registry that hands them to the stages.
 import PackageDescription
 
 let strictSettings: [SwiftSetting] = [
@@ -27,14 +29,17 @@ let package = Package(
         // The stages as a library, for the fuzz targets in Fuzz/ (a package of their own).
         .library(
             name: "PayplanEngine",
-            targets: ["PayplanCore", "PayplanYAML", "PayplanLanguage", "PayplanChecker", "PayplanCompiler", "PayplanData", "PayplanEvaluator"]
+            targets: [
+                "PayplanCore", "PayplanYAML", "PayplanLanguage", "PayplanChecker", "PayplanCompiler", "PayplanData", "PayplanEvaluator",
+                "PayplanRules",
+            ]
         ),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
-        // Already in Hummingbird's graph; named for the server's logger and its bound port.
+        // Already in Hummingbird's graph; named for the server's logger, its bound port and header names.
         .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.80.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.0.0"),
@@ -45,7 +50,9 @@ let package = Package(
             pkgConfig: "yaml-0.1",
             providers: [.apt(["libyaml-dev"]), .brew(["libyaml"])]
         ),
-        .target(name: "PayplanCore", swiftSettings: strictSettings),
+        // The signal-safe list of temporary files AtomicFileWriter removes on SIGINT/SIGTERM.
+        .target(name: "CTempFiles"),
+        .target(name: "PayplanCore", dependencies: ["CTempFiles"], swiftSettings: strictSettings),
         .target(name: "PayplanYAML", dependencies: ["CYAML", "PayplanCore"], swiftSettings: strictSettings),
         .target(name: "PayplanLanguage", dependencies: ["PayplanCore", "PayplanYAML"], swiftSettings: strictSettings),
         .target(name: "PayplanChecker", dependencies: ["PayplanCore", "PayplanLanguage"], swiftSettings: strictSettings),
@@ -63,6 +70,11 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "PayplanRules",
+            dependencies: ["PayplanCore", "PayplanYAML", "PayplanLanguage", "PayplanChecker", "PayplanCompiler", "PayplanData", "PayplanEvaluator"],
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "PayplanReports",
             dependencies: ["PayplanCore", "PayplanLanguage", "PayplanCompiler", "PayplanEvaluator"],
             swiftSettings: strictSettings
@@ -71,7 +83,7 @@ let package = Package(
             name: "PayplanCompare",
             dependencies: [
                 "PayplanCore", "PayplanYAML", "PayplanLanguage", "PayplanChecker", "PayplanCompiler",
-                "PayplanEvaluator", "PayplanReports",
+                "PayplanEvaluator", "PayplanRules", "PayplanReports",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strictSettings
@@ -81,7 +93,7 @@ let package = Package(
             name: "PayplanServe",
             dependencies: [
                 "PayplanCore", "PayplanYAML", "PayplanLanguage", "PayplanChecker", "PayplanCompiler",
-                "PayplanData", "PayplanEvaluator", "PayplanReports", "PayplanCompare",
+                "PayplanData", "PayplanEvaluator", "PayplanRules", "PayplanReports", "PayplanCompare",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -94,7 +106,7 @@ let package = Package(
             name: "PayplanCLI",
             dependencies: [
                 "PayplanCore", "PayplanYAML", "PayplanLanguage", "PayplanChecker", "PayplanCompiler",
-                "PayplanData", "PayplanEvaluator", "PayplanReports", "PayplanCompare", "PayplanServe",
+                "PayplanData", "PayplanEvaluator", "PayplanRules", "PayplanReports", "PayplanCompare", "PayplanServe",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -106,34 +118,35 @@ let package = Package(
             path: "Benchmarks/Generator",
             swiftSettings: strictSettings
         ),
+        .testTarget(name: "PayplanCoreTests", dependencies: ["PayplanCore"], swiftSettings: strictSettings),
         .testTarget(name: "PayplanYAMLTests", dependencies: ["PayplanYAML"], swiftSettings: strictSettings),
         .testTarget(
             name: "PayplanLanguageTests",
-            dependencies: ["PayplanLanguage", "PayplanChecker"],
+            dependencies: ["PayplanLanguage", "PayplanChecker", "PayplanRules"],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "PayplanCheckerTests",
-            dependencies: ["PayplanChecker", "PayplanCompiler", "PayplanCompare"],
+            dependencies: ["PayplanChecker", "PayplanCompiler", "PayplanRules", "PayplanCompare"],
             exclude: ["Fixtures"],
             swiftSettings: strictSettings
         ),
-        .testTarget(name: "PayplanDataTests", dependencies: ["PayplanData", "PayplanCompiler"], swiftSettings: strictSettings),
+        .testTarget(name: "PayplanDataTests", dependencies: ["PayplanData", "PayplanCompiler", "PayplanRules"], swiftSettings: strictSettings),
         .testTarget(
             name: "PayplanEvaluatorTests",
-            dependencies: ["PayplanEvaluator", "PayplanReports", "PayplanCompare", "PayplanData", "PayplanYAML"],
+            dependencies: ["PayplanEvaluator", "PayplanRules", "PayplanReports", "PayplanCompare", "PayplanData", "PayplanYAML"],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "PayplanCompareTests",
-            dependencies: ["PayplanCompare", "PayplanEvaluator", "PayplanData"],
+            dependencies: ["PayplanCompare", "PayplanEvaluator", "PayplanRules", "PayplanData"],
             exclude: ["Pairs"],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "PayplanServeTests",
             dependencies: [
-                "PayplanServe", "PayplanCompare", "PayplanCompiler", "PayplanCore", "payplan",
+                "PayplanServe", "PayplanCompare", "PayplanCompiler", "PayplanRules", "PayplanCore", "payplan",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ],

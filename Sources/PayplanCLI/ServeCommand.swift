@@ -1,6 +1,7 @@
 import ArgumentParser
 import Dispatch
 import PayplanCore
+import PayplanEvaluator
 import PayplanData
 import PayplanReports
 import PayplanServe
@@ -91,7 +92,9 @@ struct ServeCommand: ParsableCommand {
         do {
             try Blocking.run {
                 try await WorkbenchServer.run(workbench, settings: settings, host: host) { bound in
-                    Console.out(WorkbenchServer.url(host: host, port: bound, token: token) + "\n")
+                    let line = WorkbenchServer.url(host: host, port: bound, token: token) + "\n"
+                    // Standard output closed: the URL still has to reach someone.
+                    do { try Console.out(line) } catch { Console.error(line) }
                     Task {
                         let summary = await workbench.warmUp()
                         if !summary.problems.isEmpty {

@@ -23,6 +23,9 @@ public struct WhatIfReport: Sendable {
         public var components: [(Exact?, Exact?)]
         public var baseFlag: String?
         public var candidateFlag: String?
+        /// Paid under the base plan (in its population); a rep only the
+        /// candidate pays is "new".
+        public var inBase: Bool = true
     }
 
     public struct FlagChange: Sendable {
@@ -57,12 +60,21 @@ public struct WhatIfReport: Sendable {
     public var flagChanges: [FlagChange]
     public var teamChanges: [TeamChange]
     public var top: Int
-    let formatter: Formatter
+    /// Each side is printed at its own plan's rounding; differences at the
+    /// finer of the two (a candidate paying to 12 decimals is not shown as
+    /// "+¥0.00").
+    let baseFormatter: Formatter
+    let candidateFormatter: Formatter
+    let deltaFormatter: Formatter
 
     public var delta: Exact { (try? candidateCost - baseCost) ?? .zero }
 
     public init(base: EvaluationResult, candidate: EvaluationResult, baseFingerprint: String, candidateFingerprint: String, top: Int = 5) {
-        formatter = Formatter(plan: base.plan.plan)
+        baseFormatter = Formatter(plan: base.plan.plan)
+        candidateFormatter = Formatter(plan: candidate.plan.plan)
+        var finer = baseFormatter
+        finer.rounding.scale = max(baseFormatter.rounding.scale, candidateFormatter.rounding.scale)
+        deltaFormatter = finer
         period = base.period
         baseName = base.plan.plan.name.value
         candidateName = candidate.plan.plan.name.value
@@ -132,7 +144,8 @@ public struct WhatIfReport: Sendable {
             rows.append(
                 Row(
                     repID: id, name: name, team: team, base: b, candidate: c, delta: d, percent: percent, components: comps,
-                    baseFlag: bRep.flatMap { baseFlags[$0].first?.1 }, candidateFlag: cRep.flatMap { candidateFlags[$0].first?.1 }))
+                    baseFlag: bRep.flatMap { baseFlags[$0].first?.1 }, candidateFlag: cRep.flatMap { candidateFlags[$0].first?.1 },
+                    inBase: bRep.map { base.current.inPopulation[$0] } ?? false))
         }
         // Rows are in rep_id order here: sort positions by |delta|, ties by
         // position, so equal deltas stay in rep_id order.
@@ -179,9 +192,8 @@ public struct WhatIfReport: Sendable {
 
     static func payoutRules(_ plan: CompiledPlan) -> [(String, Int)] {
         var out: [(String, Int)] = []
-        for case .rule(let r) in plan.nodes where r.kind != .elimination {
-            if let s = r.slots[.main] { out.append((r.name, s)) }
-            if r.kind == .productAward, let s = r.slots[.firstMover] { out.append(("\(r.name).first_mover", s)) }
+        for case .rule(let r) in plan.nodes {
+            for (name, s) in r.slots(.payout) { out.append((name.isEmpty ? r.name : "\(r.name).\(name)", s)) }
         }
         return out
     }
@@ -211,8 +223,8 @@ public struct WhatIfReport: Sendable {
     /// Per rep index: [(elimination rule, level)].
     static func flags(_ r: EvaluationResult) -> [[(String, String)]] {
         var out = [[(String, String)]](repeating: [], count: r.data.repCount)
-        for case .rule(let rule) in r.plan.nodes where rule.kind == .elimination {
-            guard let slot = rule.slots[.flag] else { continue }
+        for case .rule(let rule) in r.plan.nodes where rule.isFlag {
+            guard let slot = rule.slots(.flag).first?.slot else { continue }
             for rep in r.current.population {
                 if case .text(let level) = r.current.value(slot, rep) { out[rep].append((rule.name, level)) }
             }
@@ -223,8 +235,9 @@ public struct WhatIfReport: Sendable {
     /// "rule\0group" → (rank, prize).
     static func teams(_ r: EvaluationResult) -> [String: (rank: Int?, prize: Exact)] {
         var out: [String: (rank: Int?, prize: Exact)] = [:]
-        for case .rule(let rule) in r.plan.nodes where rule.kind == .teamRanking {
-            guard let g = rule.slots[.group], let rank = rule.slots[.rank], let prize = rule.slots[.prize] else { continue }
+        for case .rule(let rule) in r.plan.nodes {
+            guard let g = rule.slots(.group).first?.slot, let rank = rule.slots(.rank).first?.slot, let prize = rule.slots(.prize).first?.slot
+            else { continue }
             for rep in r.current.population {
                 guard case .text(let group) = r.current.value(g, rep) else { continue }
                 let key = "\(rule.name)\u{0}\(group)"
@@ -252,19 +265,27 @@ public struct WhatIfReport: Sendable {
         return buckets.map { b in (b.0, rows.filter(b.1).count) }
     }
 
+    /// The relative change; "new" for a rep the base does not pay at all,
+    /// "—" where the base paid 0 (no percentage of nothing).
+    func pct(_ r: Row) -> String {
+        guard r.inBase else { return "new" }
+        guard r.percent != nil else { return r.delta.isZero ? "0.0%" : "—" }
+        return pct(r.percent)
+    }
+
     func pct(_ x: Exact?) -> String {
-        guard let x else { return "new" }
+        guard let x else { return "—" }
         let t = (try? x.formatted(scale: 1, mode: .halfAwayFromZero)) ?? x.description
         return (x.isPositive ? "+" : "") + t + "%"
     }
 
-    func signed(_ x: Exact) -> String { (x.isPositive ? "+" : "") + formatter.money(x) }
+    func signed(_ x: Exact) -> String { (x.isPositive ? "+" : "") + deltaFormatter.money(x) }
 
     public func summaryText() -> String {
         var out: [String] = []
         out.append("what-if \(period): \(baseName) (\(baseFingerprint.prefix(12))) → \(candidateName) (\(candidateFingerprint.prefix(12)))")
         let total = baseCost.isZero ? "" : " (\(pct(try? delta / baseCost * Exact(100))))"
-        out.append("cost: \(formatter.money(baseCost)) → \(formatter.money(candidateCost)), \(signed(delta))\(total)")
+        out.append("cost: \(baseFormatter.money(baseCost)) → \(candidateFormatter.money(candidateCost)), \(signed(delta))\(total)")
         out.append("reps: \(up) up, \(down) down, \(unchanged) unchanged")
         let gains = rows.filter { $0.delta.isPositive }.prefix(top)
         let losses = rows.filter { $0.delta.isNegative }.prefix(top)
@@ -275,51 +296,65 @@ public struct WhatIfReport: Sendable {
         }
         for t in teamChanges {
             out.append(
-                "\(t.rule): team \(t.group) rank \(t.baseRank.map(String.init) ?? "—") → \(t.candidateRank.map(String.init) ?? "—"), prize \(formatter.money(t.basePrize)) → \(formatter.money(t.candidatePrize))"
+                "\(t.rule): team \(t.group) rank \(t.baseRank.map(String.init) ?? "—") → \(t.candidateRank.map(String.init) ?? "—"), prize \(baseFormatter.money(t.basePrize)) → \(candidateFormatter.money(t.candidatePrize))"
             )
         }
         out.append("distribution: " + distribution.filter { $0.1 > 0 }.map { "\($0.1) \($0.0)" }.joined(separator: ", "))
-        return out.joined(separator: "\n") + "\n"
+        // Names, ids, teams and flag levels come from the data and the plans.
+        return out.map { TerminalText.escape($0) }.joined(separator: "\n") + "\n"
     }
 
     // MARK: - Formats
 
-    func money(_ x: Exact?) -> String { x.map { formatter.plain(.number($0), type: .money) } ?? "" }
+    func money(_ x: Exact?, _ f: Formatter) -> String { x.map { f.plain(.number($0), type: .money) } ?? "" }
+    func baseMoney(_ x: Exact?) -> String { money(x, baseFormatter) }
+    func candidateMoney(_ x: Exact?) -> String { money(x, candidateFormatter) }
+    func deltaMoney(_ x: Exact?) -> String { money(x, deltaFormatter) }
 
     public func table() -> String {
         let header = ["rep_id", "name", "team", "base", "candidate", "delta", "delta %"] + components.map { "Δ " + $0 }
         var table = TextTable(header: header, rightAligned: header.indices.map { $0 >= 3 })
         table.rows = rows.map { r in
-            var line = [r.repID, r.name, r.team, money(r.base), money(r.candidate), money(r.delta), pct(r.percent)]
+            var line = [r.repID, r.name, r.team, baseMoney(r.base), candidateMoney(r.candidate), deltaMoney(r.delta), pct(r)]
             for (b, c) in r.components {
-                if let b, let c, let d = try? c - b { line.append(money(d)) } else { line.append(b == nil ? "new" : "removed") }
+                if let b, let c, let d = try? c - b { line.append(deltaMoney(d)) } else { line.append(b == nil ? "new" : "removed") }
             }
             return line
         }
         return summaryText() + "\n" + table.render()
     }
 
-    public func csv() -> String {
+    /// One row per rep in rep_id order. Text cells are neutralised against
+    /// formula injection unless `raw` (see `CSVText.neutralised`); numbers,
+    /// negative ones included, are written as they are.
+    public func csv(raw: Bool = false) -> String {
         var header = ["rep_id", "name", "team", "base_total", "candidate_total", "delta", "delta_percent"]
         for c in components { header += ["base_\(c)", "candidate_\(c)"] }
         header += ["base_flag", "candidate_flag"]
-        var out = header.map(CSVText.quote).joined(separator: ",") + "\n"
+        func text(_ s: String) -> String { CSVText.cell(s, raw: raw) }
+        var out = header.map(text).joined(separator: ",") + "\n"
         for r in rows.sorted(by: { CodePoint.less($0.repID, $1.repID) }) {
-            var line = [r.repID, r.name, r.team, money(r.base), money(r.candidate), money(r.delta)]
+            var line = [text(r.repID), text(r.name), text(r.team), baseMoney(r.base), candidateMoney(r.candidate), deltaMoney(r.delta)]
             line.append(r.percent.map { (try? $0.formatted(scale: 4, mode: .halfAwayFromZero)) ?? "" } ?? "")
-            for (b, c) in r.components { line += [money(b), money(c)] }
-            line += [r.baseFlag ?? "", r.candidateFlag ?? ""]
-            out += line.map(CSVText.quote).joined(separator: ",") + "\n"
+            for (b, c) in r.components { line += [baseMoney(b), candidateMoney(c)] }
+            line += [text(r.baseFlag ?? ""), text(r.candidateFlag ?? "")]
+            out += line.joined(separator: ",") + "\n"
         }
         return out
     }
 
     public func json() -> JSON {
-        func num(_ x: Exact?) -> JSON { x.map { .number(money($0)) } ?? .null }
+        func num(_ x: Exact?, _ f: Formatter) -> JSON { x.map { .number(money($0, f)) } ?? .null }
+        func num(_ x: Exact?) -> JSON { num(x, deltaFormatter) }
+        func base(_ x: Exact?) -> JSON { num(x, baseFormatter) }
+        func candidate(_ x: Exact?) -> JSON { num(x, candidateFormatter) }
         return .object([
             ("period", .string(period.description)),
-            ("base", .object([("plan", .string(baseName)), ("fingerprint", .string(baseFingerprint)), ("cost", num(baseCost))])),
-            ("candidate", .object([("plan", .string(candidateName)), ("fingerprint", .string(candidateFingerprint)), ("cost", num(candidateCost))])),
+            ("base", .object([("plan", .string(baseName)), ("fingerprint", .string(baseFingerprint)), ("cost", base(baseCost))])),
+            (
+                "candidate",
+                .object([("plan", .string(candidateName)), ("fingerprint", .string(candidateFingerprint)), ("cost", candidate(candidateCost))])
+            ),
             ("delta", num(delta)),
             ("reps", .object([("up", .int(up)), ("down", .int(down)), ("unchanged", .int(unchanged))])),
             ("distribution", .object(distribution.map { ($0.0, .int($0.1)) })),
@@ -336,8 +371,8 @@ public struct WhatIfReport: Sendable {
                     teamChanges.map {
                         .object([
                             ("rule", .string($0.rule)), ("group", .string($0.group)), ("base_rank", $0.baseRank.map { .int($0) } ?? .null),
-                            ("candidate_rank", $0.candidateRank.map { .int($0) } ?? .null), ("base_prize", num($0.basePrize)),
-                            ("candidate_prize", num($0.candidatePrize)),
+                            ("candidate_rank", $0.candidateRank.map { .int($0) } ?? .null), ("base_prize", base($0.basePrize)),
+                            ("candidate_prize", candidate($0.candidatePrize)),
                         ])
                     })
             ),
@@ -346,10 +381,10 @@ public struct WhatIfReport: Sendable {
                 .array(
                     rows.map { r in
                         .object([
-                            ("rep_id", .string(r.repID)), ("name", .string(r.name)), ("team", .string(r.team)), ("base", num(r.base)),
-                            ("candidate", num(r.candidate)), ("delta", num(r.delta)),
+                            ("rep_id", .string(r.repID)), ("name", .string(r.name)), ("team", .string(r.team)), ("base", base(r.base)),
+                            ("candidate", candidate(r.candidate)), ("delta", num(r.delta)),
                             ("delta_percent", r.percent.map { .number((try? $0.formatted(scale: 4, mode: .halfAwayFromZero)) ?? "0") } ?? .null),
-                            ("components", .object(zip(components, r.components).map { ($0.0, .array([num($0.1.0), num($0.1.1)])) })),
+                            ("components", .object(zip(components, r.components).map { ($0.0, .array([base($0.1.0), candidate($0.1.1)])) })),
                         ])
                     })
             ),

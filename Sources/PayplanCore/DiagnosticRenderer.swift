@@ -25,19 +25,19 @@ public struct DiagnosticRenderer {
     public func text(_ diagnostic: Diagnostic) -> String {
         var out = ""
         if let range = diagnostic.range {
-            out += "\(range.start): "
+            out += "\(VisibleText.escape(range.start.description)): "
         } else if let file = diagnostic.file {
-            out += "\(file): "
+            out += "\(VisibleText.escape(file)): "
         }
-        out += "\(diagnostic.severity.rawValue): \(diagnostic.message) [\(diagnostic.code)]\n"
+        out += "\(diagnostic.severity.rawValue): \(VisibleText.escape(diagnostic.message)) [\(diagnostic.code)]\n"
         if let range = diagnostic.range { out += snippet(range) }
-        if let help = diagnostic.help { out += "  = help: \(help)\n" }
+        if let help = diagnostic.help { out += "  = help: \(VisibleText.escape(help))\n" }
         for note in diagnostic.notes {
             if let range = note.range {
-                out += "\(range.start): note: \(note.message)\n"
+                out += "\(VisibleText.escape(range.start.description)): note: \(VisibleText.escape(note.message))\n"
                 out += snippet(range)
             } else {
-                out += "  = note: \(note.message)\n"
+                out += "  = note: \(VisibleText.escape(note.message))\n"
             }
         }
         return out
@@ -47,31 +47,65 @@ public struct DiagnosticRenderer {
         list.map(text).joined()
     }
 
-    /// The source line and a caret line under the exact characters.
+    /// Widest source line shown whole; longer lines are shown as a window
+    /// around the caret.
+    static let snippetWidth = 150
+
+    /// The source line and a caret line under the exact characters. Control
+    /// and invisible characters are shown escaped (`\u{200B}`), so a hostile
+    /// file cannot drive the terminal and an invisible character is seen.
     func snippet(_ range: SourceRange) -> String {
         guard range.start.column > 0, let line = sources.line(range.start.line, of: range.start.file) else {
             return ""
         }
-        let scalars = Array(line.unicodeScalars)
-        let gutter = String(range.start.line)
-        let blank = String(repeating: " ", count: gutter.count)
-        var caretLine = ""
-        let startIndex = min(range.start.column - 1, scalars.count)
-        for s in scalars[0..<startIndex] {
-            caretLine += s == "\t" ? "\t" : String(repeating: " ", count: TextWidth.of(s))
+        // Each scalar as shown, with its width in terminal columns.
+        let pieces: [(text: String, width: Int)] = line.unicodeScalars.map { s in
+            if s == "\t" { return ("\t", 1) }
+            if VisibleText.needsEscape(s) {
+                let e = VisibleText.escape(s)
+                return (e, e.count)
+            }
+            return (String(s), TextWidth.of(s))
         }
+        let startIndex = min(range.start.column - 1, pieces.count)
         var length = 1
         if range.end.line == range.start.line, range.end.column > range.start.column {
             length = range.end.column - range.start.column
         }
-        let endIndex = min(startIndex + length, scalars.count)
+        let endIndex = min(startIndex + length, pieces.count)
+        // The window of scalars shown: the whole line when it fits.
+        var lo = 0
+        var hi = pieces.count
+        let total = pieces.reduce(0) { $0 + $1.width }
+        if total > DiagnosticRenderer.snippetWidth {
+            var width = 0
+            lo = startIndex
+            while lo > 0 && width + pieces[lo - 1].width <= 40 {
+                lo -= 1
+                width += pieces[lo].width
+            }
+            hi = lo
+            width = 0
+            while hi < pieces.count && width + pieces[hi].width <= DiagnosticRenderer.snippetWidth - 2 {
+                width += pieces[hi].width
+                hi += 1
+            }
+        }
+        let prefix = lo > 0 ? "…" : ""
+        let suffix = hi < pieces.count ? "…" : ""
+        var caretLine = prefix.isEmpty ? "" : " "
+        for p in pieces[lo..<max(lo, min(startIndex, hi))] {
+            caretLine += p.text == "\t" ? "\t" : String(repeating: " ", count: p.width)
+        }
         var width = 0
         if startIndex < endIndex {
-            for s in scalars[startIndex..<endIndex] { width += max(TextWidth.of(s), 1) }
+            for p in pieces[startIndex..<min(endIndex, max(hi, startIndex))] { width += p.width }
         }
         width = max(width, 1)
         caretLine += "^" + String(repeating: "~", count: width - 1)
-        let shown = String(String.UnicodeScalarView(scalars))
+        let shown = prefix + pieces[lo..<hi].map(\.text).joined() + suffix
+        let gutter = String(range.start.line)
+        let blank = String(repeating: " ", count: gutter.count)
         return " \(gutter) | \(shown)\n \(blank) | \(caretLine)\n"
     }
 
@@ -146,5 +180,34 @@ public enum TextWidth {
     public static func padLeft(_ text: String, to width: Int) -> String {
         let w = of(text)
         return w >= width ? text : String(repeating: " ", count: width - w) + text
+    }
+}
+
+/// Text as it may safely reach a terminal: control characters (which move the
+/// cursor, recolour or rewrite lines), bidirectional overrides (which reorder
+/// what is shown) and invisible characters (zero-width spaces, which make two
+/// different names look alike) are written as `\u{1B}`. Everything else is
+/// kept as it is.
+public enum VisibleText {
+    public static func needsEscape(_ s: Unicode.Scalar) -> Bool {
+        switch s.value {
+        case 0x00...0x08, 0x0A...0x1F, 0x7F...0x9F: return true  // C0 (but tab), DEL, C1
+        case 0x200B...0x200F, 0x2028...0x202E, 0x2060...0x2064, 0x2066...0x2069, 0xFEFF: return true
+        default: return false
+        }
+    }
+
+    public static func escape(_ s: Unicode.Scalar) -> String {
+        s == "\t" ? "\\t" : "\\u{" + String(s.value, radix: 16, uppercase: true) + "}"
+    }
+
+    /// `text` with every character that `needsEscape`, and tabs, escaped.
+    public static func escape(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: { needsEscape($0) || $0 == "\t" }) else { return text }
+        var out = ""
+        for s in text.unicodeScalars {
+            if needsEscape(s) || s == "\t" { out += escape(s) } else { out.unicodeScalars.append(s) }
+        }
+        return out
     }
 }

@@ -23,7 +23,8 @@ public enum DataLoader {
     public static var processorCount: Int { Parallel.processorCount }
 
     public static func load(
-        directory: String, plan: CompiledPlan, periods: [Period], limits: Limits = .default, threads: Int? = nil
+        directory: String, plan: CompiledPlan, periods: [Period], limits: Limits = .default, threads: Int? = nil,
+        keys keyPolicy: KeyPolicy = .strict
     ) -> DataLoadResult {
         var problems: [DataProblem] = []
         var warnings: [Diagnostic] = []
@@ -49,9 +50,11 @@ public enum DataLoader {
         var repsTable: Table?
         var invalidIDs: [String] = []
         if let file = open(spec.reps) {
-            var reader = TableReader(path: path(spec.reps), spec: spec.reps, limits: limits)
+            var reader = TableReader(path: path(spec.reps), spec: spec.reps, limits: limits, keyPolicy: keyPolicy)
             repsTable = reader.read(file, keyColumn: "rep_id")
             problems += reader.problems
+            warnings += repsTable.map(KeyHygiene.lookalikes(in:)) ?? []
+            warnings += KeyHygiene.trimmedWarning(reader)
             invalidIDs = reader.problems.compactMap(\.repID)
         }
         let emptyReps = Table(spec: spec.reps, path: path(spec.reps), lines: [], columns: spec.reps.columns.map { _ in .text([]) })
@@ -128,9 +131,11 @@ public enum DataLoader {
         // also "unknown product" errors (the row's own error says it all).
         var unreadableProducts: Set<String> = []
         if let file = open(spec.products) {
-            var reader = TableReader(path: path(spec.products), spec: spec.products, limits: limits)
+            var reader = TableReader(path: path(spec.products), spec: spec.products, limits: limits, keyPolicy: keyPolicy)
             productsTable = reader.read(file, keyColumn: nil)
             problems += reader.problems
+            warnings += productsTable.map(KeyHygiene.lookalikes(in:)) ?? []
+            warnings += KeyHygiene.trimmedWarning(reader)
             unreadableProducts = Set(reader.invalidKeys)
         }
         let products =
@@ -174,9 +179,10 @@ public enum DataLoader {
         // Targets.
         var targetsTable: Table?
         if let file = open(spec.targets) {
-            var reader = TableReader(path: path(spec.targets), spec: spec.targets, limits: limits)
+            var reader = TableReader(path: path(spec.targets), spec: spec.targets, limits: limits, keyPolicy: keyPolicy)
             targetsTable = reader.read(file, keyColumn: "rep_id")
             problems += reader.problems
+            warnings += KeyHygiene.trimmedWarning(reader)
         }
         let targets =
             targetsTable ?? Table(spec: spec.targets, path: path(spec.targets), lines: [], columns: spec.targets.columns.map { _ in .text([]) })
@@ -234,7 +240,7 @@ public enum DataLoader {
                         .note, "D617", "\(spec.transactions.file) was not read: it needs \(missing.joined(separator: " and ")) first", at: nil,
                         file: path(spec.transactions)), rep: nil))
         } else if let file = open(spec.transactions) {
-            var reader = TableReader(path: path(spec.transactions), spec: spec.transactions, limits: limits)
+            var reader = TableReader(path: path(spec.transactions), spec: spec.transactions, limits: limits, keyPolicy: keyPolicy)
             if let (start, fieldOf, fieldCount) = reader.header(file) {
                 let scanColumns = plan.scan.txColumns
                 let fieldFor = scanColumns.map { c in fieldOf[spec.transactions.columns.firstIndex { $0.name == c.name } ?? 0] }
@@ -277,7 +283,7 @@ public enum DataLoader {
                     unreadableProducts: unreadableProducts, periods: sorted, firstDay: sorted.first?.start.dayNumber ?? 0,
                     lastDay: sorted.last?.end.dayNumber ?? -1,
                     filterTables: filterTables, productCount: productIDs.count, repCount: scanIDs.count, reps: reps,
-                    products: productTable, rounding: plan.rounding, limits: limits,
+                    products: productTable, rounding: plan.rounding, limits: limits, keyPolicy: keyPolicy,
                     listPeriod: DataLoader.listsNeededInHistory(plan) ? nil : sorted.count - 1)
                 var headerScanner = CSVScanner(bytes: file.bytes, from: 0)
                 _ = headerScanner.next()
@@ -350,12 +356,8 @@ public enum DataLoader {
     /// Whether a node evaluated in earlier periods reads a transaction list.
     static func listsNeededInHistory(_ plan: CompiledPlan) -> Bool {
         for (i, node) in plan.nodes.enumerated() where i < plan.neededInHistory.count && plan.neededInHistory[i] {
-            if case .rule(let r) = node {
-                switch r.body {
-                case .commission: return true
-                case .productAward(_, _, _, _, _, _, let fm) where fm != nil: return true
-                default: break
-                }
+            if case .rule(let r) = node, !r.body.lists.isEmpty {
+                return true
             }
             if case .metric(_, _, let e) = node, plan.arena.readsList(e) { return true }
         }

@@ -13,21 +13,23 @@ public final class MappedFile: @unchecked Sendable {
     public let bytes: UnsafeBufferPointer<UInt8>
     private let mapped: Bool
 
+    /// Opens `path`, which must be a regular file: a FIFO would block for
+    /// ever without a writer, a device such as /dev/zero never ends. The
+    /// file is opened without blocking and checked on the open descriptor,
+    /// so what is checked is what is read.
     public init(path: String) throws(FileError) {
         self.path = path
-        var info = stat()
-        guard stat(path, &info) == 0 else {
-            throw FileError(path: path, reason: errno == ENOENT ? "no such file" : String(cString: strerror(errno)))
+        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+        guard fd >= 0 else {
+            throw FileError(path: path, reason: errno == ENOENT ? "no such file" : "cannot open: \(String(cString: strerror(errno)))")
         }
-        if (info.st_mode & S_IFMT) == S_IFDIR { throw FileError(path: path, reason: "is a directory, not a file") }
-        if (info.st_mode & S_IFMT) != S_IFREG {
-            // Pipes and devices cannot be mapped; read them.
-            let data = try FileReader.readBytes(path)
-            let buffer = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: max(data.count, 1))
-            _ = buffer.initialize(from: data)
-            bytes = UnsafeBufferPointer(start: buffer.baseAddress, count: data.count)
-            mapped = false
-            return
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw FileError(path: path, reason: "cannot read: \(String(cString: strerror(errno)))") }
+        let type = info.st_mode & S_IFMT
+        if type == S_IFDIR { throw FileError(path: path, reason: "is a directory, not a file") }
+        guard type == S_IFREG else {
+            throw FileError(path: path, reason: "is not a regular file (\(FileKind.describe(type))); data files must be ordinary files")
         }
         let size = Int(info.st_size)
         if size == 0 {
@@ -35,9 +37,6 @@ public final class MappedFile: @unchecked Sendable {
             mapped = false
             return
         }
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else { throw FileError(path: path, reason: "cannot open: \(String(cString: strerror(errno)))") }
-        defer { close(fd) }
         guard let address = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), address != MAP_FAILED else {
             throw FileError(path: path, reason: "cannot map: \(String(cString: strerror(errno)))")
         }

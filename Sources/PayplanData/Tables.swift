@@ -80,12 +80,41 @@ struct TableReader {
     var suppressed = 0
     /// The ids (first column) of rows with an unreadable value: known, never used.
     var invalidKeys: [String] = []
+    let keyPolicy: KeyPolicy
+    /// Per spec column: whether it holds keys (`KeyHygiene.keyColumns`).
+    let isKey: [Bool]
+    /// Keys trimmed under `KeyPolicy.trim`.
+    var trimmedKeys = 0
 
-    init(path: String, spec: TableSpec, limits: Limits) {
+    init(path: String, spec: TableSpec, limits: Limits, keyPolicy: KeyPolicy = .strict) {
         self.path = path
         displayName = path
         self.spec = spec
         self.limits = limits
+        self.keyPolicy = keyPolicy
+        let keys = KeyHygiene.keyColumns(spec.kind)
+        isKey = spec.columns.map { $0.type == .text && keys.contains($0.name) }
+    }
+
+    /// A key with blanks around it is an error (strict) or trimmed.
+    mutating func checkKey(_ value: inout String, column k: Int, line: Int, rep: String?) -> Bool {
+        guard isKey[k], let blank = KeyHygiene.outerBlank(value) else { return true }
+        switch keyPolicy {
+        case .trim:
+            value = KeyHygiene.trimmed(value)
+            trimmedKeys += 1
+            return true
+        case .strict:
+            // Rows naming this key elsewhere point at the trimmed key: the
+            // row is known (no cascade of "unknown" errors), never used.
+            invalidKeys.append(KeyHygiene.trimmed(value))
+            report(
+                "D619", "column \(spec.columns[k].name): \"\(VisibleText.escape(value))\" has \(blank)", line: line, rep: rep,
+                help:
+                    "keys are compared exactly, so \"\(VisibleText.escape(value))\" and \"\(VisibleText.escape(KeyHygiene.trimmed(value)))\" would differ; fix the export, or pass --trim-keys"
+            )
+            return false
+        }
     }
 
     mutating func report(_ code: String, _ message: String, line: Int?, rep: String?, help: String? = nil) {
@@ -217,6 +246,7 @@ struct TableReader {
                 switch types[k] {
                 case .text:
                     rowText[k] = scanner.string(f)
+                    if !checkKey(&rowText[k], column: k, line: line, rep: repID(keyIndex, fieldOf, scanner).map(KeyHygiene.trimmed)) { ok = false }
                 case .money, .number, .count:
                     rowDecimal[k] = nil
                     if f.start == f.end && optional[k] { continue }

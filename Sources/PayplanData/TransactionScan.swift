@@ -36,6 +36,7 @@ struct ScanSetup: @unchecked Sendable {
     let products: Table
     let rounding: Rounding
     let limits: Limits
+    let keyPolicy: KeyPolicy
     /// When set, lists are kept for this period index only (the earlier
     /// periods' nodes read no list).
     let listPeriod: Int?
@@ -442,20 +443,33 @@ final class ChunkScan: @unchecked Sendable {
                             continue
                         }
                         let rf = s.repField
+                        let pf = s.productField
+                        let df = s.dealField
+                        if s.keyPolicy == .trim {
+                            for k in [rf, pf, df] { KeyHygiene.trimASCII(base, &fs[k], &fe[k]) }
+                        }
                         guard let rep = fq[rf] ? s.repIndex.lookup(text(rf)) : reps.find(base, fs[rf], fe[rf], limit: fileEnd) else {
-                            report(recordLine, "D620", "column rep_id: unknown rep \"\(text(rf))\" (not in reps.csv)", rep: nil, limit: limit)
+                            report(
+                                recordLine, "D620", "column rep_id: unknown rep \"\(VisibleText.escape(text(rf)))\" (not in reps.csv)", rep: nil,
+                                limit: limit, help: KeyHygiene.lookalikeHelp(text(rf)) { s.repIndex.lookup($0) != nil })
+                            continue
+                        }
+                        if KeyHygiene.hasOuterBlank(base, fs[df], fe[df]) {
+                            let deal = text(df)
+                            report(
+                                recordLine, "D619", "column deal_id: \"\(VisibleText.escape(deal))\" has \(KeyHygiene.outerBlank(deal) ?? "a blank")",
+                                rep: s.repIDs[rep], limit: limit, help: "deal ids are compared exactly; fix the export, or pass --trim-keys")
                             continue
                         }
                         var bad = false
-                        let pf = s.productField
                         let product = fq[pf] ? s.productIndex.lookup(text(pf)) : products.find(base, fs[pf], fe[pf], limit: fileEnd)
                         if product == nil {
                             if !s.unreadableProducts.isEmpty && s.unreadableProducts.contains(text(pf)) {
                                 bad = true
                             } else {
                                 report(
-                                    recordLine, "D621", "column product: unknown product \"\(text(pf))\" (not in products.csv)", rep: s.repIDs[rep],
-                                    limit: limit)
+                                    recordLine, "D621", "column product: unknown product \"\(VisibleText.escape(text(pf)))\" (not in products.csv)",
+                                    rep: s.repIDs[rep], limit: limit, help: KeyHygiene.lookalikeHelp(text(pf)) { s.productIndex.lookup($0) != nil })
                                 bad = true
                             }
                         }

@@ -34,6 +34,15 @@ public struct Expr: Sendable {
         return nil
     }
 
+    /// Whether this is a number written as a percentage (`5%`, `-5%`).
+    public var isPercentLiteral: Bool {
+        switch kind {
+        case .number(_, let spelling, _): return spelling.hasSuffix("%")
+        case .unary(.negate, let inner): return inner.isPercentLiteral
+        default: return false
+        }
+    }
+
     /// The constant number, when this is a (possibly negated) number literal.
     public var constantNumber: Exact? {
         switch kind {
@@ -166,6 +175,29 @@ extension Expr: CustomStringConvertible {
             if case .name(let parts) = e.kind { out.append((parts, e.range)) }
         }
         return out
+    }
+
+    /// The deepest path from this node to a leaf, in nodes, and the node
+    /// found first at `limit + 1` levels down (where a limit is breached),
+    /// computed without recursion so any tree can be measured.
+    public func height(limit: Int) -> (height: Int, breach: Expr?) {
+        var stack: [(Expr, Int)] = [(self, 1)]
+        var deepest = 0
+        var breach: Expr?
+        while let (e, level) = stack.popLast() {
+            deepest = max(deepest, level)
+            if level > limit && breach == nil { breach = e }
+            switch e.kind {
+            case .unary(_, let x): stack.append((x, level + 1))
+            case .binary(_, let l, let r): stack += [(r, level + 1), (l, level + 1)]
+            case .conditional(let c, let t, let f): stack += [(f, level + 1), (t, level + 1), (c, level + 1)]
+            case .call(_, let args, let filter):
+                if let filter { stack.append((filter, level + 1)) }
+                stack += args.reversed().map { ($0, level + 1) }
+            default: break
+            }
+        }
+        return (deepest, breach)
     }
 
     /// Pre-order walk of every subexpression.

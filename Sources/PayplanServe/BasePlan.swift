@@ -2,6 +2,7 @@ import PayplanCompare
 import PayplanCompiler
 import PayplanCore
 import PayplanLanguage
+import PayplanRules
 import PayplanYAML
 
 /// The plan in force: read once at start, never written. Its bytes are kept

@@ -1,5 +1,6 @@
 import PayplanCompare
 import PayplanCore
+import PayplanEvaluator
 import PayplanLanguage
 import PayplanReports
 

@@ -52,7 +52,7 @@ extension Workbench {
         } catch let failure as EvaluationFailure {
             throw .baseFails(failure.diagnostic)
         } catch {
-            throw .baseFails(Diagnostic(.error, "S911", "\(error)", at: nil))
+            throw .baseFails(Diagnostic(ServeCode.baseFails, "\(error)", at: nil))
         }
         var reps: [String: Int] = [:]
         for rep in result.current.population {
@@ -86,18 +86,7 @@ extension Workbench {
         }
     }
 
-    func trace(_ pages: PeriodPages, _ rep: Int) throws(ServeProblem) -> RepTrace {
-        var found: RepTrace?
-        do {
-            try pages.result.traceBlocks([rep], threads: 1, blockSize: 1, { $0 }) { found = $0.first }
-        } catch let failure as EvaluationFailure {
-            throw .baseFails(failure.diagnostic)
-        } catch {
-            throw .baseFails(Diagnostic(.error, "S911", "\(error)", at: nil))
-        }
-        guard let found else { throw .notFound("rep") }
-        return found
-    }
+    func trace(_ pages: PeriodPages, _ rep: Int) throws(ServeProblem) -> RepTrace { pages.result.trace(rep) }
 }
 
 /// The strip of links the server adds at the top of a served statement page

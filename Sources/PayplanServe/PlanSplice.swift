@@ -2,6 +2,7 @@ import PayplanCompare
 import PayplanCompiler
 import PayplanCore
 import PayplanLanguage
+import PayplanRules
 
 /// Writes a candidate plan as the original file with only the changed
 /// scalars replaced, byte for byte everywhere else: comments, key order,

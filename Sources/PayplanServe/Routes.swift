@@ -2,6 +2,7 @@ import HTTPTypes
 import Hummingbird
 import PayplanCompare
 import PayplanCore
+import PayplanEvaluator
 import PayplanData
 import PayplanLanguage
 import PayplanReports

@@ -39,24 +39,26 @@ public enum ServeProblem: Error, Sendable, Equatable {
     /// The candidate plan could not be written back into the file's text.
     case spliceFailed(String)
 
-    public var code: String {
+    public var code: String { serveCode.rawValue }
+
+    public var serveCode: ServeCode {
         switch self {
-        case .unauthorized: "S901"
-        case .bodyTooLarge: "S902"
-        case .malformed: "S903"
-        case .notJSON: "S904"
-        case .unknownPeriod: "S905"
-        case .noSuchPath: "S906"
-        case .wrongValue: "S907"
-        case .invalidCandidate: "S908"
-        case .candidateFails: "S909"
-        case .dataProblems: "S910"
-        case .baseFails: "S911"
-        case .busy: "S912"
-        case .tooManyChanges: "S913"
-        case .notFound: "S914"
-        case .wrongHost: "S915"
-        case .spliceFailed: "S916"
+        case .unauthorized: .unauthorized
+        case .bodyTooLarge: .bodyTooLarge
+        case .malformed: .malformed
+        case .notJSON: .notJSON
+        case .unknownPeriod: .unknownPeriod
+        case .noSuchPath: .noSuchPath
+        case .wrongValue: .wrongValue
+        case .invalidCandidate: .invalidCandidate
+        case .candidateFails: .candidateFails
+        case .dataProblems: .dataProblems
+        case .baseFails: .baseFails
+        case .busy: .busy
+        case .tooManyChanges: .tooManyChanges
+        case .notFound: .notFound
+        case .wrongHost: .wrongHost
+        case .spliceFailed: .spliceFailed
         }
     }
 
@@ -146,5 +148,48 @@ public enum ServeProblem: Error, Sendable, Equatable {
             fields.append(("text", .string(renderer.text(list))))
         }
         return .object(fields)
+    }
+}
+
+/// The workbench's codes, listed with the other stages' (`S9xx`).
+public enum ServeCode: String, DiagnosticCode {
+    case unauthorized = "S901"
+    case bodyTooLarge = "S902"
+    case malformed = "S903"
+    case notJSON = "S904"
+    case unknownPeriod = "S905"
+    case noSuchPath = "S906"
+    case wrongValue = "S907"
+    case invalidCandidate = "S908"
+    case candidateFails = "S909"
+    case dataProblems = "S910"
+    case baseFails = "S911"
+    case busy = "S912"
+    case tooManyChanges = "S913"
+    case notFound = "S914"
+    case wrongHost = "S915"
+    case spliceFailed = "S916"
+
+    public var severity: Severity { .error }
+
+    public var title: String {
+        switch self {
+        case .unauthorized: "request without the workbench's token (401)"
+        case .bodyTooLarge: "request body over the limit (413)"
+        case .malformed: "malformed request (400)"
+        case .notJSON: "POST body not declared as JSON (415)"
+        case .unknownPeriod: "a period the data does not offer (400)"
+        case .noSuchPath: "a parameter path the plan does not have (400)"
+        case .wrongValue: "a value that does not fit its parameter (400)"
+        case .invalidCandidate: "a change that makes the plan invalid (400)"
+        case .candidateFails: "a candidate that cannot be computed on the data (400)"
+        case .dataProblems: "a data folder that cannot be paid on (422)"
+        case .baseFails: "a plan that cannot be computed on the data (422)"
+        case .busy: "too many requests waiting for an evaluation (503)"
+        case .tooManyChanges: "too many values changed at once (400)"
+        case .notFound: "no such page, period or rep (404)"
+        case .wrongHost: "a Host header naming another server (421)"
+        case .spliceFailed: "a candidate that cannot be written back in place (500)"
+        }
     }
 }

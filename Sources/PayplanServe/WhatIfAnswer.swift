@@ -39,16 +39,17 @@ extension Workbench {
                 result = try Workbench.evaluate(candidate.compiled, dataSet, period, threads: options.threads, trace: .none)
             } catch {
                 throw .candidateFails(
-                    changes.map(\.path).joined(separator: ", "), error.diagnostics.first ?? Diagnostic(.error, "S909", error.message, at: nil))
+                    changes.map(\.path).joined(separator: ", "), error.diagnostics.first ?? Diagnostic(ServeCode.candidateFails, error.message, at: nil))
             }
         }
         let report = WhatIfReport(base: baseResult, candidate: result, baseFingerprint: base.fingerprint, candidateFingerprint: candidate.fingerprint)
         let diff = SemanticDiff.compare(base.plan, candidate.load.plan!)
         let elapsed = ContinuousClock.now - started
-        let json = AnswerJSON(report: report, plan: base.plan, language: language, dataFingerprint: current.fingerprint.short)
+        let json = AnswerJSON(
+            report: report, plan: base.plan, candidatePlan: candidate.load.plan!, language: language, dataFingerprint: current.fingerprint.short)
             .render(
                 changes: diff, elapsedMilliseconds: Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000))
-        let answer = WhatIfAnswer(json: json, candidateTotal: AnswerJSON.money(report.candidateCost, base.plan))
+        let answer = WhatIfAnswer(json: json, candidateTotal: AnswerJSON.money(report.candidateCost, Formatter(plan: candidate.load.plan!)))
         answers.append((key, answer))
         if answers.count > Workbench.keptAnswers { answers.removeFirst() }
         return answer
@@ -71,12 +72,23 @@ extension Workbench {
 struct AnswerJSON {
     let report: WhatIfReport
     let plan: Plan
+    /// Each side is written at its own plan's scale, differences at the finer.
+    let candidatePlan: Plan
     let language: Language
     let dataFingerprint: String
     static let top = 5
 
-    static func money(_ x: Exact, _ plan: Plan) -> String { Formatter(plan: plan).plain(.number(x), type: .money) }
-    func money(_ x: Exact) -> String { AnswerJSON.money(x, plan) }
+    static func money(_ x: Exact, _ f: Formatter) -> String { f.plain(.number(x), type: .money) }
+    var baseFormatter: Formatter { Formatter(plan: plan) }
+    var candidateFormatter: Formatter { Formatter(plan: candidatePlan) }
+    var deltaFormatter: Formatter {
+        var f = baseFormatter
+        f.rounding.scale = max(f.rounding.scale, candidateFormatter.rounding.scale)
+        return f
+    }
+    func money(_ x: Exact) -> String { AnswerJSON.money(x, baseFormatter) }
+    func candidateMoney(_ x: Exact) -> String { AnswerJSON.money(x, candidateFormatter) }
+    func deltaMoney(_ x: Exact) -> String { AnswerJSON.money(x, deltaFormatter) }
     func t(_ en: String, _ zh: String) -> String { language == .zh ? zh : en }
 
     func percent(_ x: Exact?) -> JSON {
@@ -87,7 +99,7 @@ struct AnswerJSON {
     func rep(_ r: WhatIfReport.Row) -> JSON {
         .object([
             ("rep_id", .string(r.repID)), ("name", .string(r.name)), ("team", .string(r.team)), ("base", .string(money(r.base))),
-            ("candidate", .string(money(r.candidate))), ("delta", .string(money(r.delta))), ("delta_percent", percent(r.percent)),
+            ("candidate", .string(candidateMoney(r.candidate))), ("delta", .string(deltaMoney(r.delta))), ("delta_percent", percent(r.percent)),
         ])
     }
 
@@ -115,8 +127,8 @@ struct AnswerJSON {
             ("candidate_fingerprint", .string(report.candidateFingerprint)),
             ("data_fingerprint", .string(dataFingerprint)),
             ("base_total", .string(money(report.baseCost))),
-            ("candidate_total", .string(money(report.candidateCost))),
-            ("delta", .string(money(report.delta))),
+            ("candidate_total", .string(candidateMoney(report.candidateCost))),
+            ("delta", .string(deltaMoney(report.delta))),
             ("delta_percent", percent(totalPercent)),
             ("reps", .int(report.rows.count)),
             ("reps_up", .int(report.up)),
@@ -130,7 +142,7 @@ struct AnswerJSON {
                     teamList.map {
                         .object([
                             ("team", .string($0.team)), ("reps", .int($0.reps)), ("base", .string(money($0.base))),
-                            ("candidate", .string(money($0.candidate))), ("delta", .string(money($0.delta))),
+                            ("candidate", .string(candidateMoney($0.candidate))), ("delta", .string(deltaMoney($0.delta))),
                         ])
                     })
             ),
@@ -141,7 +153,7 @@ struct AnswerJSON {
                         .object([
                             ("rule", .string($0.rule)), ("group", .string($0.group)), ("base_rank", $0.baseRank.map { .int($0) } ?? .null),
                             ("candidate_rank", $0.candidateRank.map { .int($0) } ?? .null), ("base_prize", .string(money($0.basePrize))),
-                            ("candidate_prize", .string(money($0.candidatePrize))),
+                            ("candidate_prize", .string(candidateMoney($0.candidatePrize))),
                         ])
                     })
             ),
@@ -174,7 +186,7 @@ struct AnswerJSON {
             title: t("Change in cost by team", "各团队成本变化"), format: signed)
     }
 
-    func signed(_ x: Exact) -> String { (x.isPositive ? "+" : "") + Formatter(plan: plan).money(x) }
+    func signed(_ x: Exact) -> String { (x.isPositive ? "+" : "") + deltaFormatter.money(x) }
 
     func bucketLabel(_ bucket: String) -> String {
         guard language == .zh else { return bucket }

@@ -1,4 +1,5 @@
 import PayplanCore
+import PayplanEvaluator
 import PayplanLanguage
 import PayplanReports
 

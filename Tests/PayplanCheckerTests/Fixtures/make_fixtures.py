@@ -102,6 +102,19 @@ cases = {
     "deep-nesting": "plan: " + "[" * 200 + "]" * 200 + "\n",
     "leading-zero-warning": sub("[[0.8, 0.5]", "[[0.8, 0.50], [0.9, 0.75]").replace("[1.5, 2.0]]", "[1.5, 2.0]]\n    cap: 010000"),
     "bottom-share-over-100": add_rule("  flag:\n    kind: elimination\n    measure: attainment\n    bottom: {share: 150%}\n    levels: [warning]\n"),
+    # A percentage is a ratio everywhere: never money on its own.
+    "percent-as-total-cap": sub("components: [bonus]", "components: [bonus]\n  cap: 300%"),
+    "percent-as-award-and-threshold": add_rule("  award:\n    kind: product_award\n    measure: revenue\n    threshold: 5%\n    award: 50%\n"),
+    "percent-as-prize": add_rule("  prize:\n    kind: team_ranking\n    group_by: rep.team\n    score: sum(revenue)\n    prizes: [30000, 10%]\n    split: equal\n"),
+    "percent-compared-with-money": sub("  attainment: revenue / target.revenue", "  attainment: if revenue > 5% then revenue / target.revenue else 0"),
+    "money-finer-than-rounding": add_rule("  prize:\n    kind: team_ranking\n    group_by: rep.team\n    score: sum(revenue)\n    prizes: [30000.005]\n    split: equal\n"),
+    "negative-cap": sub("    curve: [[0.8, 0.5], [1.0, 1.0], [1.5, 2.0]]", "    curve: [[0.8, 0.5], [1.0, 1.0], [1.5, 2.0]]\n    cap: -5"),
+    "floor-above-cap": sub("components: [bonus]", "components: [bonus]\n  cap: 1000\n  floor: 2000"),
+    # Recursion at the limits: a chain of operators as deep as a formula may
+    # nest, and one deeper; 2,000 metrics defined in reverse order of use, and
+    # in a cycle.
+    "operator-chain-over-the-depth-limit": sub("  attainment: revenue", "  long: \"" + " + ".join(["revenue"] * 101) + "\"\n  attainment: revenue"),
+    "metrics-in-a-cycle-of-2000": sub("  attainment: revenue", "\n".join(f"  m{i}: m{(i + 1) % 1998} * 1" for i in range(1998)) + "\n  attainment: revenue"),
 }
 
 here = os.path.dirname(os.path.abspath(__file__))
