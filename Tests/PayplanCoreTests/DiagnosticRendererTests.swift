@@ -7,7 +7,7 @@ func render(_ text: String, line: Int = 1, column: Int, length: Int = 1, file: S
     var sources = SourceTexts()
     sources.add(file: file, text: text)
     let at = PayplanCore.SourceLocation(file: file, line: line, column: column)
-    return DiagnosticRenderer(sources: sources).text(.error("P100", message, at: SourceRange(at: at, length: length)))
+    return DiagnosticRenderer(sources: sources).text(.error(TestCode.p100, message, at: SourceRange(at: at, length: length)))
 }
 
 @Suite("DiagnosticRenderer")
@@ -16,7 +16,7 @@ struct DiagnosticRendererTests {
         var sources = SourceTexts()
         sources.add(file: "plan.yaml", text: "rules:\n  - name: bonus\n    rate: 5%x\n")
         let at = PayplanCore.SourceLocation(file: "plan.yaml", line: 3, column: 11)
-        let d = Diagnostic.error("P123", "bad rate", at: SourceRange(at: at, length: 2), help: "write `5%`")
+        let d = Diagnostic.error(TestCode.p123, "bad rate", at: SourceRange(at: at, length: 2), help: "write `5%`")
         #expect(
             DiagnosticRenderer(sources: sources).text(d) == """
                 plan.yaml:3:11: error: bad rate [P123]
@@ -34,7 +34,7 @@ struct DiagnosticRendererTests {
         let second = SourceRange(at: PayplanCore.SourceLocation(file: "a.yaml", line: 2, column: 1))
         let d = Diagnostic(.warning, "L500", "twice", at: second, notes: [.init("first here", at: first), .init("keys are unique", at: nil)])
         #expect(
-            DiagnosticRenderer(sources: sources).text([d, .error("P1", "x", at: nil)]) == """
+            DiagnosticRenderer(sources: sources).text([d, .error(TestCode.p1, "x", at: nil)]) == """
                 a.yaml:2:1: warning: twice [L500]
                  2 | y: 2
                    | ^
@@ -90,7 +90,7 @@ struct DiagnosticRendererTests {
         sources.add(file: "f", text: "abc\ndef")
         let range = SourceRange(
             start: PayplanCore.SourceLocation(file: "f", line: 1, column: 2), end: PayplanCore.SourceLocation(file: "f", line: 2, column: 2))
-        #expect(DiagnosticRenderer(sources: sources).text(.error("P1", "m", at: range)).hasSuffix(" 1 | abc\n" + caret(1)))
+        #expect(DiagnosticRenderer(sources: sources).text(.error(TestCode.p1, "m", at: range)).hasSuffix(" 1 | abc\n" + caret(1)))
     }
 
     /// Control, bidirectional and invisible characters are shown escaped,
@@ -113,9 +113,10 @@ struct DiagnosticRendererTests {
         let at = SourceRange(at: PayplanCore.SourceLocation(file: "p\u{1B}.yaml", line: 1, column: 1))
         let renderer = DiagnosticRenderer(sources: sources)
         #expect(
-            renderer.text(.error("P1", "m", at: at, notes: [.init("n", at: at)])).components(separatedBy: "\n").filter { $0.hasPrefix("p") } == [
-                "p\\u{1B}.yaml:1:1: error: m [P1]", "p\\u{1B}.yaml:1:1: note: n",
-            ])
+            renderer.text(.error(TestCode.p1, "m", at: at, notes: [.init("n", at: at)])).components(separatedBy: "\n").filter { $0.hasPrefix("p") }
+                == [
+                    "p\\u{1B}.yaml:1:1: error: m [P1]", "p\\u{1B}.yaml:1:1: note: n",
+                ])
         #expect(renderer.text(Diagnostic(.error, "D1", "m", at: nil, file: "r\u{7}.csv")) == "r\\u{7}.csv: error: m [D1]\n")
     }
 
@@ -196,7 +197,7 @@ struct DiagnosticRendererTests {
     @Test func jsonForTools() {
         let at = PayplanCore.SourceLocation(file: "plan.yaml", line: 3, column: 5)
         let d = Diagnostic.error(
-            "P101", "unknown key `rat`", at: SourceRange(at: at, length: 3),
+            TestCode.p101, "unknown key `rat`", at: SourceRange(at: at, length: 3),
             notes: [.init("declared here", at: SourceRange(at: at.advanced(by: -4))), .init("plain note", at: nil)], help: "did you mean `rate`?")
         let r = DiagnosticRenderer(sources: SourceTexts())
         #expect(
@@ -204,7 +205,8 @@ struct DiagnosticRendererTests {
                 == #"{"severity":"error","code":"P101","message":"unknown key `rat`","file":"plan.yaml","line":3,"column":5,"end_column":8,"#
                 + #""help":"did you mean `rate`?","notes":[{"message":"declared here","file":"plan.yaml","line":3,"column":1},{"message":"plain note"}]}"#
         )
-        let wholeLine = Diagnostic.error("D601", "short row", at: SourceRange(at: PayplanCore.SourceLocation(file: "t.csv", line: 9, column: 0)))
+        let wholeLine = Diagnostic.error(
+            TestCode.d601, "short row", at: SourceRange(at: PayplanCore.SourceLocation(file: "t.csv", line: 9, column: 0)))
         #expect(r.json([wholeLine]).compact == #"[{"severity":"error","code":"D601","message":"short row","file":"t.csv","line":9}]"#)
     }
 }

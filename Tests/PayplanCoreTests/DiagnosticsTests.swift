@@ -18,23 +18,23 @@ struct DiagnosticsTests {
     }
 
     @Test func headlines() {
-        let d = Diagnostic.warning("L501", "unused metric", at: SourceRange(at: location("p.yaml", 4, 3)), help: "remove it")
+        let d = Diagnostic.warning(TestCode.l501, "unused metric", at: SourceRange(at: location("p.yaml", 4, 3)), help: "remove it")
         #expect(d.description == "p.yaml:4:3: warning: unused metric [L501]; help: remove it")
         #expect(d.file == "p.yaml", "the file comes from the range")
         #expect(Diagnostic(.error, "D600", "empty", at: nil, file: "r.csv").description == "r.csv: error: empty [D600]")
-        #expect(Diagnostic.error("X1", "m", at: nil).description == "error: m [X1]")
+        #expect(Diagnostic.error(TestCode.x1, "m", at: nil).description == "error: m [X1]")
     }
 
     /// By file, then place (whole-file diagnostics first), then as reported.
     @Test func stableOrder() {
         let list: [Diagnostic] = [
-            .error("A", "1", at: SourceRange(at: location("b", 2, 1))),
-            .error("B", "2", at: SourceRange(at: location("a", 5, 1))),
-            .warning("C", "3", at: SourceRange(at: location("a", 1, 9))),
+            .error(TestCode.a, "1", at: SourceRange(at: location("b", 2, 1))),
+            .error(TestCode.b, "2", at: SourceRange(at: location("a", 5, 1))),
+            .warning(TestCode.c, "3", at: SourceRange(at: location("a", 1, 9))),
             Diagnostic(.error, "D", "4", at: nil, file: "a"),
-            .error("E", "5", at: SourceRange(at: location("a", 1, 9))),
-            .error("F", "6", at: nil),
-            .error("G", "7", at: SourceRange(at: location("a", 1, 2))),
+            .error(TestCode.e, "5", at: SourceRange(at: location("a", 1, 9))),
+            .error(TestCode.f, "6", at: nil),
+            .error(TestCode.g, "7", at: SourceRange(at: location("a", 1, 2))),
         ]
         #expect(Diagnostic.sorted(list).map(\.code) == ["F", "D", "G", "C", "E", "B", "A"])
     }
@@ -42,11 +42,11 @@ struct DiagnosticsTests {
     @Test func bagCounts() {
         var bag = DiagnosticBag()
         #expect(!bag.hasErrors && bag.errorCount == 0)
-        bag.warning("W", "w", at: nil)
+        bag.warning(TestCode.w, "w", at: nil)
         #expect(!bag.hasErrors)
-        bag.error("E", "e", at: nil)
-        bag.add(.error("E2", "e", at: nil))
-        bag.add(contentsOf: [.warning("W2", "w", at: nil)])
+        bag.error(TestCode.e, "e", at: nil)
+        bag.add(.error(TestCode.e2, "e", at: nil))
+        bag.add(contentsOf: [.warning(TestCode.w2, "w", at: nil)])
         #expect(bag.hasErrors && bag.errorCount == 2 && bag.warningCount == 2 && bag.items.map(\.code) == ["W", "E", "E2", "W2"])
     }
 
@@ -62,4 +62,21 @@ struct DiagnosticsTests {
         #expect(Suggest.closest(to: "ab", among: ["ac", "aa"]) == "aa", "ties go to code-point order")
         #expect(Suggest.didYouMean("raet", among: ["rate"]) == "did you mean `rate`?")
     }
+}
+
+/// Codes for the renderer's tests: any stage's enum would do.
+enum TestCode: String, DiagnosticCode {
+    case a = "A", b = "B", c = "C", e = "E", f = "F", g = "G", w = "W"
+    case p101 = "P101"
+    case d601 = "D601"
+    case e2 = "E2"
+    case l501 = "L501"
+    case p1 = "P1"
+    case p100 = "P100"
+    case p123 = "P123"
+    case w2 = "W2"
+    case x1 = "X1"
+
+    var title: String { "a test code" }
+    var severity: Severity { rawValue.hasPrefix("W") || rawValue.hasPrefix("L") ? .warning : .error }
 }
