@@ -1,8 +1,8 @@
 import ArgumentParser
 import Dispatch
 import PayplanCore
-import PayplanEvaluator
 import PayplanData
+import PayplanEvaluator
 import PayplanReports
 import PayplanServe
 

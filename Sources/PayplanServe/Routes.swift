@@ -2,8 +2,8 @@ import HTTPTypes
 import Hummingbird
 import PayplanCompare
 import PayplanCore
-import PayplanEvaluator
 import PayplanData
+import PayplanEvaluator
 import PayplanLanguage
 import PayplanReports
 

@@ -39,16 +39,18 @@ extension Workbench {
                 result = try Workbench.evaluate(candidate.compiled, dataSet, period, threads: options.threads, trace: .none)
             } catch {
                 throw .candidateFails(
-                    changes.map(\.path).joined(separator: ", "), error.diagnostics.first ?? Diagnostic(ServeCode.candidateFails, error.message, at: nil))
+                    changes.map(\.path).joined(separator: ", "),
+                    error.diagnostics.first ?? Diagnostic(ServeCode.candidateFails, error.message, at: nil))
             }
         }
         let report = WhatIfReport(base: baseResult, candidate: result, baseFingerprint: base.fingerprint, candidateFingerprint: candidate.fingerprint)
         let diff = SemanticDiff.compare(base.plan, candidate.load.plan!)
         let elapsed = ContinuousClock.now - started
         let json = AnswerJSON(
-            report: report, plan: base.plan, candidatePlan: candidate.load.plan!, language: language, dataFingerprint: current.fingerprint.short)
-            .render(
-                changes: diff, elapsedMilliseconds: Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000))
+            report: report, plan: base.plan, candidatePlan: candidate.load.plan!, language: language, dataFingerprint: current.fingerprint.short
+        )
+        .render(
+            changes: diff, elapsedMilliseconds: Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000))
         let answer = WhatIfAnswer(json: json, candidateTotal: AnswerJSON.money(report.candidateCost, Formatter(plan: candidate.load.plan!)))
         answers.append((key, answer))
         if answers.count > Workbench.keptAnswers { answers.removeFirst() }
