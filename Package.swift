@@ -131,7 +131,7 @@ let package = Package(
             name: "PayplanServe",
             dependencies: [
                 "PayplanCore", "PayplanYAML", "PayplanLanguage", "PayplanChecker", "PayplanCompiler",
-                "PayplanData", "PayplanEvaluator", "PayplanRules", "PayplanReports", "PayplanCompare",
+                "PayplanData", "PayplanEvaluator", "PayplanRules", "PayplanReports", "PayplanCompare", "PayplanLedger",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),

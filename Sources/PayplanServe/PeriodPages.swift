@@ -1,4 +1,5 @@
 import PayplanCore
+import PayplanLedger
 import PayplanData
 import PayplanEvaluator
 import PayplanReports
@@ -20,21 +21,64 @@ struct PeriodPages {
     }
 }
 
-/// Which closed periods a ledger holds. The ledger module is being built
-/// alongside this one; until it lands `--ledger` is accepted and every page
-/// says the closed periods are not available. The period pages take their
-/// period from here, so closed periods (and their adjustments) slot in as one
-/// more source beside the data folder.
+/// Which periods the ledger (`--ledger`) holds as closed, read when a page
+/// or `/api/periods` is made (a period may be closed while the workbench
+/// runs). Opened read-only: the workbench never writes the ledger. A ledger
+/// that cannot be read is said on every page, not hidden.
 public struct LedgerStatus: Sendable {
     public var file: String?
+    /// The closes of the plan in force (every plan's when none has its name), in period order.
+    public var closes: [CloseInfo] = []
+    /// Why the ledger could not be read.
+    public var problem: String?
 
-    public var available: Bool { false }
+    public init(file: String?, plan: String = "") {
+        self.file = file
+        guard let file else { return }
+        do throws(LedgerProblem) {
+            let all = try LedgerStore.open(file, mode: .read).closes()
+            let own = all.filter { $0.plan == plan }
+            closes = (own.isEmpty ? all : own).sorted { ($0.plan, $0.periodOrdinal, $0.version) < ($1.plan, $1.periodOrdinal, $1.version) }
+        } catch {
+            problem = error.description
+        }
+    }
+
+    public var available: Bool { file != nil && problem == nil }
+
+    /// The closed period (the version in force) of `period`, if any.
+    public func closed(_ period: String) -> CloseInfo? { closes.last { $0.period == period && $0.inForce } }
 
     public func words(_ zh: Bool) -> String? {
         guard let file else { return nil }
-        return zh
-            ? "账本 \(file)：已结账期间暂不可用（账本模块尚未合入）"
-            : "ledger \(file): closed periods are not available yet (the ledger module has not landed)"
+        if let problem { return zh ? "账本 \(file) 无法读取：\(problem)" : "ledger \(file) cannot be read: \(problem)" }
+        let inForce = closes.filter(\.inForce)
+        if inForce.isEmpty { return zh ? "账本 \(file)：尚无已结账期间" : "ledger \(file): no period is closed yet" }
+        let list = inForce.map { c in
+            zh
+                ? "\(c.period)（第 \(c.version) 版，\(c.repCount) 人，实发 \(c.totalPaid) + 前期调整 \(c.adjustmentsPaid) \(c.currency)，\(c.closedBy) 于 \(c.closedAt) 结账）"
+                : "\(c.period) (version \(c.version), \(c.repCount) reps, paid \(c.totalPaid) + adjustments \(c.adjustmentsPaid) \(c.currency), closed by \(c.closedBy) at \(c.closedAt))"
+        }
+        return zh ? "账本 \(file) 已结账：" + list.joined(separator: "；") : "ledger \(file), closed: " + list.joined(separator: "; ")
+    }
+
+    /// The ledger as `/api/periods` reports it.
+    public var json: JSON {
+        var fields: [(String, JSON)] = [("file", file.map { .string($0) } ?? .null), ("available", .bool(available))]
+        if let problem { fields.append(("problem", .string(problem))) }
+        fields.append(
+            (
+                "closed",
+                .array(
+                    closes.map { c in
+                        .object([
+                            ("period", .string(c.period)), ("version", .int(c.version)), ("in_force", .bool(c.inForce)),
+                            ("reps", .int(c.repCount)), ("total_paid", .string(c.totalPaid)), ("adjustments", .string(c.adjustmentsPaid)),
+                            ("fingerprint", .string(c.fingerprint)), ("closed_by", .string(c.closedBy)), ("closed_at", .string(c.closedAt)),
+                        ])
+                    })
+            ))
+        return .object(fields)
     }
 }
 
@@ -71,7 +115,7 @@ extension Workbench {
         guard let period = Period(text) else { throw .notFound("period \(text)") }
         return try await lane { w throws(ServeProblem) in
             let pages = try w.periodPages(period, language)
-            let nav = PeriodNavigation(language: language, period: period, ledger: LedgerStatus(file: w.options.ledger))
+            let nav = PeriodNavigation(language: language, period: period, ledger: LedgerStatus(file: w.options.ledger, plan: w.base.plan.name.value))
             if page == "index.html" { return nav.inject(pages.book.index(), explanation: nil) }
             guard let rep = pages.reps[page] else { throw .notFound("page \(page)") }
             let trace = try w.trace(pages, rep)

@@ -16,7 +16,7 @@ extension Workbench {
     }
 
     /// `GET /api/periods`: the plan, the data folder, the periods offered and
-    /// where their pages are; the ledger's closed periods once it lands.
+    /// where their pages are; which of them the ledger holds as closed.
     public func periodsJSON() async throws(ServeProblem) -> JSON {
         let (summary, fingerprint) = try await overview()
         let language = defaultLanguage.rawValue
@@ -27,6 +27,7 @@ extension Workbench {
         if !summary.problems.isEmpty {
             data.append(("problems", DiagnosticRenderer(sources: SourceTexts()).json(summary.problems)))
         }
+        let ledger = LedgerStatus(file: options.ledger, plan: base.plan.name.value)
         return .object([
             (
                 "plan",
@@ -43,12 +44,12 @@ extension Workbench {
                     summary.periods.map { p in
                         .object([
                             ("period", .string(p.description)), ("start", .string(p.start.description)), ("end", .string(p.end.description)),
-                            ("closed", .bool(false)), ("report", .string("/periods/\(p)/\(language)/index.html")),
+                            ("closed", .bool(ledger.closed(p.description) != nil)), ("report", .string("/periods/\(p)/\(language)/index.html")),
                         ])
                     })
             ),
             ("default", summary.periods.last.map { .string($0.description) } ?? .null),
-            ("ledger", .object([("file", options.ledger.map { .string($0) } ?? .null), ("available", .bool(false))])),
+            ("ledger", ledger.json),
         ])
     }
 

@@ -122,6 +122,39 @@ import Testing
         #expect(p["code"] as? String == "W902")
     }
 
+    /// With `--ledger`, the closed periods are listed (read only: the file is
+    /// byte-identical afterwards); an unreadable ledger is said, not hidden.
+    @Test func closedPeriodsFromTheLedger() async throws {
+        let scratch = try Scratch()
+        let ledger = scratch.path + "/payroll.ledger"
+        let closed = try payplan([
+            "close", referencePlan, "--data", examples, "--period", "2026-Q2", "--ledger", ledger, "--by", "hr@example", "--skip-invalid",
+        ])
+        #expect(closed.status == 0, "\(closed.stderr)")
+        let before = try Data(contentsOf: URL(fileURLWithPath: ledger))
+        let base = try BasePlan.read(file: referencePlan).get()
+        let w = Workbench(base: base, options: WorkbenchOptions(data: examples, ledger: ledger))
+        try await app(w, port: 80).test(.router) { client in
+            try await client.execute(uri: "/api/periods", method: .get, headers: bearer) { r in
+                let o = r.object
+                let periods = o["periods"] as? [[String: Any]] ?? []
+                #expect(periods.first { $0["period"] as? String == "2026-Q2" }?["closed"] as? Bool == true)
+                #expect(periods.first { $0["period"] as? String == "2026-Q3" }?["closed"] as? Bool == false)
+                let l = o["ledger"] as? [String: Any] ?? [:]
+                #expect(l["available"] as? Bool == true)
+                let c = (l["closed"] as? [[String: Any]])?.first ?? [:]
+                #expect(c["period"] as? String == "2026-Q2")
+                #expect(c["total_paid"] as? String == "445494.39")
+                #expect(c["closed_by"] as? String == "hr@example")
+            }
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: ledger)) == before)
+        try scratch.write("not-a-ledger", "hello")
+        let broken = LedgerStatus(file: scratch.path + "/not-a-ledger")
+        #expect(!broken.available)
+        #expect(broken.words(false)?.contains("is not a SQLite database") == true)
+    }
+
     @Test func periodsAndParameters() async throws {
         try await app(try workbench(), port: 80).test(.router) { client in
             try await client.execute(uri: "/api/periods", method: .get, headers: bearer) { r in
