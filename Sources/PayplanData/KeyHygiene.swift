@@ -52,23 +52,34 @@ public enum KeyHygiene {
         return nil
     }
 
-    /// Whether raw field bytes start or end with a blank (ASCII space or tab,
-    /// U+00A0, U+3000): the scan's check, on bytes, before any string exists.
+    /// Whether raw field bytes start or end with a blank: the row decoder's
+    /// check, on bytes, before any string exists. A key that starts and ends
+    /// with printable ASCII (nearly every key) is answered by two loads.
     @inline(__always)
     public static func hasOuterBlank(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> Bool {
         guard start < end else { return false }
-        let a = p[start]
-        let z = p[end - 1]
-        if a == 0x20 || a == 0x09 || z == 0x20 || z == 0x09 { return true }
-        if a < 0x80 && z < 0x80 { return false }
+        let a = p[start] &- 0x21
+        let z = p[end - 1] &- 0x21
+        if a < 0x5E && z < 0x5E { return false }
         return outerBlank(String(decoding: UnsafeBufferPointer(start: p + start, count: end - start), as: UTF8.self)) != nil
     }
 
-    /// Narrows a field to drop ASCII blanks around it (`KeyPolicy.trim` in the scan).
-    @inline(__always)
-    static func trimASCII(_ p: UnsafePointer<UInt8>, _ start: inout Int, _ end: inout Int) {
-        while start < end && (p[start] == 0x20 || p[start] == 0x09) { start += 1 }
-        while end > start && (p[end - 1] == 0x20 || p[end - 1] == 0x09) { end -= 1 }
+    /// Narrows a field's span to drop the blanks around it (`KeyPolicy.trim`):
+    /// the same blanks as `trimmed`, on bytes (the row is valid UTF-8 by then).
+    static func trim(_ p: UnsafePointer<UInt8>, _ start: inout Int, _ end: inout Int) {
+        func scalar(at i: Int) -> (Unicode.Scalar, Int)? {
+            let length = UTF8Check.sequenceLength(p, at: i, end: end)
+            guard length > 0 else { return nil }
+            let text = String(decoding: UnsafeBufferPointer(start: p + i, count: length), as: UTF8.self)
+            return text.unicodeScalars.first.map { ($0, length) }
+        }
+        while start < end, let (s, length) = scalar(at: start), isBlank(s) { start += length }
+        while end > start {
+            var i = end - 1
+            while i > start && p[i] & 0xC0 == 0x80 { i -= 1 }
+            guard let (s, _) = scalar(at: i), isBlank(s) else { return }
+            end = i
+        }
     }
 
     public static func trimmed(_ key: String) -> String {
@@ -204,13 +215,12 @@ extension KeyHygiene {
     }
 
     /// Says how many keys `KeyPolicy.trim` trimmed in a file.
-    static func trimmedWarning(_ reader: TableReader) -> [Diagnostic] {
-        guard reader.trimmedKeys > 0 else { return [] }
+    static func trimmedWarning(_ count: Int, file: String) -> [Diagnostic] {
+        guard count > 0 else { return [] }
         return [
             Diagnostic(
-                .warning, "D661",
-                "\(reader.trimmedKeys) \(reader.trimmedKeys == 1 ? "key had blanks around it" : "keys had blanks around them"), trimmed (--trim-keys)",
-                at: nil, file: reader.path)
+                .warning, "D661", "\(count) \(count == 1 ? "key had blanks around it" : "keys had blanks around them"), trimmed (--trim-keys)",
+                at: nil, file: file)
         ]
     }
 
