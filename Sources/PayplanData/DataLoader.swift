@@ -30,11 +30,18 @@ public enum DataLoader {
             return DataLoadResult(data: nil, problems: [problem], warnings: [])
         }
         var load = DataLoad(directory: directory, plan: plan, periods: periods.sorted(), limits: limits, keyPolicy: keyPolicy)
-        let reps = load.readReps()
-        let products = load.readProducts()
-        let targets = load.readTargets(reps)
+        let threads = threads ?? processorCount
+        // The three small files are read at once, then checked against each other.
+        let specs = [load.spec.reps, load.spec.products, load.spec.targets]
+        let paths = specs.map(load.path)
+        let read = Parallel.map(specs.count, threads: threads, grain: 1) { i in
+            DataLoad.readTable(specs[i], path: paths[i], limits: limits, keyPolicy: keyPolicy, lookalikes: i < 2)
+        }
+        let reps = load.readReps(read[0])
+        let products = load.readProducts(read[1])
+        let targets = load.readTargets(read[2], reps)
         PhaseTimer.shared.mark("read reps, products, targets")
-        let scan = load.scanTransactions(reps, products, threads: threads ?? processorCount)
+        let scan = load.scanTransactions(reps, products, threads: threads)
         return load.result(reps, products, targets, scan)
     }
 
@@ -120,20 +127,44 @@ struct DataLoad {
         do {
             return try MappedFile(path: path(t))
         } catch {
-            problems.append(DataProblem(Diagnostic(.error, "D601", "cannot read \(t.file): \(error.reason)", at: nil, file: path(t)), rep: nil))
+            problems.append(DataLoad.cannotRead(t, path: path(t), error))
             return nil
         }
     }
 
-    /// Reads one small table; nil when the file or its header cannot be read.
-    mutating func readTable(_ t: TableSpec, lookalikes: Bool) -> (table: Table?, unreadableIDs: [String]) {
-        guard let file = open(t) else { return (nil, []) }
-        var reader = TableReader(path: path(t), spec: t, limits: limits, keyPolicy: keyPolicy)
+    static func cannotRead(_ t: TableSpec, path: String, _ error: FileError) -> DataProblem {
+        DataProblem(Diagnostic(.error, "D601", "cannot read \(t.file): \(error.reason)", at: nil, file: path), rep: nil)
+    }
+
+    /// A small table as read, with what reading it found.
+    struct TableRead: Sendable {
+        /// nil when the file or its header cannot be read.
+        var table: Table?
+        var unreadableIDs: [String] = []
+        var problems: [DataProblem] = []
+        var warnings: [Diagnostic] = []
+    }
+
+    /// Reads one small table (on any thread: it shares nothing).
+    static func readTable(_ t: TableSpec, path: String, limits: Limits, keyPolicy: KeyPolicy, lookalikes: Bool) -> TableRead {
+        let file: MappedFile
+        do {
+            file = try MappedFile(path: path)
+        } catch {
+            return TableRead(table: nil, problems: [cannotRead(t, path: path, error)])
+        }
+        var reader = TableReader(path: path, spec: t, limits: limits, keyPolicy: keyPolicy)
         let table = reader.read(file)
-        problems += reader.problems
-        if lookalikes, let table { warnings += KeyHygiene.lookalikes(in: table) }
+        var warnings = lookalikes ? table.map(KeyHygiene.lookalikes(in:)) ?? [] : []
         warnings += KeyHygiene.trimmedWarning(reader.trimmedKeys, file: reader.path)
-        return (table, reader.unreadableIDs)
+        return TableRead(table: table, unreadableIDs: reader.unreadableIDs, problems: reader.problems, warnings: warnings)
+    }
+
+    /// Takes a table's problems and warnings; the table, or an empty one.
+    mutating func take(_ read: TableRead, _ t: TableSpec) -> Table {
+        problems += read.problems
+        warnings += read.warnings
+        return read.table ?? empty(t)
     }
 
     func empty(_ t: TableSpec) -> Table { Table(spec: t, path: path(t), lines: [], columns: t.columns.map { _ in .text([]) }) }

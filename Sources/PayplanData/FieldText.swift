@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// A field's bytes as text: strings are made only for the values a table
 /// keeps and for messages, never per transaction row.
 enum FieldText {
@@ -35,6 +39,16 @@ enum FieldText {
         return String(decoding: kept, as: UTF8.self)
     }
 
+    /// Byte for byte (code point by code point) equal: Swift's `==` would
+    /// call canonically equivalent spellings equal.
+    @inline(__always)
+    static func sameBytes(_ a: String, _ b: String) -> Bool {
+        var (a, b) = (a, b)
+        return a.withUTF8 { x in
+            b.withUTF8 { y in x.count == y.count && (x.count == 0 || memcmp(x.baseAddress!, y.baseAddress!, x.count) == 0) }
+        }
+    }
+
     private static func unescaped(_ raw: UnsafeBufferPointer<UInt8>) -> [UInt8] {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(raw.count)
@@ -60,6 +74,18 @@ public enum UTF8Check {
             i += length
         }
         return true
+    }
+
+    /// The code point at `i`, when a well-formed sequence starts there.
+    @inline(__always)
+    static func scalar(_ p: UnsafePointer<UInt8>, at i: Int, end: Int) -> UInt32? {
+        let length = sequenceLength(p, at: i, end: end)
+        guard length > 0 else { return nil }
+        let b = UInt32(p[i])
+        if length == 1 { return b }
+        var v = b & (0x7F >> UInt32(length))
+        for k in 1..<length { v = v << 6 | UInt32(p[i + k] & 0x3F) }
+        return v
     }
 
     /// The length of the well-formed UTF-8 sequence at `i` (1 to 4), or 0

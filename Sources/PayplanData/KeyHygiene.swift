@@ -52,16 +52,33 @@ public enum KeyHygiene {
         return nil
     }
 
+    /// `isBlank` by code point, without the property tables: Unicode's
+    /// White_Space set (fixed since Unicode 6.3) and U+FEFF. A test checks
+    /// the two agree on every scalar.
+    @inline(__always)
+    static func isBlankValue(_ v: UInt32) -> Bool {
+        switch v {
+        case 0x09...0x0D, 0x20, 0x85, 0xA0, 0x1680, 0x2000...0x200A, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000, 0xFEFF: true
+        default: false
+        }
+    }
+
     /// Whether raw field bytes start or end with a blank: the row decoder's
     /// check, on bytes, before any string exists. A key that starts and ends
-    /// with printable ASCII (nearly every key) is answered by two loads.
+    /// with printable ASCII (nearly every key) is answered by two loads; any
+    /// other by its first and last code points.
     @inline(__always)
     public static func hasOuterBlank(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> Bool {
         guard start < end else { return false }
         let a = p[start] &- 0x21
         let z = p[end - 1] &- 0x21
         if a < 0x5E && z < 0x5E { return false }
-        return outerBlank(String(decoding: UnsafeBufferPointer(start: p + start, count: end - start), as: UTF8.self)) != nil
+        var i = end - 1
+        while i > start && p[i] & 0xC0 == 0x80 { i -= 1 }
+        guard let first = UTF8Check.scalar(p, at: start, end: end), let last = UTF8Check.scalar(p, at: i, end: end) else {
+            return outerBlank(String(decoding: UnsafeBufferPointer(start: p + start, count: end - start), as: UTF8.self)) != nil
+        }
+        return isBlankValue(first) || isBlankValue(last)
     }
 
     /// Narrows a field's span to drop the blanks around it (`KeyPolicy.trim`):
@@ -181,15 +198,31 @@ extension KeyHygiene {
         var odd: [Int] = []
         for (i, v) in values.enumerated() where !isPlain(v) { odd.append(i) }
         guard !odd.isEmpty else { return [] }
+        // The distinct other values in order, with their skeletons (a run of
+        // one value, as in a file sorted by team, is one look-up).
+        var seen: Set<TextKey> = []
+        var distinct: [(index: Int, skeleton: String)] = []
+        var previous: String?
+        for i in odd {
+            if let previous, CodePoint.equal(previous, values[i]) { continue }
+            previous = values[i]
+            if seen.insert(TextKey(values[i])).inserted { distinct.append((i, skeleton(values[i]))) }
+        }
+        // A plain value can only look like a skeleton that is plain itself:
+        // only those are looked for among the plain values.
+        let needed = Set(distinct.map(\.skeleton).filter(isPlain).map(TextKey.init))
         var plainFirst: [TextKey: Int] = [:]
-        for (i, v) in values.enumerated() where isPlain(v) && plainFirst[TextKey(v)] == nil { plainFirst[TextKey(v)] = i }
+        if !needed.isEmpty {
+            for (i, v) in values.enumerated() where isPlain(v) {
+                let key = TextKey(v)
+                if needed.contains(key) && plainFirst[key] == nil { plainFirst[key] = i }
+            }
+        }
         // Swift's string equality groups canonically equivalent skeletons
         // (a composed `é` and `e` with a combining accent) too.
         var groups: [String: [Int]] = [:]
         var order: [String] = []
-        var seen: Set<TextKey> = []
-        for i in odd where seen.insert(TextKey(values[i])).inserted {
-            let sk = skeleton(values[i])
+        for (i, sk) in distinct {
             if groups[sk] == nil {
                 order.append(sk)
                 groups[sk] = plainFirst[TextKey(sk)].map { [$0] } ?? []
@@ -229,8 +262,7 @@ extension KeyHygiene {
         let keys = keyColumns(table.spec.kind)
         var out: [Diagnostic] = []
         for (k, c) in table.spec.columns.enumerated() where c.type == .text && keys.contains(c.name) {
-            let values = (0..<table.count).map { table.text(k, $0) }
-            out += lookalikes(column: c.name, values: values, lines: table.lines, file: table.path)
+            out += lookalikes(column: c.name, values: table.texts(k), lines: table.lines, file: table.path)
         }
         return out
     }

@@ -42,14 +42,14 @@ struct TargetRows {
 extension DataLoad {
     // MARK: reps.csv
 
-    mutating func readReps() -> RepRows {
-        let (read, unreadable) = readTable(spec.reps, lookalikes: true)
-        let table = read ?? empty(spec.reps)
+    mutating func readReps(_ read: TableRead) -> RepRows {
+        let table = take(read, spec.reps)
+        let unreadable = read.unreadableIDs
         let id = table.columnIndex("rep_id") ?? 0
         let validCount = table.count
         // Duplicates are found by the index, which keeps the first; the ids
         // of unreadable rows follow the table's (if not already there).
-        let ids = (0..<validCount).map { table.text(id, $0) } + unreadable
+        let ids = table.texts(id) + unreadable
         let index = IDIndex(ids)
         var invalid: Set<Int> = []
         for (i, first) in index.duplicates where i < validCount {
@@ -62,7 +62,7 @@ extension DataLoad {
             invalid.insert(first)
         }
         let (hire, exit) = checkDates(table, ids)
-        if read != nil && table.count == 0 {
+        if read.table != nil && table.count == 0 {
             problems.append(
                 DataProblem(
                     Diagnostic(
@@ -71,7 +71,7 @@ extension DataLoad {
         }
         return RepRows(
             table: table, ids: ids, validCount: validCount, index: index, invalid: invalid, hire: hire, exit: exit,
-            usable: read != nil && table.count > 0)
+            usable: read.table != nil && table.count > 0)
     }
 
     /// Hire and exit dates; an exit before the hire and a negative target
@@ -79,16 +79,14 @@ extension DataLoad {
     /// silently drops the rep from every period, the second makes every
     /// bonus of the rep negative.
     private mutating func checkDates(_ reps: Table, _ ids: [String]) -> ([CivilDate], [CivilDate?]) {
-        let hireColumn = reps.columnIndex("hire_date")
-        let exitColumn = reps.columnIndex("exit_date")
-        let incentiveColumn = reps.columnIndex("target_incentive")
-        var hire: [CivilDate] = []
-        var exit: [CivilDate?] = []
-        hire.reserveCapacity(reps.count)
-        exit.reserveCapacity(reps.count)
+        func dates(_ name: String) -> [CivilDate?] {
+            guard let c = reps.columnIndex(name), reps.columns[c].kind == .date else { return [CivilDate?](repeating: nil, count: reps.count) }
+            return reps.columns[c].dates
+        }
+        let hire = dates("hire_date").map { $0 ?? CivilDate(dayNumber: 0) }
+        let exit = dates("exit_date")
+        let incentive = reps.columnIndex("target_incentive").flatMap { reps.columns[$0].kind == .decimal ? reps.columns[$0].decimals : nil }
         for r in 0..<reps.count {
-            if let h = hireColumn, case .date(let d) = reps.value(h, r) { hire.append(d) } else { hire.append(CivilDate(dayNumber: 0)) }
-            if let e = exitColumn, case .date(let d) = reps.value(e, r) { exit.append(d) } else { exit.append(nil) }
             if let x = exit[r], x < hire[r] {
                 problems.append(
                     DataProblem(
@@ -96,7 +94,7 @@ extension DataLoad {
                             .error, "D640", "rep \(ids[r]): exit_date \(x) is before hire_date \(hire[r])", at: here(reps.path, reps.lines[r]),
                             file: reps.path, help: "check both dates; a rep who never started has no row"), rep: ids[r]))
             }
-            if let c = incentiveColumn, case .number(let x) = reps.value(c, r), x.isNegative {
+            if let x = incentive?[r], x.isNegative {
                 problems.append(
                     DataProblem(
                         Diagnostic(
@@ -109,9 +107,8 @@ extension DataLoad {
 
     // MARK: products.csv
 
-    mutating func readProducts() -> ProductRows {
-        let (read, unreadable) = readTable(spec.products, lookalikes: true)
-        let products = read ?? empty(spec.products)
+    mutating func readProducts(_ read: TableRead) -> ProductRows {
+        let products = take(read, spec.products)
         let column = products.columnIndex("product") ?? 0
         let launch = products.columnIndex("launch_date")
         let all = IDIndex((0..<products.count).map { products.text(column, $0) })
@@ -133,63 +130,41 @@ extension DataLoad {
         let table = Table(
             spec: products.spec, path: products.path, lines: rows.map { products.lines[$0] }, columns: products.columns.map { $0.rows(rows) })
         return ProductRows(
-            table: table, index: IDIndex(rows.map { products.text(column, $0) }), unreadable: Set(unreadable),
-            usable: read != nil && products.count > 0)
+            table: table, index: IDIndex(rows.map { products.text(column, $0) }), unreadable: Set(read.unreadableIDs),
+            usable: read.table != nil && products.count > 0)
     }
 
     // MARK: targets.csv
 
-    mutating func readTargets(_ reps: RepRows) -> TargetRows {
-        let (read, _) = readTable(spec.targets, lookalikes: false)
-        let targets = read ?? empty(spec.targets)
-        let repColumn = targets.columnIndex("rep_id") ?? 0
-        let periodColumn = targets.columnIndex("period") ?? 1
-        let wanted = Set(periods.map(\.ordinal))
-        var rows: [Int: [Int32]] = [:]
-        // (period, rep) → the first row, for rows given twice.
-        var seen = PairIndex(capacity: targets.count)
-        var parsed: [String: Period?] = [:]
+    mutating func readTargets(_ read: TableRead, _ reps: RepRows) -> TargetRows {
+        let targets = take(read, spec.targets)
+        let ids = targets.texts(targets.columnIndex("rep_id") ?? 0)
+        let periodTexts = targets.texts(targets.columnIndex("period") ?? 1)
+        var finder = RepFinder(reps)
+        var slots = TargetSlots(reps: reps.ids.count, kind: plan.plan.period.value, ordinals: Set(periods.map(\.ordinal)))
+        var period = PeriodCache()
         for row in 0..<targets.count {
-            let id = targets.text(repColumn, row)
-            let text = targets.text(periodColumn, row)
-            guard let p = parsed[text] ?? cachePeriod(text, &parsed) else {
+            guard let p = period.parse(periodTexts[row]) else {
+                let message = "column period: \"\(periodTexts[row])\" is not a period (2026-07, 2026-Q3 or 2026)"
                 problems.append(
-                    DataProblem(
-                        Diagnostic(
-                            .error, "D632", "column period: \"\(text)\" is not a period (2026-07, 2026-Q3 or 2026)",
-                            at: here(targets.path, targets.lines[row]), file: targets.path), rep: id))
+                    DataProblem(Diagnostic(.error, "D632", message, at: here(targets.path, targets.lines[row]), file: targets.path), rep: ids[row]))
                 continue
             }
-            guard let r = reps.index.lookup(id) else {
+            guard let r = finder.find(ids[row]) else {
                 // Without usable reps every target would be "unknown": that
                 // cascade would hide the one real problem.
                 guard reps.usable else { continue }
-                warnings.append(
-                    Diagnostic(
-                        .warning, "D641", "target for unknown rep \"\(id)\" (not in reps.csv) is ignored", at: here(targets.path, targets.lines[row]),
-                        file: targets.path))
+                let message = "target for unknown rep \"\(ids[row])\" (not in reps.csv) is ignored"
+                warnings.append(Diagnostic(.warning, "D641", message, at: here(targets.path, targets.lines[row]), file: targets.path))
                 continue
             }
-            // Months, quarters and years have distinct keys: ordinal × 4 + kind.
-            let kind = Int64(PeriodKind.allCases.firstIndex(of: p.kind) ?? 0)
-            if let first = seen.insert((Int64(p.ordinal) * 4 + kind) << 32 | Int64(r), row: row) {
+            if let first = slots.insert(p, rep: r, row: row) {
+                let message = "rep \(ids[row]) has a second target row for \(p) (first on line \(targets.lines[first]))"
                 problems.append(
-                    DataProblem(
-                        Diagnostic(
-                            .error, "D633", "rep \(id) has a second target row for \(p) (first on line \(targets.lines[first]))",
-                            at: here(targets.path, targets.lines[row]), file: targets.path), rep: id))
-                continue
+                    DataProblem(Diagnostic(.error, "D633", message, at: here(targets.path, targets.lines[row]), file: targets.path), rep: ids[row]))
             }
-            guard p.kind == plan.plan.period.value, wanted.contains(p.ordinal) else { continue }
-            rows[p.ordinal, default: [Int32](repeating: -1, count: reps.ids.count)][r] = Int32(row)
         }
-        return TargetRows(table: targets, rows: rows)
-    }
-
-    private func cachePeriod(_ text: String, _ cache: inout [String: Period?]) -> Period? {
-        let p = Period(text)
-        cache[text] = .some(p)
-        return p
+        return TargetRows(table: targets, rows: slots.byOrdinal)
     }
 
     // MARK: transactions.csv
@@ -276,33 +251,122 @@ extension DataLoad {
     }
 }
 
-/// (Int64 key → first row) for finding rows given twice: open addressing
-/// on flat arrays, sized by the rows (a `Dictionary` hashed every row with
-/// SipHash: a tenth of reading a million reps' targets).
-struct PairIndex {
-    private var keys: [Int64]
-    private var rows: [Int32]
-    private let mask: Int
+/// Finds the reps of targets rows. Targets files usually list reps in the
+/// reps file's order: the rep after the last one found is tried first, by
+/// its bytes, before the index (ids listed twice are left to the index,
+/// which knows the first).
+struct RepFinder {
+    private let ids: [String]
+    private let index: IDIndex
+    private let repeated: Set<Int>
+    private var next = 0
 
-    init(capacity: Int) {
-        var n = 16
-        while n < capacity * 2 { n <<= 1 }
-        keys = [Int64](repeating: 0, count: n)
-        rows = [Int32](repeating: -1, count: n)
-        mask = n - 1
+    init(_ reps: RepRows) {
+        (ids, index) = (reps.ids, reps.index)
+        repeated = Set(reps.index.duplicates.map(\.index))
     }
+
+    mutating func find(_ id: String) -> Int? {
+        let found: Int?
+        if next < ids.count && !repeated.contains(next) && FieldText.sameBytes(ids[next], id) {
+            found = next
+        } else {
+            found = index.lookup(id)
+        }
+        if let found { next = found + 1 }
+        return found
+    }
+}
+
+/// A period column's text parsed once per run of rows with the same text
+/// (a targets file is usually sorted by period or by rep).
+struct PeriodCache {
+    private var last: (text: String, period: Period?)?
+
+    mutating func parse(_ text: String) -> Period? {
+        if let last, FieldText.sameBytes(last.text, text) { return last.period }
+        let p = Period(text)
+        last = (text, p)
+        return p
+    }
+}
+
+/// Each (period, rep)'s first targets row. The run's periods (of the plan's
+/// kind) keep an array of rows per rep; other periods' rows are kept only
+/// to find rows given twice.
+struct TargetSlots {
+    private let reps: Int
+    private let kind: PeriodKind
+    private let ordinals: Set<Int>
+    private var rows: [[Int32]] = []
+    private var slotOf: [Int: Int] = [:]
+    private var last = (ordinal: Int.min, slot: 0)
+    private var others = PairIndex()
+
+    init(reps: Int, kind: PeriodKind, ordinals: Set<Int>) {
+        (self.reps, self.kind, self.ordinals) = (reps, kind, ordinals)
+    }
+
+    /// Records `row` for (`p`, `rep`); the first row when there is one.
+    mutating func insert(_ p: Period, rep: Int, row: Int) -> Int? {
+        guard p.kind == kind && ordinals.contains(p.ordinal) else {
+            // Months, quarters and years have distinct keys: ordinal × 4 + kind.
+            let code = Int64(PeriodKind.allCases.firstIndex(of: p.kind) ?? 0)
+            return others.insert((Int64(p.ordinal) * 4 + code) << 32 | Int64(rep), row: row)
+        }
+        if last.ordinal != p.ordinal { last = (p.ordinal, slot(p.ordinal)) }
+        let earlier = rows[last.slot][rep]
+        if earlier >= 0 { return Int(earlier) }
+        rows[last.slot][rep] = Int32(row)
+        return nil
+    }
+
+    private mutating func slot(_ ordinal: Int) -> Int {
+        if let s = slotOf[ordinal] { return s }
+        slotOf[ordinal] = rows.count
+        rows.append([Int32](repeating: -1, count: reps))
+        return rows.count - 1
+    }
+
+    /// Period ordinal → per rep, its row (or -1).
+    var byOrdinal: [Int: [Int32]] { slotOf.mapValues { rows[$0] } }
+}
+
+/// (Int64 key → first row) for finding rows given twice: open addressing
+/// on flat arrays that grow with the rows (a `Dictionary` hashes with
+/// SipHash, several times slower).
+struct PairIndex {
+    private var keys: [Int64] = []
+    private var rows: [Int32] = []
+    private var count = 0
 
     /// Records `row` under `key`; the first row with that key when there is one.
     mutating func insert(_ key: Int64, row: Int) -> Int? {
-        var h = UInt64(bitPattern: key) &* 0x9E37_79B9_7F4A_7C15
-        h ^= h >> 29
-        var i = Int(truncatingIfNeeded: h) & mask
+        if 2 * (count + 1) > keys.count { grow() }
+        let mask = keys.count - 1
+        var i = PairIndex.slot(key) & mask
         while rows[i] >= 0 {
             if keys[i] == key { return Int(rows[i]) }
             i = (i + 1) & mask
         }
         keys[i] = key
         rows[i] = Int32(row)
+        count += 1
         return nil
+    }
+
+    private static func slot(_ key: Int64) -> Int {
+        var h = UInt64(bitPattern: key) &* 0x9E37_79B9_7F4A_7C15
+        h ^= h >> 29
+        return Int(truncatingIfNeeded: h)
+    }
+
+    private mutating func grow() {
+        let (oldKeys, oldRows) = (keys, rows)
+        let n = max(16, keys.count * 2)
+        keys = [Int64](repeating: 0, count: n)
+        rows = [Int32](repeating: -1, count: n)
+        count = 0
+        for (k, r) in zip(oldKeys, oldRows) where r >= 0 { _ = insert(k, row: Int(r)) }
     }
 }

@@ -67,6 +67,11 @@ public struct Table: Sendable {
     }
 
     public func columnIndex(_ name: String) -> Int? { spec.columns.firstIndex { $0.name == name } }
+
+    /// A column's values as text (one array, not a string per call).
+    func texts(_ column: Int) -> [String] {
+        columns[column].kind == .text ? columns[column].texts : (0..<count).map { text(column, $0) }
+    }
 }
 
 /// Reads the header and rows of one CSV file into typed columns: records
@@ -171,7 +176,7 @@ struct TableReader {
         }
         var records = RecordIterator(
             base: base, from: header.position, to: file.bytes.count, firstLine: header.line, maxFieldBytes: limits.csvFieldBytes)
-        var columns = TableColumns(spec)
+        var columns = TableColumns(spec, rows: TableReader.rowBound(file.bytes, from: header.position, fields: header.fieldCount))
         var record = RecordInfo()
         while true {
             let step = records.next(fields, &record)
@@ -189,6 +194,29 @@ struct TableReader {
     }
 }
 
+extension TableReader {
+    /// At most how many rows after `start` can have `fields` fields: one
+    /// per line, and no more than the commas allow. Room is reserved for
+    /// that many (no array is grown and copied as a million reps are read),
+    /// which is never more than such rows would take.
+    static func rowBound(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, fields: Int) -> Int {
+        guard let p = bytes.baseAddress else { return 0 }
+        var (lines, commas) = (1, 0)
+        var i = start
+        while i + 8 <= bytes.count {
+            let w = UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self)
+            lines &+= SWAR.zeroBytes(w ^ SWAR.newline).nonzeroBitCount &+ SWAR.zeroBytes(w ^ SWAR.carriage).nonzeroBitCount
+            commas &+= SWAR.zeroBytes(w ^ SWAR.comma).nonzeroBitCount
+            i += 8
+        }
+        while i < bytes.count {
+            if p[i] == 0x0A || p[i] == 0x0D { lines += 1 } else if p[i] == 0x2C { commas += 1 }
+            i += 1
+        }
+        return fields > 1 ? min(lines, commas / (fields - 1)) : lines
+    }
+}
+
 /// A table's columns as they are read, row by row.
 struct TableColumns {
     let types: [ColumnType]
@@ -197,11 +225,17 @@ struct TableColumns {
     private var decimals: [[Exact?]]
     private var dates: [[CivilDate?]]
 
-    init(_ spec: TableSpec) {
+    init(_ spec: TableSpec, rows: Int) {
         types = spec.columns.map(\.type)
-        texts = types.map { _ in [] }
-        decimals = types.map { _ in [] }
-        dates = types.map { _ in [] }
+        func room<T>(_ wanted: Bool) -> [T] {
+            var a: [T] = []
+            if wanted { a.reserveCapacity(rows) }
+            return a
+        }
+        lines.reserveCapacity(rows)
+        texts = types.map { room($0 == .text) }
+        decimals = types.map { room($0.isNumeric) }
+        dates = types.map { room($0 == .date) }
     }
 
     /// Appends a decoded row: text from its (trimmed) fields, decimals and
