@@ -4,11 +4,17 @@
 // stages before it:
 //
 //   CYAML → PayplanYAML → PayplanLanguage → PayplanChecker → PayplanCompiler
-//        → PayplanData → PayplanEvaluator → PayplanReports / PayplanCompare
+//        → PayplanData → PayplanEvaluator → PayplanRules → PayplanReports / PayplanCompare
 //        → PayplanCLI → payplan
 //
+// Before and during a period: PayplanTargets (targets plans: parse, check,
+// decompose) and PayplanProgress (pace, projected pay, next steps) stand on
+// the same stages; PayplanSideFiles reads their small CSV files.
+//
 // PayplanCore holds what every stage shares: exact numbers, calendar dates and
-// periods, source locations and diagnostics, limits.
+// periods, source locations and diagnostics, limits. Each stage defines the
+// protocol it needs of a rule kind; PayplanRules holds the kinds, one file
+// each, and the registry that hands them to the stages.
 import PackageDescription
 
 let strictSettings: [SwiftSetting] = [
@@ -26,7 +32,10 @@ let package = Package(
         // The stages as a library, for the fuzz targets in Fuzz/ (a package of their own).
         .library(
             name: "PayplanEngine",
-            targets: ["PayplanCore", "PayplanYAML", "PayplanLanguage", "PayplanChecker", "PayplanCompiler", "PayplanData", "PayplanEvaluator"]
+            targets: [
+                "PayplanCore", "PayplanYAML", "PayplanLanguage", "PayplanChecker", "PayplanCompiler", "PayplanData", "PayplanEvaluator",
+                "PayplanRules",
+            ]
         ),
     ],
     dependencies: [
@@ -39,7 +48,9 @@ let package = Package(
             pkgConfig: "yaml-0.1",
             providers: [.apt(["libyaml-dev"]), .brew(["libyaml"])]
         ),
-        .target(name: "PayplanCore", swiftSettings: strictSettings),
+        // The signal-safe list of temporary files AtomicFileWriter removes on SIGINT/SIGTERM.
+        .target(name: "CTempFiles"),
+        .target(name: "PayplanCore", dependencies: ["CTempFiles"], swiftSettings: strictSettings),
         .target(name: "PayplanYAML", dependencies: ["CYAML", "PayplanCore"], swiftSettings: strictSettings),
         .target(name: "PayplanLanguage", dependencies: ["PayplanCore", "PayplanYAML"], swiftSettings: strictSettings),
         .target(name: "PayplanChecker", dependencies: ["PayplanCore", "PayplanLanguage"], swiftSettings: strictSettings),
@@ -57,6 +68,11 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "PayplanRules",
+            dependencies: ["PayplanCore", "PayplanYAML", "PayplanLanguage", "PayplanChecker", "PayplanCompiler", "PayplanData", "PayplanEvaluator"],
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "PayplanReports",
             dependencies: ["PayplanCore", "PayplanLanguage", "PayplanCompiler", "PayplanEvaluator"],
             swiftSettings: strictSettings
@@ -65,8 +81,27 @@ let package = Package(
             name: "PayplanCompare",
             dependencies: [
                 "PayplanCore", "PayplanYAML", "PayplanLanguage", "PayplanChecker", "PayplanCompiler",
-                "PayplanEvaluator", "PayplanReports",
+                "PayplanEvaluator", "PayplanRules", "PayplanReports",
                 .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // Before and during the period: side files (commitments, opportunities),
+        // targets set and decomposed, progress against them.
+        .target(name: "PayplanSideFiles", dependencies: ["PayplanCore", "PayplanData"], swiftSettings: strictSettings),
+        .target(
+            name: "PayplanTargets",
+            dependencies: [
+                "PayplanCore", "PayplanYAML", "PayplanLanguage", "PayplanCompiler", "PayplanData", "PayplanEvaluator", "PayplanRules",
+                "PayplanReports", "PayplanSideFiles",
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "PayplanProgress",
+            dependencies: [
+                "PayplanCore", "PayplanLanguage", "PayplanChecker", "PayplanCompiler", "PayplanData", "PayplanEvaluator", "PayplanReports",
+                "PayplanSideFiles",
             ],
             swiftSettings: strictSettings
         ),
@@ -74,7 +109,8 @@ let package = Package(
             name: "PayplanCLI",
             dependencies: [
                 "PayplanCore", "PayplanYAML", "PayplanLanguage", "PayplanChecker", "PayplanCompiler",
-                "PayplanData", "PayplanEvaluator", "PayplanReports", "PayplanCompare",
+                "PayplanData", "PayplanEvaluator", "PayplanRules", "PayplanReports", "PayplanCompare", "PayplanTargets",
+                "PayplanProgress", "PayplanSideFiles",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -86,28 +122,37 @@ let package = Package(
             path: "Benchmarks/Generator",
             swiftSettings: strictSettings
         ),
+        .testTarget(name: "PayplanCoreTests", dependencies: ["PayplanCore"], swiftSettings: strictSettings),
         .testTarget(name: "PayplanYAMLTests", dependencies: ["PayplanYAML"], swiftSettings: strictSettings),
         .testTarget(
             name: "PayplanLanguageTests",
-            dependencies: ["PayplanLanguage", "PayplanChecker"],
+            dependencies: ["PayplanLanguage", "PayplanChecker", "PayplanRules"],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "PayplanCheckerTests",
-            dependencies: ["PayplanChecker", "PayplanCompiler", "PayplanCompare"],
+            dependencies: ["PayplanChecker", "PayplanCompiler", "PayplanRules", "PayplanCompare"],
             exclude: ["Fixtures"],
             swiftSettings: strictSettings
         ),
-        .testTarget(name: "PayplanDataTests", dependencies: ["PayplanData", "PayplanCompiler"], swiftSettings: strictSettings),
+        .testTarget(name: "PayplanDataTests", dependencies: ["PayplanData", "PayplanCompiler", "PayplanRules"], swiftSettings: strictSettings),
         .testTarget(
             name: "PayplanEvaluatorTests",
-            dependencies: ["PayplanEvaluator", "PayplanReports", "PayplanCompare", "PayplanData", "PayplanYAML"],
+            dependencies: ["PayplanEvaluator", "PayplanRules", "PayplanReports", "PayplanCompare", "PayplanData", "PayplanYAML"],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "PayplanCompareTests",
-            dependencies: ["PayplanCompare", "PayplanEvaluator", "PayplanData"],
+            dependencies: ["PayplanCompare", "PayplanEvaluator", "PayplanRules", "PayplanData"],
             exclude: ["Pairs"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "PayplanTargetsTests", dependencies: ["PayplanTargets", "PayplanYAML", "PayplanCompiler", "PayplanEvaluator"],
+            swiftSettings: strictSettings),
+        .testTarget(
+            name: "PayplanProgressTests",
+            dependencies: ["PayplanProgress", "PayplanCompiler", "PayplanData", "PayplanEvaluator", "PayplanRules"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -3,6 +3,8 @@ import PayplanCompare
 import PayplanCompiler
 import PayplanCore
 import PayplanReports
+import PayplanRules
+import PayplanYAML
 
 struct CheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -31,6 +33,8 @@ struct CheckCommand: ParsableCommand {
     }
 
     func run() throws {
+        // `payplan check plan.yaml >> plan.yaml` would write into the plan.
+        try CommandOutputs(files: [], standardOutput: true).check(plans: plans)
         var worst = Exit.ok
         var reports: [JSON] = []
         for file in plans {
@@ -47,14 +51,14 @@ struct CheckCommand: ParsableCommand {
                     treeText = compiled.map { TreePrinter.text($0) }
                 }
             }
-            if load.diagnostics.contains(where: { $0.code == "Y100" }) {
+            if load.diagnostics.contains(where: { $0.is(YAMLCode.cannotRead) }) {
                 worst = max(worst, Exit.usage)
             } else if errors > 0 || (strict && warnings > 0) {
                 worst = max(worst, Exit.planProblems)
             }
             switch format {
             case .text:
-                Console.out(renderer.text(load.diagnostics))
+                try Console.text(renderer.text(load.diagnostics))
                 var line = "\(file): "
                 if errors == 0 && warnings == 0 {
                     line += "ok"
@@ -62,8 +66,8 @@ struct CheckCommand: ParsableCommand {
                     line += "\(errors) error\(errors == 1 ? "" : "s"), \(warnings) warning\(warnings == 1 ? "" : "s")"
                 }
                 if let fingerprint { line += "; fingerprint \(fingerprint)" }
-                Console.out(line + "\n")
-                if let treeText { Console.out(treeText) }
+                try Console.text(line + "\n")
+                if let treeText { try Console.text(treeText) }
             case .json:
                 var fields: [(String, JSON)] = [
                     ("file", .string(file)), ("errors", .int(errors)), ("warnings", .int(warnings)),
@@ -74,7 +78,7 @@ struct CheckCommand: ParsableCommand {
                 reports.append(.object(fields))
             }
         }
-        if format == .json { Console.out(JSON.array(reports).pretty) }
+        if format == .json { try Console.out(JSON.array(reports).pretty) }
         throw ExitCode(worst)
     }
 }

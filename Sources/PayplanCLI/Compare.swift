@@ -7,6 +7,7 @@ import PayplanData
 import PayplanEvaluator
 import PayplanLanguage
 import PayplanReports
+import PayplanRules
 import PayplanYAML
 
 /// Reads a plan from a file or, for `REV:PATH`, from git.
@@ -143,7 +144,7 @@ struct WhatIfCommand: ParsableCommand {
         discussion: """
             Compares BASE with CANDIDATE, or with BASE changed by --set, on the same data (read once). \
             Paths name values as `payplan diff` prints them, with list items counted from 1, e.g. \
-            --set rules.attainment_bonus.curve.points[3].pay=2.2 or --set rules.np_award.threshold=60000. \
+            --set rules.bonus.curve.points[3].pay=2.2 or --set rules.np_award.threshold=60000. \
             A path that names nothing is an error with the closest path suggested. \
             With a CANDIDATE file, --set changes the candidate.
             """)
@@ -159,14 +160,25 @@ struct WhatIfCommand: ParsableCommand {
     @Option(name: .customLong("set"), help: ArgumentHelp("Change one value: PATH=VALUE (repeatable).", valueName: "path=value"))
     var overrides: [String] = []
 
-    @Option(name: .long, help: "Output format: table (sorted by the size of the change, summary first), csv or json.")
-    var format: Format = .table
+    @Option(
+        name: .long,
+        help: "Output format: table (sorted by the size of the change, summary first), csv or json (default: from the --out file's extension).")
+    var format: Format?
 
     @Option(name: .long, help: ArgumentHelp("How many of the largest gains and losses the summary names.", valueName: "n"))
     var top = 5
 
     @Option(name: .long, help: ArgumentHelp("Write the comparison to this file (atomically).", valueName: "file"))
     var out: String?
+
+    @Flag(name: .long, help: "CSV text cells exactly as in the data, without the leading ' that stops a spreadsheet running them as formulas.")
+    var csvRaw = false
+
+    @Flag(name: .long, help: "Exit 1 if any rep's pay would rise, listing them.")
+    var failIfIncrease = false
+
+    @Flag(name: .long, help: "Exit 1 if any rep's pay would fall, listing them.")
+    var failIfDecrease = false
 
     enum Format: String, ExpressibleByArgument, CaseIterable {
         case table, csv, json
@@ -175,33 +187,43 @@ struct WhatIfCommand: ParsableCommand {
     func validate() throws {
         if candidate == nil && overrides.isEmpty { throw ValidationError("give a CANDIDATE plan or at least one --set PATH=VALUE") }
         for o in overrides where Override(o) == nil { throw ValidationError("--set takes PATH=VALUE, e.g. rules.np_award.threshold=60000") }
+        _ = try FileFormats.choose(format, file: out, fallback: Format.table)
     }
+
+    var chosenFormat: Format { (try? FileFormats.choose(format, file: out, fallback: Format.table)) ?? .table }
 
     func run() throws {
         try exiting { () throws(Stop) in
-            let sets = overrides.compactMap(Override.init)
+            let plans = [base] + (candidate.map { [$0] } ?? [])
+            let outputs = CommandOutputs(files: [("--out", out)], standardOutput: out == nil)
+            try outputs.check(plans: plans)
             let basePlan = try PlanSource.load(base)
-            let candidatePlan = try PlanSource.load(candidate ?? base, overrides: sets)
+            let candidatePlan = try PlanSource.load(candidate ?? base, overrides: overrides.compactMap(Override.init))
+            try outputs.check(plans: plans, [basePlan, candidatePlan], data: options.data)
             let report = try Comparison.run(basePlan, candidatePlan, options, top: top)
             PhaseTimer.shared.mark("compare")
             let text: String
-            switch format {
+            switch chosenFormat {
             case .table: text = report.table()
-            case .csv: text = report.csv()
+            case .csv: text = report.csv(raw: csvRaw)
             case .json: text = report.json().pretty
             }
             PhaseTimer.shared.mark("format")
             defer { Console.error(PhaseTimer.shared.report()) }
             if let out {
-                do {
+                do throws(FileError) {
                     try AtomicFileWriter.write(text, to: out)
                 } catch {
-                    Console.error("error: cannot write \(error)\n")
+                    Console.cannotWrite(error)
                     throw Stop(code: Exit.usage)
                 }
                 Console.error(report.summaryText())
             } else {
-                Console.out(text)
+                try Console.out(text)
+            }
+            if let gate = ComplianceGate.tripped(report, increase: failIfIncrease, decrease: failIfDecrease) {
+                Console.error(gate)
+                throw Stop(code: Exit.planProblems)
             }
         }
     }
@@ -233,8 +255,11 @@ struct DiffCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("The period for the payout impact.", valueName: "period"))
     var period: String?
 
-    @Option(name: .long, help: ArgumentHelp("Write the per-rep impact to this CSV file.", valueName: "file"))
+    @Option(name: .long, help: ArgumentHelp("Write the per-rep impact to this file: JSON if it ends in .json, else CSV.", valueName: "file"))
     var perRep: String?
+
+    @Flag(name: .long, help: "CSV text cells exactly as in the data, without the leading ' that stops a spreadsheet running them as formulas.")
+    var csvRaw = false
 
     @Flag(name: .long, help: "Exit 1 if any rep's pay would rise, listing them (needs --data).")
     var failIfIncrease = false
@@ -267,37 +292,31 @@ struct DiffCommand: ParsableCommand {
     }
 
     func compare() throws {
+        let outputs = CommandOutputs(files: [("--per-rep", perRep)], standardOutput: true)
+        try outputs.check(plans: [old, new])
         let oldPlan = try PlanSource.load(old)
         let newPlan = try PlanSource.load(new)
+        if let data { try outputs.check(plans: [old, new], [oldPlan, newPlan], data: data) }
         let changes = SemanticDiff.compare(oldPlan.load.plan!, newPlan.load.plan!)
         var impact: WhatIfReport?
         if let data, let period {
             let options = try DataOptions.parse(["--data", data, "--period", period] + (threads.map { ["--threads", String($0)] } ?? []))
             impact = try Comparison.run(oldPlan, newPlan, options, top: 5)
         }
-        var gate: [String] = []
-        if let impact {
-            if failIfIncrease {
-                gate += impact.rows.filter { $0.delta.isPositive }.map { "\($0.repID) +\($0.delta)" }
-            }
-            if failIfDecrease {
-                gate += impact.rows.filter { $0.delta.isNegative }.map { "\($0.repID) \($0.delta)" }
-            }
-            if let perRep {
-                do { try AtomicFileWriter.write(impact.csv(), to: perRep) } catch {
-                    Console.error("error: cannot write \(error)\n")
-                    throw Stop(code: Exit.usage)
-                }
+        if let impact, let perRep {
+            let text = FileFormats.implied(by: perRep)?.format == "json" ? impact.json().pretty : impact.csv(raw: csvRaw)
+            do throws(FileError) { try AtomicFileWriter.write(text, to: perRep) } catch {
+                Console.cannotWrite(error)
+                throw Stop(code: Exit.usage)
             }
         }
         switch format {
-        case .text: Console.out(DiffText.text(changes, oldPlan, newPlan, impact))
-        case .markdown: Console.out(DiffText.markdown(changes, oldPlan, newPlan, impact))
-        case .json: Console.out(DiffText.json(changes, oldPlan, newPlan, impact).pretty)
+        case .text: try Console.out(DiffText.text(changes, oldPlan, newPlan, impact))
+        case .markdown: try Console.out(DiffText.markdown(changes, oldPlan, newPlan, impact))
+        case .json: try Console.out(DiffText.json(changes, oldPlan, newPlan, impact).pretty)
         }
-        if !gate.isEmpty {
-            let what = [failIfIncrease ? "rise" : nil, failIfDecrease ? "fall" : nil].compactMap { $0 }.joined(separator: " or ")
-            Console.error("compliance gate: \(gate.count) rep\(gate.count == 1 ? "" : "s") would \(what): \(gate.joined(separator: ", "))\n")
+        if let impact, let gate = ComplianceGate.tripped(impact, increase: failIfIncrease, decrease: failIfDecrease) {
+            Console.error(gate)
             throw ExitCode(1)
         }
         throw ExitCode(changes.isEmpty ? 0 : 1)
@@ -306,15 +325,20 @@ struct DiffCommand: ParsableCommand {
 
 enum DiffText {
     static func header(_ old: LoadedPlan, _ new: LoadedPlan) -> String {
-        "\(old.load.file) (fingerprint \(old.fingerprint.prefix(16))) → \(new.load.file) (fingerprint \(new.fingerprint.prefix(16)))"
+        TerminalText.escape(
+            "\(old.load.file) (fingerprint \(old.fingerprint.prefix(16))) → \(new.load.file) (fingerprint \(new.fingerprint.prefix(16)))")
     }
+
+    /// A change's line for a terminal: text from the plans escaped, a line
+    /// break in a label included.
+    static func line(_ text: String) -> String { TerminalText.escape(text) }
 
     static func text(_ changes: [PlanChange], _ old: LoadedPlan, _ new: LoadedPlan, _ impact: WhatIfReport?) -> String {
         var out = header(old, new) + "\n"
         if changes.isEmpty {
             out += "no change in meaning\n"
         } else {
-            out += changes.map(\.line).joined(separator: "\n") + "\n"
+            out += changes.map { line($0.line) }.joined(separator: "\n") + "\n"
             out += "\(changes.count) change\(changes.count == 1 ? "" : "s") in meaning\n"
         }
         if let impact { out += "\npayout impact\n" + impact.summaryText() }
@@ -322,14 +346,14 @@ enum DiffText {
     }
 
     static func markdown(_ changes: [PlanChange], _ old: LoadedPlan, _ new: LoadedPlan, _ impact: WhatIfReport?) -> String {
-        var out = "### Plan change: `\(old.load.file)` → `\(new.load.file)`\n\n"
+        var out = "### Plan change: `\(line(old.load.file))` → `\(line(new.load.file))`\n\n"
         out += "Fingerprints `\(old.fingerprint.prefix(16))` → `\(new.fingerprint.prefix(16))`\n\n"
         if changes.isEmpty {
             out += "No change in meaning.\n"
         } else {
             for c in changes {
                 let loc = [c.old.map { "`\($0.start)`" }, c.new.map { "`\($0.start)`" }].compactMap { $0 }.joined(separator: " → ")
-                out += "- **\(c.kind.rawValue)**: \(c.text.replacingOccurrences(of: "|", with: "\\|"))\(loc.isEmpty ? "" : " — \(loc)")\n"
+                out += "- **\(c.kind.rawValue)**: \(line(c.text).replacingOccurrences(of: "|", with: "\\|"))\(line(loc.isEmpty ? "" : " — \(loc)"))\n"
             }
         }
         if let impact {
@@ -381,12 +405,13 @@ struct FingerprintCommand: ParsableCommand {
 
     func run() throws {
         try exiting { () throws(Stop) in
+            try CommandOutputs(files: [], standardOutput: true).check(plans: plans)
             for p in plans {
                 let loaded = try PlanSource.load(p)
                 if canonical {
-                    Console.out(Canonical.text(loaded.load.plan!))
+                    try Console.out(Canonical.text(loaded.load.plan!))
                 } else {
-                    Console.out("\(loaded.fingerprint)  \(p)\n")
+                    try Console.text("\(loaded.fingerprint)  \(p)\n")
                 }
             }
         }

@@ -1,6 +1,12 @@
 import ArgumentParser
 import PayplanCore
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// `payplan`: the command-line front of the pipeline. Each subcommand parses
 /// its flags, calls the stages, prints, and maps the outcome to an exit code;
 /// no payout logic lives here.
@@ -11,17 +17,21 @@ public struct Payplan: ParsableCommand {
         discussion: """
             Exit codes:
               0  success (diff: no change in meaning)
-              1  the plan has problems (check, run); changes found or a compliance gate tripped (diff, whatif)
-              2  usage or I/O error: a bad flag, a missing file
+              1  the plan has problems (check, run, explain, statements, whatif);
+                 diff: changes in meaning found;
+                 diff, whatif: a --fail-if-increase / --fail-if-decrease gate tripped
+              2  usage or I/O error: a bad flag, a missing file, an output that is
+                 an input, a failed write (diff: any error)
               3  bad data: nothing was written (see --skip-invalid)
-              4  a rule could not be computed (e.g. a division by zero); nothing was written
+              4  a rule could not be computed (a division by zero, …): nothing
+                 was written
 
             The plan language is documented in rules/README.md.
             """,
         version: PayplanVersion.current,
         subcommands: [
             CheckCommand.self, RunCommand.self, ExplainCommand.self, StatementsCommand.self, WhatIfCommand.self, DiffCommand.self,
-            FingerprintCommand.self,
+            FingerprintCommand.self, CodesCommand.self, TargetsCommand.self, ProgressCommand.self,
         ]
     )
 
@@ -48,10 +58,19 @@ extension Payplan {
         // The phase timer's clock starts here, so the first phase it reports
         // includes reading the plan and the arguments.
         PhaseTimer.shared.mark("start")
+        // Before any thread starts: the umask new files get, temporary files
+        // removed on SIGINT/SIGTERM/SIGHUP/SIGQUIT, and a closed pipe on
+        // stdout reported as a failed write (EPIPE, exit 2) instead of
+        // killing the process mid-line.
+        _ = FileModes.umask
+        TemporaryFiles.removeOnSignals()
+        signal(SIGPIPE, SIG_IGN)
         do {
             var command = try parseAsRoot(arguments)
             try command.run()
             Self.exit()
+        } catch let stop as Stop {
+            Self.exit(withError: ExitCode(stop.code))
         } catch {
             let code = exitCode(for: error)
             if code == .validationFailure {

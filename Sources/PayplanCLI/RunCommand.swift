@@ -15,7 +15,9 @@ struct RunCommand: ParsableCommand {
             One row per rep of the period's population, in rep_id order, with the plan's output columns. \
             A summary (reps, total paid, cut by caps, flags, plan fingerprint) goes to stderr. \
             Bad data stops the run with every problem listed and nothing written (exit 3). \
-            Files are written atomically: a temporary file, then a rename.
+            Files are written atomically: a temporary file, then a rename (a named pipe or a terminal is written in \
+            place). An output that is the plan or a data file, or two outputs on one file, stop the run before any \
+            work (exit 2). In CSV, text cells starting with = + - @ tab or CR get a leading ' (--csv-raw: as they are).
             """)
 
     @Argument(help: ArgumentHelp("The plan file.", valueName: "plan"))
@@ -23,8 +25,8 @@ struct RunCommand: ParsableCommand {
 
     @OptionGroup var options: DataOptions
 
-    @Option(name: .long, help: "Output format: table, csv or json.")
-    var format: RunFormat = .table
+    @Option(name: .long, help: "Output format: table, csv or json (default: from the --out file's extension, .csv or .json; else table).")
+    var format: RunFormat?
 
     @Option(name: .long, help: ArgumentHelp("Write the payouts to this file instead of stdout.", valueName: "file"))
     var out: String?
@@ -35,14 +37,26 @@ struct RunCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Language of explanations: zh or en (default: the plan's locale, then LANG).", valueName: "lang"))
     var lang: String?
 
+    @Flag(name: .long, help: "CSV text cells exactly as in the data, without the leading ' that stops a spreadsheet running them as formulas.")
+    var csvRaw = false
+
     enum RunFormat: String, ExpressibleByArgument, CaseIterable {
         case table, csv, json
     }
 
+    func validate() throws {
+        _ = try FileFormats.choose(format, file: out, fallback: RunFormat.table)
+    }
+
+    var chosenFormat: RunFormat { (try? FileFormats.choose(format, file: out, fallback: RunFormat.table)) ?? .table }
+
     func run() throws {
         try exiting { () throws(Stop) in
             let timer = PhaseTimer.shared
+            let outputs = CommandOutputs(files: [("--out", out), ("--explain", explain)], standardOutput: out == nil)
+            try outputs.check(plans: [plan])
             let loaded = try Session.plan(plan)
+            try outputs.check(plans: [plan], [loaded], data: options.data)
             timer.mark("plan")
             let (data, period, _, excluded, skipped) = try Session.data(loaded, options)
             timer.mark("data")
@@ -52,43 +66,52 @@ struct RunCommand: ParsableCommand {
             let report = PayoutReport(result: result, fingerprint: loaded.fingerprint)
             timer.mark("output rows")
             let text: String
-            switch format {
+            switch chosenFormat {
             case .table: text = report.table()
-            case .csv: text = report.csv()
+            case .csv: text = report.csv(raw: csvRaw)
             case .json: text = report.json()
             }
             timer.mark("format")
-            var writers: [AtomicFileWriter] = []
-            do {
-                if let out {
-                    let w = try AtomicFileWriter(path: out)
-                    writers.append(w)
-                    try w.write(text)
-                }
-                if let explain {
-                    let language = Language.choose(flag: lang, plan: loaded.compiled.plan, environment: getenv("LANG").map { String(cString: $0) })
-                    let renderer = ExplanationRenderer(plan: loaded.compiled, language: language)
-                    let w = try AtomicFileWriter(path: explain)
-                    writers.append(w)
-                    // Streamed: a few blocks of reps are traced and rendered at a time.
-                    try result.traceBlocks(
-                        result.current.population, threads: options.threads ?? Parallel.processorCount,
-                        { renderer.jsonLines($0, fingerprint: loaded.fingerprint) }, consume: w.write(bytes:))
-                }
-                for w in writers { try w.commit() }
-            } catch let failure as EvaluationFailure {
-                for w in writers { w.abandon() }
-                Console.error(Session.render([failure.diagnostic], loaded.load.sources))
-                throw Stop(code: Exit.evaluation)
-            } catch {
-                for w in writers { w.abandon() }
-                Console.error("error: cannot write \(error)\n")
-                throw Stop(code: Exit.usage)
-            }
-            if out == nil { Console.out(text) }
+            try writeFiles(text, result, loaded)
+            if out == nil { try Console.out(text) }
             timer.mark("report")
             Console.error(report.summary.text(Formatter(plan: loaded.compiled.plan)))
             Console.error(timer.report())
+        }
+    }
+
+    /// `--out` and `--explain`, committed together once both are complete.
+    func writeFiles(_ text: String, _ result: EvaluationResult, _ loaded: LoadedPlan) throws(Stop) {
+        var writers: [AtomicFileWriter] = []
+        do {
+            if let out {
+                let w = try AtomicFileWriter(path: out)
+                writers.append(w)
+                try w.write(text)
+            }
+            if let explain {
+                let language = Language.choose(flag: lang, plan: loaded.compiled.plan, environment: getenv("LANG").map { String(cString: $0) })
+                let renderer = ExplanationRenderer(plan: loaded.compiled, language: language)
+                let w = try AtomicFileWriter(path: explain)
+                writers.append(w)
+                // Streamed: a few blocks of reps are traced and rendered at a time.
+                try result.traceBlocks(
+                    result.current.population, threads: options.threads ?? Parallel.processorCount,
+                    { renderer.jsonLines($0, fingerprint: loaded.fingerprint) }, consume: w.write(bytes:))
+            }
+            for w in writers { try w.commit() }
+        } catch let failure as EvaluationFailure {
+            for w in writers { w.abandon() }
+            Console.error(Session.render([failure.diagnostic], loaded.load.sources))
+            throw Stop(code: Exit.evaluation)
+        } catch let failure as FileError {
+            for w in writers { w.abandon() }
+            Console.cannotWrite(failure)
+            throw Stop(code: Exit.usage)
+        } catch {
+            for w in writers { w.abandon() }
+            Console.error("error: cannot write: \(error)\n")
+            throw Stop(code: Exit.usage)
         }
     }
 }
@@ -123,7 +146,10 @@ struct ExplainCommand: ParsableCommand {
 
     func run() throws {
         try exiting { () throws(Stop) in
+            let outputs = CommandOutputs(files: [], standardOutput: true)
+            try outputs.check(plans: [plan])
             let loaded = try Session.plan(plan)
+            try outputs.check(plans: [plan], [loaded], data: options.data)
             let (data, period, _, excluded, skipped) = try Session.data(loaded, options)
             guard let index = data.repIndex(rep) else {
                 let suggestion = Suggest.didYouMean(rep, among: data.repIDs).map { "; \($0)" } ?? ""
@@ -139,8 +165,8 @@ struct ExplainCommand: ParsableCommand {
             let language = Language.choose(flag: lang, plan: loaded.compiled.plan, environment: getenv("LANG").map { String(cString: $0) })
             let renderer = ExplanationRenderer(plan: loaded.compiled, language: language)
             switch format {
-            case .text: Console.out(renderer.text(trace, fingerprint: loaded.fingerprint))
-            case .json: Console.out(renderer.json(trace, fingerprint: loaded.fingerprint))
+            case .text: try Console.out(renderer.text(trace, fingerprint: loaded.fingerprint))
+            case .json: try Console.out(renderer.json(trace, fingerprint: loaded.fingerprint))
             }
         }
     }

@@ -7,6 +7,7 @@ import PayplanData
 import PayplanEvaluator
 import PayplanLanguage
 import PayplanReports
+import PayplanRules
 import PayplanYAML
 
 #if canImport(Glibc)
@@ -17,23 +18,60 @@ import PayplanYAML
 
 /// Writes to the standard streams with plain write(2): unbuffered, so the
 /// summary on stderr and the table on stdout never interleave mid-line.
+///
+/// Text for people (stderr, `check`'s and `diff`'s text) has the characters
+/// that steer a terminal escaped (`\u{1B}`); results (CSV, JSON, tables that
+/// escaped their own cells) go out as they are. A failed write of results is
+/// an error (exit 2, O811), never a success.
 enum Console {
-    static func error(_ text: String) { write(2, text) }
-    static func out(_ text: String) { write(1, text) }
+    static func error(_ text: String) { _ = write(2, TerminalText.escape(text, keeping: [.newlines, .tabs])) }
 
-    static func write(_ fd: Int32, _ text: String) {
+    /// Results on standard output, byte for byte, unless standard output is
+    /// a terminal: then CSV and JSON are shown with steering characters
+    /// escaped too (a terminal shows, it does not store).
+    static func out(_ text: String) throws(Stop) {
+        let shown = isatty(1) == 1 ? TerminalText.escape(text, keeping: [.newlines, .tabs]) : text
+        guard let failure = write(1, shown) else { return }
+        let reason = String(cString: strerror(failure))
+        let help =
+            failure == EPIPE
+            ? "the program reading payplan's output closed it before the end; nothing more was written" : nil
+        error(Session.render([OutputCode.standardOutput.diagnostic("cannot write the results to standard output: \(reason)", help: help)]))
+        throw Stop(code: Exit.usage)
+    }
+
+    /// Text for people on standard output, escaped like stderr.
+    static func text(_ text: String) throws(Stop) {
+        try out(TerminalText.escape(text, keeping: [.newlines, .tabs]))
+    }
+
+    /// Writes all of `text`; the errno of a failure, nil on success.
+    static func write(_ fd: Int32, _ text: String) -> Int32? {
         var bytes = Array(text.utf8)
         var offset = 0
         while offset < bytes.count {
             let n = bytes.withUnsafeMutableBytes { raw in
                 Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
             }
-            if n <= 0 {
-                if n < 0 && errno == EINTR { continue }
-                return
+            if n < 0 {
+                if errno == EINTR { continue }
+                if errno == EAGAIN || errno == EWOULDBLOCK {
+                    // A non-blocking stream handed to us: wait until it takes more.
+                    var ready = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+                    _ = poll(&ready, 1, -1)
+                    continue
+                }
+                return errno
             }
+            if n == 0 { return EIO }
             offset += n
         }
+        return nil
+    }
+
+    /// A file that could not be written (O810).
+    static func cannotWrite(_ error: FileError) {
+        Console.error(Session.render([OutputCode.cannotWrite.diagnostic("cannot write \(error.path): \(error.reason)")]))
     }
 }
 
@@ -80,7 +118,7 @@ struct LoadedPlan {
 }
 
 enum Session {
-    static func render(_ diagnostics: [Diagnostic], _ sources: SourceTexts) -> String {
+    static func render(_ diagnostics: [Diagnostic], _ sources: SourceTexts = SourceTexts()) -> String {
         DiagnosticRenderer(sources: sources).text(diagnostics)
     }
 
@@ -94,7 +132,7 @@ enum Session {
         let errors = load.diagnostics.filter { $0.severity == .error }
         if !errors.isEmpty || load.checked == nil {
             Console.error(render(load.diagnostics, load.sources))
-            let unreadable = load.diagnostics.contains { $0.code == "Y100" }
+            let unreadable = load.diagnostics.contains { $0.is(YAMLCode.cannotRead) }
             Console.error("\(load.file): \(errors.count) error\(errors.count == 1 ? "" : "s"); nothing was computed\n")
             throw Stop(code: unreadable ? Exit.usage : Exit.planProblems)
         }
@@ -119,20 +157,21 @@ enum Session {
 
     /// Reads the data for a run; prints every problem and stops on bad data
     /// unless `--skip-invalid` can leave the offending reps out.
-    static func data(_ plan: LoadedPlan, _ options: DataOptions, limits: Limits = .default) throws(Stop) -> (
+    /// `asOf`: transactions dated after it are left out (`payplan progress`).
+    static func data(_ plan: LoadedPlan, _ options: DataOptions, limits: Limits = .default, asOf: CivilDate? = nil) throws(Stop) -> (
         DataSet, Period, [Period], Set<Int>, [SkippedRep]
     ) {
         let (period, periods) = try Session.periods(plan, options, limits: limits)
-        let (data, excluded, skipped) = try read(plan.compiled, periods: periods, period: period, options, limits: limits)
+        let (data, excluded, skipped) = try read(plan.compiled, periods: periods, period: period, options, limits: limits, asOf: asOf)
         return (data, period, periods, excluded, skipped)
     }
 
-    static func read(_ compiled: CompiledPlan, periods: [Period], period: Period, _ options: DataOptions, limits: Limits = .default) throws(Stop) -> (
-        DataSet, Set<Int>, [SkippedRep]
-    ) {
+    static func read(
+        _ compiled: CompiledPlan, periods: [Period], period: Period, _ options: DataOptions, limits: Limits = .default, asOf: CivilDate? = nil
+    ) throws(Stop) -> (DataSet, Set<Int>, [SkippedRep]) {
         let result = DataLoader.load(
             directory: options.data, plan: compiled, periods: periods, limits: limits, threads: options.threads,
-            keys: options.trimKeys ? .trim : .strict)
+            keys: options.trimKeys ? .trim : .strict, asOf: asOf)
         let sources = SourceTexts()
         if !result.warnings.isEmpty {
             Console.error(render(Diagnostic.sorted(result.warnings), sources))

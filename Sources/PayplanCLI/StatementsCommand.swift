@@ -15,7 +15,9 @@ struct StatementsCommand: ParsableCommand {
             Self-contained pages (no network, fonts or scripts) with inline SVG charts: where each rep stands on each \
             curve and tier table, the gate and the cap, the team ranking; the report adds cost by rule and team, the \
             attainment histogram, payout against attainment, flags and caps. Pages print to A4. Each file is written \
-            atomically; a run with bad data writes nothing (exit 3).
+            atomically; a run with bad data writes nothing (exit 3). The folder keeps a manifest (.payplan-manifest) of the \
+            files payplan wrote there: a new run removes the earlier pages it does not write again, and nothing else. \
+            A folder that holds the plan or a data file is refused (exit 2).
             """)
 
     @Argument(help: ArgumentHelp("The plan file.", valueName: "plan"))
@@ -35,7 +37,14 @@ struct StatementsCommand: ParsableCommand {
 
     func run() throws {
         try exiting { () throws(Stop) in
+            if FileReader.exists(out) && !FileReader.isDirectory(out) {
+                Console.cannotWrite(FileError(path: out, reason: "exists and is not a folder"))
+                throw Stop(code: Exit.usage)
+            }
+            let outputs = CommandOutputs(files: [], folder: ("--out", out), standardOutput: false)
+            try outputs.check(plans: [plan])
             let loaded = try Session.plan(plan)
+            try outputs.check(plans: [plan], [loaded], data: options.data)
             let (data, period, _, excluded, skipped) = try Session.data(loaded, options)
             let result = try Session.evaluate(loaded, data, period, options, excluded: excluded, trace: .all, skipped: skipped)
             let language = Language.choose(flag: lang, plan: loaded.compiled.plan, environment: getenv("LANG").map { String(cString: $0) })
@@ -52,27 +61,41 @@ struct StatementsCommand: ParsableCommand {
                 throw Stop(code: Exit.evaluation)
             }
             let book = StatementBook(result: result, traces: traces, renderer: renderer, fingerprint: loaded.fingerprint)
-            if FileReader.exists(out) && !FileReader.isDirectory(out) {
-                Console.error("error: \(out) exists and is not a folder\n")
-                throw Stop(code: Exit.usage)
-            }
-            if !FileReader.isDirectory(out) && mkdir(out, 0o755) != 0 {
-                Console.error("error: cannot create the folder \(out): \(String(cString: strerror(errno)))\n")
-                throw Stop(code: Exit.usage)
-            }
             let pages = Parallel.map(book.facts.count, threads: options.threads ?? Parallel.processorCount, grain: 16) { i in
-                (StatementBook.fileName(book.facts[i].trace.repID), book.statement(book.facts[i]))
+                (name: StatementBook.fileName(book.facts[i].trace.repID), html: book.statement(book.facts[i]))
             }
-            do {
-                for (name, html) in pages + [("index.html", book.index())] {
-                    try AtomicFileWriter.write(html, to: out + "/" + name)
-                }
-            } catch {
-                Console.error("error: cannot write \(error)\n")
-                throw Stop(code: Exit.usage)
+            let outcome = try write(pages + [(name: "index.html", html: book.index())])
+            if !outcome.unlisted.isEmpty {
+                let n = outcome.unlisted.count
+                Console.error(
+                    "note: \(out) holds \(n) file\(n == 1 ? "" : "s") named like a statement that this run did not write and payplan has no record of writing (\(outcome.unlisted.joined(separator: ", "))); left as \(n == 1 ? "it is" : "they are")\n"
+                )
             }
+            let removed =
+                outcome.removed.isEmpty
+                ? ""
+                : "; \(outcome.removed.count) file\(outcome.removed.count == 1 ? "" : "s") of an earlier run removed (\(outcome.removed.joined(separator: ", ")))"
             Console.error(
-                "\(pages.count) statements and index.html written to \(out) (\(language.rawValue)); plan fingerprint \(loaded.fingerprint)\n")
+                "\(pages.count) statements and index.html written to \(out) (\(language.rawValue))\(removed); plan fingerprint \(loaded.fingerprint)\n"
+            )
+        }
+    }
+
+    func write(_ pages: [(name: String, html: String)]) throws(Stop) -> StatementFolder.Outcome {
+        do {
+            return try StatementFolder(path: out).write(pages)
+        } catch {
+            switch error {
+            case .file(let failure): Console.cannotWrite(failure)
+            case .collision(let pages, let files):
+                Console.error(
+                    Session.render([
+                        OutputCode.namesCollide.diagnostic(
+                            "\(pages) statement files were written to \(out), but it holds only \(files) distinct files: some statements replaced others"
+                        )
+                    ]))
+            }
+            throw Stop(code: Exit.usage)
         }
     }
 }

@@ -95,7 +95,7 @@ extension CheckRun {
             failed: { _ in false },
             cycle: { path, closing in
                 let name = plan.filters[closing].name
-                x.error("C401", "filter `\(name.value)` refers to itself", at: name.range)
+                x.error(CheckCode.cycle, "filter `\(name.value)` refers to itself", at: name.range)
                 x.filterFailed.formUnion(path)
             })
         for i in filterOrder { _ = x.filter(i) }

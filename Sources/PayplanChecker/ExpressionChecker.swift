@@ -2,7 +2,7 @@ import PayplanCore
 import PayplanLanguage
 
 /// Where a formula is evaluated, which decides what its names mean.
-enum Scope: Equatable {
+public enum Scope: Equatable, Sendable {
     /// Once per rep and period: metrics, rule parameters, output columns.
     case rep
     /// Once per transaction while data is read: filters, `where` clauses.
@@ -25,16 +25,16 @@ enum Scope: Equatable {
 /// Resolves names and types formulas. Reports each problem once, at the
 /// exact characters, and returns nil for a formula that does not check, so
 /// one mistake does not cascade into many messages.
-struct ExpressionChecker {
+public struct ExpressionChecker {
     let plan: Plan
     var diagnostics: [Diagnostic] = []
 
     var metricIndex: [String: Int] = [:]
     var ruleIndex: [String: Int] = [:]
     var filterIndex: [String: Int] = [:]
-    var shapeIndex: [String: Int] = [:]
-    var shapeArity: [Int] = []
-    var shapeKinds: [String] = []
+    public var shapeIndex: [String: Int] = [:]
+    public var shapeArity: [Int] = []
+    public var shapeKinds: [String] = []
 
     /// Metric types, filled lazily so metrics may be defined in any order.
     var metricTypes: [Int: TExpr] = [:]
@@ -61,12 +61,18 @@ struct ExpressionChecker {
     static let aggregateNames = ["sum", "count", "min", "max", "reach_date", "reach_deal"]
     static let specialFunctions = ["previous", "ytd", "avg"]
 
-    init(plan: Plan) {
+    /// Each plan rule's results, by the rule's index (its kind's outputs).
+    let ruleOutputs: [[RuleOutput]]
+
+    init(plan: Plan, ruleOutputs: [[RuleOutput]]) {
         self.plan = plan
+        self.ruleOutputs = ruleOutputs
         hasTotal = plan.total != nil
     }
 
-    mutating func error(_ code: String, _ message: String, at range: SourceRange, notes: [Diagnostic.Note] = [], help: String? = nil) {
+    public mutating func error(
+        _ code: some DiagnosticCode, _ message: String, at range: SourceRange, notes: [Diagnostic.Note] = [], help: String? = nil
+    ) {
         diagnostics.append(.error(code, message, at: range, notes: notes, help: help))
     }
 
@@ -94,7 +100,7 @@ struct ExpressionChecker {
                 typed.type = ValueType(want)
             } else if typed.type.base != want && !(want == .number && typed.type.base == .count) {
                 error(
-                    "C402", "metric `\(def.name.value)` is declared \(want.words) but its formula gives \(typed.type)",
+                    CheckCode.declaredType, "metric `\(def.name.value)` is declared \(want.words) but its formula gives \(typed.type)",
                     at: def.formula.range, notes: [.init("declared here", at: declared.range)])
             }
         }
@@ -122,7 +128,8 @@ struct ExpressionChecker {
             notes.append(.init("… and \(path.count - 1 - shown) more metrics of the cycle, the last defined here", at: plan.metrics[last].name.range))
         }
         error(
-            "C401", "metrics form a cycle: \((names + [plan.metrics[i].name.value]).joined(separator: " → "))", at: plan.metrics[i].name.range,
+            CheckCode.cycle, "metrics form a cycle: \((names + [plan.metrics[i].name.value]).joined(separator: " → "))",
+            at: plan.metrics[i].name.range,
             notes: notes,
             help: "a metric cannot depend on itself; use previous(\(plan.metrics[i].name.value), 0) for last period's value")
         metricFailed.formUnion(path)
@@ -132,14 +139,14 @@ struct ExpressionChecker {
         if let t = filterTypes[i] { return t }
         if filterFailed.contains(i) { return nil }
         if filterVisiting.contains(i) {
-            error("C401", "filter `\(plan.filters[i].name.value)` refers to itself", at: plan.filters[i].name.range)
+            error(CheckCode.cycle, "filter `\(plan.filters[i].name.value)` refers to itself", at: plan.filters[i].name.range)
             return nil
         }
         filterVisiting.insert(i)
         defer { filterVisiting.remove(i) }
         guard let t = check(plan.filters[i].condition, .transaction) else { return nil }
         guard t.type.base == .bool, !t.type.optional else {
-            error("C403", "filter `\(plan.filters[i].name.value)` must be a condition (true/false), found \(t.type)", at: t.range)
+            error(CheckCode.notACondition, "filter `\(plan.filters[i].name.value)` must be a condition (true/false), found \(t.type)", at: t.range)
             return nil
         }
         filterTypes[i] = t
@@ -151,14 +158,14 @@ struct ExpressionChecker {
             guard let typed = metricTypes[i], typed.type.base != assumed.base else { continue }
             let name = plan.metrics[i].name.value
             error(
-                "C439", "previous(\(name)) was taken as \(assumed.base.words), but the formula of `\(name)` gives \(typed.type)",
+                CheckCode.previousTypeGuess, "previous(\(name)) was taken as \(assumed.base.words), but the formula of `\(name)` gives \(typed.type)",
                 at: at, help: "declare its type: `\(name): {formula: ..., type: \(typed.type.base == .count ? "count" : "number")}`")
         }
     }
 
     // MARK: - Expressions
 
-    mutating func check(_ e: Expr, _ scope: Scope, selfSymbol: Symbol? = nil) -> TExpr? {
+    public mutating func check(_ e: Expr, _ scope: Scope, selfSymbol: Symbol? = nil) -> TExpr? {
         switch e.kind {
         case .number(let v, _, let exponent):
             if exponent { exponentLiterals.insert(e.range) }
@@ -175,13 +182,13 @@ struct ExpressionChecker {
             switch op {
             case .not:
                 guard x.type.base == .bool else {
-                    error("C404", "`not` needs a condition, found \(x.type)", at: x.range)
+                    error(CheckCode.badUnary, "`not` needs a condition, found \(x.type)", at: x.range)
                     return nil
                 }
                 return TExpr(.unary(.not, x), .bool, e.range)
             case .negate:
                 guard x.type.base.isNumeric else {
-                    error("C404", "cannot negate \(x.type)", at: x.range)
+                    error(CheckCode.badUnary, "cannot negate \(x.type)", at: x.range)
                     return nil
                 }
                 return TExpr(.unary(.negate, x), x.type, e.range)
@@ -199,7 +206,7 @@ struct ExpressionChecker {
             let whenFalse = check(f, scope, selfSymbol: selfSymbol)
             guard let cond, let whenTrue, let whenFalse else { return nil }
             guard cond.type.base == .bool, !cond.type.optional else {
-                error("C405", "the condition of `if` must be true/false, found \(cond.type)", at: cond.range)
+                error(CheckCode.badIfCondition, "the condition of `if` must be true/false, found \(cond.type)", at: cond.range)
                 return nil
             }
             guard let type = unify(whenTrue, whenFalse, what: "the two branches of `if`") else { return nil }
@@ -210,10 +217,10 @@ struct ExpressionChecker {
     }
 
     /// Refuses values that may be missing where a value is needed.
-    mutating func requireValue(_ x: TExpr) -> Bool {
+    public mutating func requireValue(_ x: TExpr) -> Bool {
         if x.type.optional {
             error(
-                "C406", "`\(x)` may be missing here", at: x.range,
+                CheckCode.mayBeMissing, "`\(x)` may be missing here", at: x.range,
                 help: "give a fallback: coalesce(\(x), VALUE), or test it with is_set(\(x))")
             return false
         }
@@ -248,17 +255,17 @@ struct ExpressionChecker {
                 switch scope {
                 case .transaction:
                     error(
-                        "C407", "`\(name)` is a rep's value and cannot be used in \(scope.words)", at: range,
+                        CheckCode.repValueInOtherScope, "`\(name)` is a rep's value and cannot be used in \(scope.words)", at: range,
                         help: "transaction conditions are applied while the data is read, before metrics exist")
                     return
                 case .group:
                     error(
-                        "C407", "`\(name)` is a rep's value; in \(scope.words) aggregate it over the members", at: range,
+                        CheckCode.repValueInOtherScope, "`\(name)` is a rep's value; in \(scope.words) aggregate it over the members", at: range,
                         help: "e.g. sum(\(name)), max(\(name)) or avg(\(name))")
                     return
                 case .data:
                     error(
-                        "C407", "`\(name)` is computed by the plan; \(scope.words) reads data only", at: range,
+                        CheckCode.repValueInOtherScope, "`\(name)` is computed by the plan; \(scope.words) reads data only", at: range,
                         help: "population conditions decide who is evaluated, so they cannot read results")
                     return
                 case .rep: break
@@ -266,12 +273,12 @@ struct ExpressionChecker {
             }
             if filterIndex[name] != nil {
                 error(
-                    "C407", "`\(name)` is a transaction filter; use it in a `where` clause", at: range,
+                    CheckCode.repValueInOtherScope, "`\(name)` is a transaction filter; use it in a `where` clause", at: range,
                     help: "e.g. sum(tx.amount where \(name))")
                 return
             }
         }
-        error("C408", "unknown name `\(name)`", at: range, help: help)
+        error(CheckCode.unknownName, "unknown name `\(name)`", at: range, help: help)
     }
 
     mutating func resolveName(_ parts: [NamePart], _ range: SourceRange, _ scope: Scope, selfSymbol: Symbol?) -> TExpr? {
@@ -280,7 +287,7 @@ struct ExpressionChecker {
         if let table = tableFor[head], !(parts.count == 1 && metricIndex[head] != nil) {
             guard parts.count == 2 else {
                 error(
-                    "C409", parts.count == 1 ? "`\(head)` needs a column: `\(head).COLUMN`" : "`\(head).\(parts[1].text)` has no fields",
+                    CheckCode.badField, parts.count == 1 ? "`\(head)` needs a column: `\(head).COLUMN`" : "`\(head).\(parts[1].text)` has no fields",
                     at: range, help: parts.count == 1 ? Suggest.didYouMean(head, among: visibleNames(scope)) : nil)
                 return nil
             }
@@ -289,7 +296,7 @@ struct ExpressionChecker {
             guard let col = spec.column(column) else {
                 let names = spec.columns.map(\.name)
                 error(
-                    "C410", "`\(column)` is not a column of \(spec.file)", at: parts[1].range,
+                    CheckCode.unknownColumn, "`\(column)` is not a column of \(spec.file)", at: parts[1].range,
                     help: Suggest.didYouMean(column, among: names)
                         ?? "declare it under `data: {\(table.rawValue): {columns: {\(column): TYPE}}}`")
                 return nil
@@ -297,7 +304,7 @@ struct ExpressionChecker {
             let type = ValueType(BaseType(col.type), optional: col.optional)
             switch (table, scope) {
             case (.reps, .group):
-                error("C411", "`rep.\(column)` differs between members; in \(scope.words) aggregate a metric instead", at: range)
+                error(CheckCode.wrongScope, "`rep.\(column)` differs between members; in \(scope.words) aggregate a metric instead", at: range)
                 return nil
             case (.reps, _):
                 return TExpr(.repColumn(column), type, range)
@@ -305,7 +312,7 @@ struct ExpressionChecker {
                 readsTargets = true
                 return TExpr(.targetColumn(column), type, range)
             case (.targets, _):
-                error("C411", "`target.\(column)` is a rep's target; it cannot be read in \(scope.words)", at: range)
+                error(CheckCode.wrongScope, "`target.\(column)` is a rep's target; it cannot be read in \(scope.words)", at: range)
                 return nil
             case (.transactions, .transaction):
                 return TExpr(.txColumn(column), type, range)
@@ -316,14 +323,16 @@ struct ExpressionChecker {
                     col.type.isNumeric
                     ? "aggregate the rep's transactions: sum(\(head).\(column)) or sum(tx.amount where \(head).\(column) ...)"
                     : "use it inside a `where` clause, e.g. sum(tx.amount where \(head).\(column) == ...)"
-                error("C411", "`\(head).\(column)` is a value of one transaction; \(scope.words) cannot read it directly", at: range, help: help)
+                error(
+                    CheckCode.wrongScope, "`\(head).\(column)` is a value of one transaction; \(scope.words) cannot read it directly", at: range,
+                    help: help)
                 return nil
             }
         }
         if head == "period" {
             guard parts.count == 2, let field = PeriodField(rawValue: parts[1].text) else {
                 error(
-                    "C409", "`period` has the fields `start`, `end` and `days`", at: range,
+                    CheckCode.badField, "`period` has the fields `start`, `end` and `days`", at: range,
                     help: parts.count == 2 ? Suggest.didYouMean(parts[1].text, among: ["start", "end", "days"]) : nil)
                 return nil
             }
@@ -352,12 +361,12 @@ struct ExpressionChecker {
         }
         if let i = metricIndex[head], scope == .rep {
             guard parts.count == 1 else {
-                error("C409", "metric `\(head)` has no field `\(parts[1].text)`", at: parts[1].range)
+                error(CheckCode.badField, "metric `\(head)` has no field `\(parts[1].text)`", at: parts[1].range)
                 return nil
             }
             if selfSymbol == .metric(i) {
                 error(
-                    "C401", "metric `\(head)` refers to itself", at: range,
+                    CheckCode.cycle, "metric `\(head)` refers to itself", at: range,
                     help: "for last period's value write previous(\(head), 0)")
                 return nil
             }
@@ -366,22 +375,22 @@ struct ExpressionChecker {
         }
         if let i = ruleIndex[head], scope == .rep {
             let rule = plan.rules[i]
-            let outputs = RuleOutput.outputs(of: rule.kind.value)
+            let outputs = ruleOutputs[i]
             let wanted = parts.count == 2 ? parts[1].text : ""
-            guard parts.count <= 2, let (output, type) = outputs.first(where: { $0.0.rawValue == wanted }) else {
-                let names = outputs.map(\.0.rawValue).filter { !$0.isEmpty }
+            guard parts.count <= 2, let output = outputs.firstIndex(where: { $0.name == wanted }) else {
+                let names = outputs.map(\.name).filter { !$0.isEmpty }
                 error(
-                    "C412", "rule `\(head)` (\(rule.kind.value.rawValue)) has no result `\(wanted)`",
+                    CheckCode.unknownResult, "rule `\(head)` (\(rule.kind.value)) has no result `\(wanted)`",
                     at: parts.count >= 2 ? parts[1].range : range,
                     help: Suggest.didYouMean(wanted, among: names) ?? "its results are " + names.map { "`\(head).\($0)`" }.joined(separator: ", "))
                 return nil
             }
             if case .rule(let j, _) = selfSymbol, j == i {
-                error("C401", "rule `\(head)` refers to its own result", at: range)
+                error(CheckCode.cycle, "rule `\(head)` refers to its own result", at: range)
                 return nil
             }
-            let name = output == .main ? head : "\(head).\(output.rawValue)"
-            return TExpr(.symbol(.rule(i, output), name: name), type, range)
+            let name = output == 0 ? head : "\(head).\(outputs[output].name)"
+            return TExpr(.symbol(.rule(i, output), name: name), outputs[output].type, range)
         }
         unknownName(parts.map(\.text).joined(separator: "."), range, scope)
         return nil
@@ -401,7 +410,7 @@ struct ExpressionChecker {
         if a.type.literal || b.type.literal {
             let (lit, other) = a.type.literal ? (a, b) : (b, a)
             guard other.type.base.isNumeric else {
-                error("C413", "\(what) mix a number with \(other.type)", at: lit.range)
+                error(CheckCode.numberWithNonNumber, "\(what) mix a number with \(other.type)", at: lit.range)
                 return nil
             }
             if other.type.base == .money, lit.type.percent {
@@ -410,7 +419,7 @@ struct ExpressionChecker {
             }
             if other.type.base == .money, exponentLiterals.contains(lit.range) {
                 error(
-                    "C414", "`\(lit)` is written with an exponent and is not accepted as money", at: lit.range,
+                    CheckCode.exponentMoney, "`\(lit)` is written with an exponent and is not accepted as money", at: lit.range,
                     help: "write money as plain digits: \(lit)")
                 return nil
             }
@@ -419,23 +428,23 @@ struct ExpressionChecker {
         let bases: Set<BaseType> = [a.type.base, b.type.base]
         if bases == [.count, .number] { return ValueType(.number, optional: optional) }
         error(
-            "C415", "\(what) mix \(a.type.base.words) and \(b.type.base.words)", at: b.range,
+            CheckCode.mixedTypes, "\(what) mix \(a.type.base.words) and \(b.type.base.words)", at: b.range,
             notes: [.init("this is \(a.type.base.words)", at: a.range)],
             help: a.type.base == .money || b.type.base == .money ? "a ratio is not added to money; multiply it by an amount first" : nil)
         return nil
     }
 
     /// A percentage where money is wanted: refused, with what was probably meant.
-    mutating func percentAsMoney(_ e: TExpr, _ context: String) {
+    public mutating func percentAsMoney(_ e: TExpr, _ context: String) {
         let value = e.constantValue
         let spelled = value.flatMap { v in (try? v * Exact(100)).map { "\($0)%" } } ?? e.description
         let factor = value.map { "\($0)" } ?? "the ratio"
         error(
-            "C461", "`\(spelled)` is a percentage, a ratio, but \(context)", at: e.range,
+            CheckCode.percentAsMoney, "`\(spelled)` is a percentage, a ratio, but \(context)", at: e.range,
             help: "a percentage of what? Multiply it by an amount, e.g. `\(factor) * rep.target_incentive`")
     }
 
-    func adapt(_ e: TExpr, to type: ValueType) -> TExpr {
+    public func adapt(_ e: TExpr, to type: ValueType) -> TExpr {
         guard e.type.literal, !type.literal else { return e }
         var copy = e
         copy.type = ValueType(type.base, optional: e.type.optional)
@@ -452,31 +461,33 @@ struct ExpressionChecker {
         switch op {
         case .and, .or:
             guard ta.base == .bool else {
-                error("C416", "`\(op.rawValue)` joins conditions; the left side is \(ta)", at: a.range)
+                error(CheckCode.andOrOperands, "`\(op.rawValue)` joins conditions; the left side is \(ta)", at: a.range)
                 return nil
             }
             guard tb.base == .bool else {
-                error("C416", "`\(op.rawValue)` joins conditions; the right side is \(tb)", at: b.range)
+                error(CheckCode.andOrOperands, "`\(op.rawValue)` joins conditions; the right side is \(tb)", at: b.range)
                 return nil
             }
             return make(.bool)
         case .equal, .notEqual, .less, .lessEqual, .greater, .greaterEqual:
             if ta.base == .date || tb.base == .date {
                 guard ta.base == .date, tb.base == .date else {
-                    error("C417", "cannot compare \(ta) with \(tb)", at: range, help: "compare a date with a date, e.g. date(\"2026-07-01\")")
+                    error(
+                        CheckCode.incomparable, "cannot compare \(ta) with \(tb)", at: range,
+                        help: "compare a date with a date, e.g. date(\"2026-07-01\")")
                     return nil
                 }
                 return make(.bool)
             }
             if ta.base == .text || tb.base == .text || ta.base == .bool || tb.base == .bool {
                 guard ta.base == tb.base else {
-                    error("C417", "cannot compare \(ta) with \(tb)", at: range)
+                    error(CheckCode.incomparable, "cannot compare \(ta) with \(tb)", at: range)
                     return nil
                 }
                 if ta.base != .text || (op != .equal && op != .notEqual) {
                     if ta.base == .bool || ![.equal, .notEqual].contains(op) {
                         if ta.base == .bool, op == .equal || op == .notEqual { return make(.bool) }
-                        error("C417", "\(ta.base.words) can only be compared with `==` and `!=`", at: range)
+                        error(CheckCode.incomparable, "\(ta.base.words) can only be compared with `==` and `!=`", at: range)
                         return nil
                     }
                 }
@@ -491,31 +502,33 @@ struct ExpressionChecker {
                 if ta.base == .date, tb.base == .date, op == .subtract { return make(.count) }
                 if ta.base == .date, tb.base == .count || (tb.literal && (tb.base == .number)) {
                     if case .number(let v) = b.kind, !v.isInteger {
-                        error("C418", "dates move by whole days; `\(v)` is not whole", at: b.range)
+                        error(CheckCode.dateArithmetic, "dates move by whole days; `\(v)` is not whole", at: b.range)
                         return nil
                     }
                     return make(.date, a, adapt(b, to: .count))
                 }
                 if tb.base == .date, op == .add, ta.base == .count || ta.literal { return make(.date, adapt(a, to: .count), b) }
                 error(
-                    "C418", "cannot \(op == .add ? "add" : "subtract") \(tb) \(op == .add ? "to" : "from") \(ta)", at: range,
+                    CheckCode.dateArithmetic, "cannot \(op == .add ? "add" : "subtract") \(tb) \(op == .add ? "to" : "from") \(ta)", at: range,
                     help: "a date minus a date is a number of days; a date plus or minus a number of days is a date")
                 return nil
             }
             guard ta.base.isNumeric || ta.literal, tb.base.isNumeric || tb.literal else {
-                error("C419", "cannot \(op == .add ? "add" : "subtract") \(ta.base.isNumeric ? tb : ta)", at: ta.base.isNumeric ? b.range : a.range)
+                error(
+                    CheckCode.arithmeticOnNonNumber, "cannot \(op == .add ? "add" : "subtract") \(ta.base.isNumeric ? tb : ta)",
+                    at: ta.base.isNumeric ? b.range : a.range)
                 return nil
             }
             guard let t = unify(a, b, what: "the two sides of `\(op.display)`") else { return nil }
             return make(t, adapt(a, to: t), adapt(b, to: t))
         case .multiply:
             guard (ta.base.isNumeric || ta.literal), (tb.base.isNumeric || tb.literal) else {
-                error("C419", "cannot multiply \(ta.base.isNumeric ? tb : ta)", at: ta.base.isNumeric ? b.range : a.range)
+                error(CheckCode.arithmeticOnNonNumber, "cannot multiply \(ta.base.isNumeric ? tb : ta)", at: ta.base.isNumeric ? b.range : a.range)
                 return nil
             }
             if ta.base == .money && tb.base == .money && !ta.literal && !tb.literal {
                 error(
-                    "C420", "money × money has no meaning", at: range,
+                    CheckCode.moneyTimesMoney, "money × money has no meaning", at: range,
                     help: "one side should be a ratio or a rate, e.g. base × factor")
                 return nil
             }
@@ -532,17 +545,19 @@ struct ExpressionChecker {
             return make(.number, adapt(a, to: .number), adapt(b, to: .number))
         case .divide:
             guard (ta.base.isNumeric || ta.literal), (tb.base.isNumeric || tb.literal) else {
-                error("C419", "cannot divide \(ta.base.isNumeric ? tb : ta)", at: ta.base.isNumeric ? b.range : a.range)
+                error(CheckCode.arithmeticOnNonNumber, "cannot divide \(ta.base.isNumeric ? tb : ta)", at: ta.base.isNumeric ? b.range : a.range)
                 return nil
             }
             if case .number(let x) = b.kind, x.isZero {
-                error("C460", "division by zero: the divisor is the constant 0", at: b.range, help: "divide by a value that can be non-zero")
+                error(
+                    CheckCode.divisionByZeroConstant, "division by zero: the divisor is the constant 0", at: b.range,
+                    help: "divide by a value that can be non-zero")
                 return nil
             }
             if ta.literal && tb.literal { return make(ValueType(.number, literal: true, percent: ta.percent && !tb.percent)) }
             if tb.base == .money && !tb.literal {
                 if ta.base == .money || ta.literal { return make(.number, adapt(a, to: .money), b) }
-                error("C420", "dividing \(ta) by money has no meaning", at: range, help: "divide money by money for a ratio")
+                error(CheckCode.moneyTimesMoney, "dividing \(ta) by money has no meaning", at: range, help: "divide money by money for a ratio")
                 return nil
             }
             if ta.base == .money && !ta.literal { return make(.money, a, adapt(b, to: .number)) }
@@ -550,15 +565,15 @@ struct ExpressionChecker {
         }
     }
 
-    /// `elimination.flag != "nonee"` would never be true: catch the typo.
+    /// `review.flag != "nonee"` would never be true: catch the typo.
     mutating func checkLevelLiteral(_ symbolSide: TExpr, _ literalSide: TExpr) {
-        guard case .symbol(.rule(let i, let output), _) = symbolSide.kind, output == .main || output == .flag,
-            case .text(let s) = literalSide.kind, case .elimination(let e) = plan.rules[i].body
+        guard case .symbol(.rule(let i, let output), _) = symbolSide.kind, case .text(let s) = literalSide.kind,
+            let names = plan.rules[i].body.textValues(of: ruleOutputs[i][output].name)
         else { return }
-        let names = [e.none.value] + e.levels.map(\.value)
         if !names.contains(s) {
+            let shown = output == 0 ? "flag" : ruleOutputs[i][output].name
             error(
-                "C421", "\"\(s)\" is not a level of `\(plan.rules[i].name.value).flag`", at: literalSide.range,
+                CheckCode.unknownLevel, "\"\(s)\" is not a level of `\(plan.rules[i].name.value).\(shown)`", at: literalSide.range,
                 help: Suggest.didYouMean(s, among: names) ?? "its levels are " + names.map { "\"\($0)\"" }.joined(separator: ", "))
         }
     }
@@ -578,17 +593,17 @@ struct ExpressionChecker {
         }
         if case .group = scope, ["sum", "min", "max", "avg", "count"].contains(fn), args.count == 1 || fn == "count" {
             if fn == "count" {
-                error("C422", "count members with `members`", at: range, help: "e.g. `members >= 3`")
+                error(CheckCode.countInGroup, "count members with `members`", at: range, help: "e.g. `members >= 3`")
                 return nil
             }
             if let filter {
-                error("C423", "`where` is not supported in a group aggregate", at: filter.range)
+                error(CheckCode.whereMisplaced, "`where` is not supported in a group aggregate", at: filter.range)
                 return nil
             }
             guard let x = check(args[0], .rep) else { return nil }
             guard requireValue(x) else { return nil }
             guard x.type.base.isNumeric || x.type.literal else {
-                error("C424", "`\(fn)` over members needs numbers, found \(x.type)", at: x.range)
+                error(CheckCode.groupAggregateType, "`\(fn)` over members needs numbers, found \(x.type)", at: x.range)
                 return nil
             }
             let kind = GroupAggregateKind(rawValue: fn)!
@@ -597,21 +612,23 @@ struct ExpressionChecker {
         }
         if let filter {
             error(
-                "C423", "`where` filters transactions; `\(fn)` is not an aggregate over transactions", at: filter.range,
+                CheckCode.whereMisplaced, "`where` filters transactions; `\(fn)` is not an aggregate over transactions", at: filter.range,
                 help: scope == .rep ? "e.g. sum(tx.amount where ...)" : nil)
             return nil
         }
         if fn == "previous" || fn == "ytd" { return history(fn, args, range, scope) }
         if let s = shapeIndex[fn] {
             guard args.count == shapeArity[s] else {
-                error("C425", "shape `\(fn)` takes \(shapeArity[s]) input\(shapeArity[s] == 1 ? "" : "s"), found \(args.count)", at: range)
+                error(
+                    CheckCode.shapeArity, "shape `\(fn)` takes \(shapeArity[s]) input\(shapeArity[s] == 1 ? "" : "s"), found \(args.count)", at: range
+                )
                 return nil
             }
             var inputs: [TExpr] = []
             for arg in args {
                 guard let x = check(arg, scope, selfSymbol: selfSymbol), requireValue(x) else { return nil }
                 guard x.type.base.isNumeric || x.type.literal else {
-                    error("C426", "a shape looks up a number, found \(x.type)", at: x.range)
+                    error(CheckCode.shapeInputType, "a shape looks up a number, found \(x.type)", at: x.range)
                     return nil
                 }
                 inputs.append(x)
@@ -627,16 +644,16 @@ struct ExpressionChecker {
             if help == nil, ExpressionChecker.aggregateNames.contains(fn) || fn == "avg" {
                 help = "`\(fn)` of one value is only meaningful over transactions (\(fn)(tx.amount)) or over a group's members"
             }
-            error("C427", "unknown function `\(fn)`", at: name.range, help: help)
+            error(CheckCode.unknownFunction, "unknown function `\(fn)`", at: name.range, help: help)
             return nil
         }
         if f == .date {
             guard args.count == 1, case .string(let s) = args[0].kind else {
-                error("C428", "`date` takes one text argument: date(\"2026-07-01\")", at: range)
+                error(CheckCode.dateLiteral, "`date` takes one text argument: date(\"2026-07-01\")", at: range)
                 return nil
             }
             guard let d = CivilDate(iso: s) else {
-                error("C428", "\"\(s)\" is not a calendar date YYYY-MM-DD", at: args[0].range)
+                error(CheckCode.dateLiteral, "\"\(s)\" is not a calendar date YYYY-MM-DD", at: args[0].range)
                 return nil
             }
             return TExpr(.date(d), .date, range)
@@ -649,7 +666,7 @@ struct ExpressionChecker {
         if failed { return nil }
         func arity(_ n: ClosedRange<Int>, _ usage: String) -> Bool {
             if n.contains(typed.count) { return true }
-            error("C429", "`\(fn)` takes \(usage), found \(typed.count) argument\(typed.count == 1 ? "" : "s")", at: range)
+            error(CheckCode.arity, "`\(fn)` takes \(usage), found \(typed.count) argument\(typed.count == 1 ? "" : "s")", at: range)
             return false
         }
         switch f {
@@ -658,7 +675,7 @@ struct ExpressionChecker {
             var type = typed[0].type
             for x in typed { guard requireValue(x) else { return nil } }
             guard typed[0].type.base.isNumeric || typed[0].type.literal || typed[0].type.base == .date else {
-                error("C430", "`\(fn)` compares numbers or dates, found \(typed[0].type)", at: typed[0].range)
+                error(CheckCode.functionArgumentType, "`\(fn)` compares numbers or dates, found \(typed[0].type)", at: typed[0].range)
                 return nil
             }
             for x in typed.dropFirst() {
@@ -677,12 +694,12 @@ struct ExpressionChecker {
         case .round:
             guard arity(1...2, "a value and an optional number of decimals"), requireValue(typed[0]) else { return nil }
             guard typed[0].type.base.isNumeric || typed[0].type.literal else {
-                error("C430", "`round` needs a number, found \(typed[0].type)", at: typed[0].range)
+                error(CheckCode.functionArgumentType, "`round` needs a number, found \(typed[0].type)", at: typed[0].range)
                 return nil
             }
             if typed.count == 2 {
                 guard case .number(let v) = typed[1].kind, v.isInteger, v >= .zero, v <= Exact(12) else {
-                    error("C431", "the decimals of `round` must be a whole number from 0 to 12", at: typed[1].range)
+                    error(CheckCode.roundDecimals, "the decimals of `round` must be a whole number from 0 to 12", at: typed[1].range)
                     return nil
                 }
             }
@@ -690,7 +707,7 @@ struct ExpressionChecker {
         case .abs, .floor, .ceil:
             guard arity(1...1, "one value"), requireValue(typed[0]) else { return nil }
             guard typed[0].type.base.isNumeric || typed[0].type.literal else {
-                error("C430", "`\(fn)` needs a number, found \(typed[0].type)", at: typed[0].range)
+                error(CheckCode.functionArgumentType, "`\(fn)` needs a number, found \(typed[0].type)", at: typed[0].range)
                 return nil
             }
             return TExpr(.function(f, typed), typed[0].type, range)
@@ -704,7 +721,7 @@ struct ExpressionChecker {
         case .coalesce:
             guard arity(2...2, "a value that may be missing and a fallback") else { return nil }
             guard typed[0].type.optional else {
-                error("C432", "`\(typed[0])` is never missing; `coalesce` is not needed", at: typed[0].range)
+                error(CheckCode.needlessCoalesce, "`\(typed[0])` is never missing; `coalesce` is not needed", at: typed[0].range)
                 return nil
             }
             guard requireValue(typed[1]) else { return nil }
@@ -733,7 +750,7 @@ struct ExpressionChecker {
         if let filter {
             guard let f = check(filter, .transaction) else { return nil }
             guard f.type.base == .bool, requireValue(f) else {
-                error("C403", "a `where` clause must be a condition, found \(f.type)", at: f.range)
+                error(CheckCode.notACondition, "a `where` clause must be a condition, found \(f.type)", at: f.range)
                 return nil
             }
             typedFilter = f
@@ -741,25 +758,25 @@ struct ExpressionChecker {
         switch fn {
         case "count":
             if args.count > 1 || (args.count == 1 && args[0].dottedName != "tx") {
-                error("C433", "`count` counts transactions: count(tx) or count(tx where ...)", at: range)
+                error(CheckCode.aggregateArguments, "`count` counts transactions: count(tx) or count(tx where ...)", at: range)
                 return nil
             }
             return TExpr(.aggregate(Aggregate(kind: .count, value: nil, threshold: nil, filter: typedFilter)), .count, range)
         case "sum", "min", "max":
             guard args.count == 1 else {
                 error(
-                    "C433", "`\(fn)` over transactions takes one value, e.g. \(fn)(tx.amount where ...)", at: range)
+                    CheckCode.aggregateArguments, "`\(fn)` over transactions takes one value, e.g. \(fn)(tx.amount where ...)", at: range)
                 return nil
             }
             guard let v = check(args[0], .transaction) else { return nil }
             guard requireValue(v) else { return nil }
             if fn == "sum" {
                 guard v.type.base.isNumeric || v.type.literal else {
-                    error("C434", "\(v.type.base == .date ? "a date is not summed" : "cannot sum \(v.type)")", at: v.range)
+                    error(CheckCode.aggregateValueType, "\(v.type.base == .date ? "a date is not summed" : "cannot sum \(v.type)")", at: v.range)
                     return nil
                 }
             } else if !(v.type.base.isNumeric || v.type.base == .date) {
-                error("C434", "`\(fn)` needs numbers or dates, found \(v.type)", at: v.range)
+                error(CheckCode.aggregateValueType, "`\(fn)` needs numbers or dates, found \(v.type)", at: v.range)
                 return nil
             }
             let kind = AggregateKind(rawValue: fn)!
@@ -769,12 +786,14 @@ struct ExpressionChecker {
                 ValueType(base, optional: fn != "sum"), range)
         default:
             guard args.count == 2 else {
-                error("C433", "`\(fn)` takes the running value and the amount to reach: \(fn)(tx.amount, 50000 where ...)", at: range)
+                error(
+                    CheckCode.aggregateArguments, "`\(fn)` takes the running value and the amount to reach: \(fn)(tx.amount, 50000 where ...)",
+                    at: range)
                 return nil
             }
             guard let v = check(args[0], .transaction), requireValue(v) else { return nil }
             guard v.type.base.isNumeric else {
-                error("C434", "the running value must be a number or money, found \(v.type)", at: v.range)
+                error(CheckCode.aggregateValueType, "the running value must be a number or money, found \(v.type)", at: v.range)
                 return nil
             }
             guard let t = check(args[1], .rep), requireValue(t) else { return nil }
@@ -788,12 +807,12 @@ struct ExpressionChecker {
 
     mutating func history(_ fn: String, _ args: [Expr], _ range: SourceRange, _ scope: Scope) -> TExpr? {
         guard scope == .rep else {
-            error("C435", "`\(fn)` reads another period's result; it cannot be used in \(scope.words)", at: range)
+            error(CheckCode.historyScope, "`\(fn)` reads another period's result; it cannot be used in \(scope.words)", at: range)
             return nil
         }
         let usage = fn == "previous" ? "previous(NAME) or previous(NAME, FALLBACK)" : "ytd(NAME)"
         guard (fn == "previous" ? 1...2 : 1...1).contains(args.count), case .name(let parts) = args[0].kind else {
-            error("C436", "`\(fn)` takes the name of a metric or rule result: \(usage)", at: range)
+            error(CheckCode.historyArgument, "`\(fn)` takes the name of a metric or rule result: \(usage)", at: range)
             return nil
         }
         let head = parts[0].text
@@ -815,11 +834,11 @@ struct ExpressionChecker {
                 if metricVisiting.contains(i) { previousOfSelf = true }
             }
         } else if let i = ruleIndex[head] {
-            let outputs = RuleOutput.outputs(of: plan.rules[i].kind.value)
+            let outputs = ruleOutputs[i]
             let wanted = parts.count == 2 ? parts[1].text : ""
-            if let (o, t) = outputs.first(where: { $0.0.rawValue == wanted }) {
+            if let o = outputs.firstIndex(where: { $0.name == wanted }) {
                 symbol = .rule(i, o)
-                type = t
+                type = outputs[o].type
             }
         } else if head == "total" && hasTotal {
             symbol = .total
@@ -827,14 +846,15 @@ struct ExpressionChecker {
         }
         guard let symbol, var type else {
             error(
-                "C437", "`\(display)` is not a metric or rule result", at: args[0].range, help: Suggest.didYouMean(display, among: visibleNames(.rep))
+                CheckCode.historyTarget, "`\(display)` is not a metric or rule result", at: args[0].range,
+                help: Suggest.didYouMean(display, among: visibleNames(.rep))
             )
             return nil
         }
         if fn == "ytd" {
             usesYearToDate = true
             guard type.base.isNumeric else {
-                error("C438", "`ytd` adds up numbers over the year; `\(display)` is \(type)", at: args[0].range)
+                error(CheckCode.ytdType, "`ytd` adds up numbers over the year; `\(display)` is \(type)", at: args[0].range)
                 return nil
             }
             return TExpr(.yearToDate(symbol, name: display), ValueType(type.base), range)

@@ -10,7 +10,8 @@ extension CheckRun {
             let b = c.points[k]
             if b.x.value <= a.x.value {
                 error(
-                    "C453", "curve points must increase: point \(k + 1) (x = \(b.x.value)) does not come after point \(k) (x = \(a.x.value))",
+                    CheckCode.curveOrder,
+                    "curve points must increase: point \(k + 1) (x = \(b.x.value)) does not come after point \(k) (x = \(a.x.value))",
                     at: b.x.range, help: "list the points in increasing order of x; use a tier table for a step")
                 return
             }
@@ -20,7 +21,7 @@ extension CheckRun {
             let b = c.points[k]
             if b.y.value < a.y.value {
                 warning(
-                    "L501",
+                    LintCode.curveNotMonotone,
                     "the curve of \(name) pays less at x = \(b.x.value) (\(b.y.value)) than at x = \(a.x.value) (\(a.y.value)): it is not monotone",
                     at: b.y.range)
             }
@@ -73,7 +74,7 @@ extension CheckRun {
         if hit == .unique {
             for (k, rows) in covered.enumerated() where rows.count > 1 {
                 error(
-                    "C454",
+                    CheckCode.uniqueOverlap,
                     "\(what) has hit policy `unique`, but \(rowWord)s \(rows[0] + 1) and \(rows[1] + 1) both match \(pieces[k].describe)",
                     at: tests[rows[1]].range, notes: [.init("\(rowWord) \(rows[0] + 1) is here", at: tests[rows[0]].range)],
                     help: "make the \(rowWord)s disjoint, e.g. `[0.7, 0.9)` and `>= 0.9`, or use `hit: first`")
@@ -86,7 +87,7 @@ extension CheckRun {
                 if !mine.isEmpty, mine.allSatisfy({ covered[$0].first! < r }) {
                     let maskers = Set(mine.map { covered[$0].first! + 1 }).sorted()
                     warning(
-                        "L502",
+                        LintCode.unreachableRow,
                         "\(rowWord) \(r + 1) of \(what) can never match: \(rowWord) \(maskers.map(String.init).joined(separator: ", ")) above it \(maskers.count == 1 ? "catches" : "catch") every value it tests",
                         at: t.range, help: "with `hit: first` the first matching \(rowWord) wins; put narrower \(rowWord)s first")
                 }
@@ -96,7 +97,7 @@ extension CheckRun {
             let gaps = covered.indices.filter { covered[$0].isEmpty }.map { pieces[$0].describe }
             if !gaps.isEmpty, let first = tests.first {
                 warning(
-                    "L503",
+                    LintCode.tableGap,
                     "\(what) matches no \(rowWord) for \(gaps.prefix(3).joined(separator: "; "))\(gaps.count > 3 ? "; …" : ""); such values get 0",
                     at: first.range, help: "add an `else` \(rowWord) to say what they get")
             }
@@ -107,14 +108,14 @@ extension CheckRun {
         for k in t.rows.indices {
             let row = t.rows[k]
             if let to = row.to, to.value <= row.from.value {
-                error("C455", "tier \(k + 1) of \(name) ends (\(to.value)) at or before it starts (\(row.from.value))", at: to.range)
+                error(CheckCode.tierBounds, "tier \(k + 1) of \(name) ends (\(to.value)) at or before it starts (\(row.from.value))", at: to.range)
                 return
             }
             if k > 0 {
                 let prev = t.rows[k - 1]
                 if row.from.value <= prev.from.value {
                     error(
-                        "C456",
+                        CheckCode.tierOrder,
                         "tiers must be listed in increasing order: tier \(k + 1) starts at \(row.from.value), not after tier \(k) (\(prev.from.value))",
                         at: row.from.range)
                     return
@@ -122,7 +123,7 @@ extension CheckRun {
                 if let to = prev.to {
                     if to.value > row.from.value {
                         error(
-                            "C457",
+                            CheckCode.tierOverlap,
                             "tiers \(k) and \(k + 1) of \(name) both claim \(row.from.value)…\(to.value): tier \(k) ends at \(to.value) but tier \(k + 1) starts at \(row.from.value)",
                             at: row.from.range, notes: [.init("tier \(k) ends here", at: to.range)],
                             help: "let each tier start where the previous one ends; say which tier a boundary value takes with `on_boundary`")
@@ -130,7 +131,7 @@ extension CheckRun {
                     }
                     if to.value < row.from.value {
                         warning(
-                            "L504",
+                            LintCode.tierGap,
                             "values between \(to.value) and \(row.from.value) fall between tiers \(k) and \(k + 1) of \(name) and earn nothing",
                             at: row.from.range)
                     }
@@ -139,12 +140,13 @@ extension CheckRun {
         }
         if t.method.value == .retroactive, let last = t.rows.last, let to = last.to {
             error(
-                "C458", "a retroactive tier table is open at the top: a value above \(to.value) would fall out of every tier",
+                CheckCode.openRetroactiveTop, "a retroactive tier table is open at the top: a value above \(to.value) would fall out of every tier",
                 at: to.range, help: "remove `to` from the last tier; limit the payout with `cap`")
         }
         if t.method.value == .marginal, let last = t.rows.last, last.amount != nil, last.to == nil {
             error(
-                "C459", "the last tier pays an `amount` for the whole tier, so it needs `to` (its end) to interpolate within it",
+                CheckCode.amountTierWithoutEnd,
+                "the last tier pays an `amount` for the whole tier, so it needs `to` (its end) to interpolate within it",
                 at: last.range)
         }
     }

@@ -66,68 +66,47 @@ public struct ValueType: Sendable, Hashable, CustomStringConvertible {
     public var required: ValueType { ValueType(base, optional: false, literal: literal, percent: percent) }
 }
 
-/// What a rule makes available to other formulas: `np_award` (its payout),
-/// `np_award.first_mover`, `elimination.flag`, `team_prize.rank`, ...
-public enum RuleOutput: String, Sendable, Hashable, CaseIterable {
-    case main = ""
-    case base, factor, multiplier
-    case breakthrough
-    case firstMover = "first_mover"
-    case reachedOn = "reached_on"
-    case group, score, rank, prize, eligible
-    case flag, flagged, exempt, consecutive
-
-    /// Position in `allCases`: rule output tables are arrays indexed by it,
-    /// looked up per rep without hashing.
-    public var ordinal: Int {
-        switch self {
-        case .main: 0
-        case .base: 1
-        case .factor: 2
-        case .multiplier: 3
-        case .breakthrough: 4
-        case .firstMover: 5
-        case .reachedOn: 6
-        case .group: 7
-        case .score: 8
-        case .rank: 9
-        case .prize: 10
-        case .eligible: 11
-        case .flag: 12
-        case .flagged: 13
-        case .exempt: 14
-        case .consecutive: 15
-        }
+/// One result a rule makes available to other formulas: its main result
+/// (`np_award`, name "") or a named one (`np_award.first_mover`,
+/// `review.flag`, `team_prize.rank`). Each kind lists its own, main first.
+public struct RuleOutput: Sendable, Hashable {
+    /// What a result means to reports, what-if and statements.
+    public enum Role: Sendable, Hashable {
+        /// Money the rule pays: a component of pay.
+        case payout
+        /// A review flag (a level name).
+        case flag
+        /// The group a rep belongs to, its rank, the group's prize.
+        case group, rank, prize
+        /// Anything else.
+        case detail
     }
 
-    public static func outputs(of kind: RuleKind) -> [(RuleOutput, ValueType)] {
-        switch kind {
-        case .attainmentBonus:
-            return [(.main, .money), (.base, .money), (.factor, .number), (.multiplier, .number)]
-        case .productAward:
-            return [
-                (.main, .money), (.breakthrough, .bool), (.firstMover, .money),
-                (.reachedOn, ValueType(.date, optional: true)), (.rank, ValueType(.count, optional: true)),
-            ]
-        case .teamRanking:
-            return [
-                (.main, .money), (.group, .text), (.score, ValueType(.number, optional: true)),
-                (.rank, ValueType(.count, optional: true)), (.prize, .money), (.eligible, .bool),
-            ]
-        case .elimination:
-            return [(.main, .text), (.flag, .text), (.flagged, .bool), (.exempt, .bool), (.consecutive, .count)]
-        case .commission:
-            return [(.main, .money)]
-        case .formula:
-            return [(.main, .money)]
-        }
+    public var name: String
+    public var type: ValueType
+    public var role: Role
+    /// How statements and explanations name a payout other than the main one.
+    public var labels: Labels
+
+    public init(_ name: String, _ type: ValueType, _ role: Role = .detail, labels: Labels = Labels()) {
+        self.name = name
+        self.type = type
+        self.role = role
+        self.labels = labels
     }
+
+    public static func == (a: RuleOutput, b: RuleOutput) -> Bool { a.name == b.name && a.type == b.type && a.role == b.role }
+    public func hash(into h: inout Hasher) { h.combine(name) }
+
+    public var isMain: Bool { name.isEmpty }
 }
 
 /// A name a formula can read whose value is computed by the plan.
 public enum Symbol: Sendable, Hashable {
     case metric(Int)
-    case rule(Int, RuleOutput)
+    /// A rule's result: the rule's index in the plan, the output's index in
+    /// its kind's `outputs` (0: the main result).
+    case rule(Int, Int)
     /// The plan's total after its cap, and what the cap cut.
     case total
     case capped
@@ -324,65 +303,68 @@ public struct CheckedShape: Sendable {
 public struct CheckedShapeUse: Sendable {
     public var shape: Int
     public var inputs: [TExpr]
+
+    public init(shape: Int, inputs: [TExpr]) {
+        self.shape = shape
+        self.inputs = inputs
+    }
 }
 
 public struct CheckedLimiters: Sendable {
     public var gate: TExpr?
     public var floor: TExpr?
     public var cap: TExpr?
+
+    public var all: [TExpr] { [gate, floor, cap].compactMap { $0 } }
 }
 
-public struct CheckedMultiplier: Sendable {
-    public var name: String
-    public var labels: Labels
-    public var shape: CheckedShapeUse?
-    public var factor: TExpr?
+/// A rule kind, as the checker sees it: the results a rule of the kind
+/// makes available, and how to check its body.
+public protocol RuleKindChecking: RuleKindSyntax {
+    /// Main result first.
+    var outputs: [RuleOutput] { get }
+    /// Checks the body of `rule` (one of this kind's), reporting to `c`.
+    func check(_ rule: Rule, _ c: inout CheckRun) -> (any CheckedRuleBody)?
 }
 
-public struct CheckedFirstMovers: Sendable {
-    public var count: Int
-    public var award: TExpr
-    public var running: TExpr
-    public var filter: TExpr?
+/// A rule's body with every formula resolved and typed: each kind's own struct.
+public protocol CheckedRuleBody: Sendable {
+    /// The formulas read per rep (or per group) in the period: dependencies,
+    /// history and lints walk these.
+    var expressions: [TExpr] { get }
+    /// The formulas read per transaction (commissionable amounts, running totals).
+    var transactionExpressions: [TExpr] { get }
+    /// Shapes the rule looks values up in.
+    var shapesUsed: [Int] { get }
+    /// Earlier periods of its own results a period reads (escalation levels).
+    var ownHistory: Int { get }
 }
 
-public enum CheckedSplit: Sendable {
-    case equal
-    case proRata(TExpr)
-    case role(String)
-}
-
-public enum CheckedBottomSize: Sendable {
-    case share(Exact)
-    case count(Int)
-}
-
-public enum CheckedRuleBody: Sendable {
-    case attainmentBonus(
-        base: TExpr, measure: TExpr, shape: CheckedShapeUse, multipliers: [CheckedMultiplier], limiters: CheckedLimiters)
-    case productAward(
-        measure: TExpr, threshold: TExpr, inclusive: Bool, award: TExpr, rateAbove: TExpr?, limiters: CheckedLimiters,
-        firstMovers: CheckedFirstMovers?)
-    case teamRanking(
-        groupBy: TExpr, members: TExpr?, score: TExpr, eligible: TExpr?, order: SortOrder, prizes: [TExpr],
-        breakers: [(TExpr, SortOrder)], split: CheckedSplit, exclude: TExpr?)
-    case elimination(
-        measure: TExpr, among: TExpr?, exempt: TExpr?, below: TExpr?, bottom: (CheckedBottomSize, Bottom.Rounding, Bool)?,
-        levels: [String], none: String)
-    case commission(amount: TExpr, filter: TExpr?, rateOn: RateOn, shape: CheckedShapeUse, limiters: CheckedLimiters)
-    case formula(value: TExpr, limiters: CheckedLimiters)
+extension CheckedRuleBody {
+    public var transactionExpressions: [TExpr] { [] }
+    public var shapesUsed: [Int] { [] }
+    public var ownHistory: Int { 0 }
 }
 
 public struct CheckedRule: Sendable {
     public var name: String
     public var rule: Rule
-    public var body: CheckedRuleBody
+    public var kind: any RuleKindChecking
+    public var body: any CheckedRuleBody
     public var rounding: Rounding?
 
-    public var isPayout: Bool {
-        if case .elimination = body { return false }
-        return true
+    public init(name: String, rule: Rule, kind: any RuleKindChecking, body: any CheckedRuleBody, rounding: Rounding?) {
+        self.name = name
+        self.rule = rule
+        self.kind = kind
+        self.body = body
+        self.rounding = rounding
     }
+
+    public var outputs: [RuleOutput] { kind.outputs }
+
+    /// Pays money (a flag rule does not).
+    public var isPayout: Bool { kind.outputs.first?.type.base == .money }
 }
 
 public struct CheckedTotal: Sendable {
@@ -424,7 +406,7 @@ public struct CheckedPlan: Sendable {
     public func name(of symbol: Symbol) -> String {
         switch symbol {
         case .metric(let i): return metrics[i].name
-        case .rule(let i, let o): return o == .main ? rules[i].name : "\(rules[i].name).\(o.rawValue)"
+        case .rule(let i, let o): return o == 0 ? rules[i].name : "\(rules[i].name).\(rules[i].outputs[o].name)"
         case .total: return "total"
         case .capped: return "capped"
         }

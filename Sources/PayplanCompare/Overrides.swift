@@ -4,7 +4,7 @@ import PayplanLanguage
 import PayplanYAML
 
 /// `whatif --set PATH=VALUE`: a change to one value of a plan, by parameter
-/// path (`rules.attainment_bonus.curve.points[3].pay=2.2`), applied to the
+/// path (`rules.bonus.curve.points[3].pay=2.2`), applied to the
 /// YAML tree before the plan is parsed, so the changed plan is checked like
 /// any other.
 public struct Override: Sendable, Equatable {

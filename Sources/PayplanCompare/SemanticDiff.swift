@@ -9,7 +9,7 @@ public struct PlanChange: Sendable, Equatable {
     }
 
     public var kind: Kind
-    /// The line in domain words: `attainment_bonus: curve point 3 pay 2.00 → 2.20`.
+    /// The line in domain words: `bonus: curve point 3 pay 2.00 → 2.20`.
     public var text: String
     public var old: SourceRange?
     public var new: SourceRange?
@@ -296,7 +296,7 @@ enum Formula {
 }
 
 /// Lists a plan's meaningful values as entries.
-struct Entries {
+struct Entries: ParameterSink {
     let parameters: [String: Parameter]
     let renames: [String: String]
     var out: [Entry] = []
@@ -323,6 +323,7 @@ struct Entries {
     }
 
     func f(_ e: Expr) -> String { Formula.text(e, renames) }
+    func text(_ e: Expr) -> String { f(e) }
 
     /// The list item the next entries belong to (set while listing one).
     var currentItem: ListItem?
@@ -354,7 +355,7 @@ struct Entries {
     static func ruleMeaning(_ r: Rule, _ renames: [String: String]) -> String {
         var copy = Entries(parameters: [:], renameMap: renames)
         copy.rule(r, canonicalOnly: true)
-        return r.kind.value.rawValue + "|"
+        return r.kind.value + "|"
             + copy.out.map { "\($0.key.split(separator: ".").dropFirst(2).joined(separator: "."))=\($0.canonical)" }.joined(separator: "|")
     }
 
@@ -504,91 +505,9 @@ struct Entries {
         let k = "rules.\(n)"
         let l = "\(n):"
         let owner = "rule \(n)"
-        add(k + ".kind", "\(l) kind", r.kind.value.rawValue, nil, r.kind.range, owner: owner)
+        add(k + ".kind", "\(l) kind", r.kind.value, nil, r.kind.range, owner: owner)
         if !canonicalOnly { labels(k + ".label", "\(l) label", r.labels, r.name.range, owner: owner) }
         add(k + ".round", "\(l) rounding", Canonical.roundChoice(r.round), nil, r.range, owner: owner)
-        switch r.body {
-        case .attainmentBonus(let b):
-            formula(k + ".base", "\(l) base", b.base, owner: owner)
-            formula(k + ".measure", "\(l) measure", b.measure, owner: owner)
-            shapeUse(b.shape, key: k, label: l, owner: owner)
-            for (i, m) in b.multipliers.enumerated() {
-                let mk = "\(k).multipliers[\(i + 1)]"
-                let ml = "\(l) multiplier \(m.name?.value ?? String(i + 1))"
-                if let s = m.shape { shapeUse(s, key: mk, label: ml, owner: owner + " multiplier \(i + 1)") }
-                formula(mk + ".factor", "\(ml) factor", m.factor, owner: owner + " multiplier \(i + 1)")
-            }
-            limiters(b.limiters, k, l, owner: owner)
-        case .productAward(let p):
-            formula(k + ".measure", "\(l) measure", p.measure, owner: owner)
-            formula(k + ".threshold", "\(l) threshold", p.threshold, owner: owner)
-            add(
-                k + ".at_threshold", "\(l) reaching the threshold exactly", p.inclusive.value ? "counts" : "does not count", nil, p.inclusive.range,
-                owner: owner)
-            formula(k + ".award", "\(l) award", p.award, owner: owner)
-            formula(k + ".rate_above", "\(l) rate above the threshold", p.rateAbove, owner: owner)
-            limiters(p.limiters, k, l, owner: owner)
-            if let fm = p.firstMovers {
-                add(k + ".first_movers.count", "\(l) first movers", String(fm.count.value), nil, fm.count.range, owner: owner)
-                formula(k + ".first_movers.award", "\(l) first-mover award", fm.award, owner: owner)
-                add(
-                    k + ".first_movers.running_total", "\(l) first movers' running total",
-                    "sum(\(f(fm.running))\(fm.filter.map { " where " + f($0) } ?? ""))", nil, fm.range, owner: owner)
-            }
-        case .teamRanking(let t):
-            formula(k + ".group_by", "\(l) groups by", t.groupBy, owner: owner)
-            formula(k + ".members", "\(l) members", t.members, owner: owner)
-            formula(k + ".score", "\(l) score", t.score, owner: owner)
-            formula(k + ".eligible", "\(l) eligible when", t.eligible, owner: owner)
-            add(k + ".order", "\(l) ranks", t.order.value.rawValue, nil, t.order.range, owner: owner)
-            for (i, prize) in t.prizes.enumerated() {
-                item(k + ".prizes", i + 1, "\(l) prize") { e in e.formula(k + ".prizes[\(i + 1)]", "\(l) prize \(i + 1)", prize, owner: owner) }
-            }
-            switch t.ties {
-            case .share(let range): add(k + ".ties", "\(l) ties", "share", nil, range, owner: owner)
-            case .breakBy(let list, let range):
-                add(
-                    k + ".ties", "\(l) ties",
-                    "tie-break by " + list.map { "\(f($0.expr))\($0.order.value == .ascending ? " ascending" : "")" }.joined(separator: ", "), nil,
-                    range, owner: owner)
-            }
-            let split: String
-            switch t.split.method {
-            case .equal: split = "equal shares"
-            case .proRata(let w): split = "pro rata \(f(w))"
-            case .role(let role): split = "to role \(role)"
-            }
-            add(k + ".split", "\(l) split", split, nil, t.split.range, owner: owner)
-            formula(k + ".split.exclude", "\(l) excluded from the split", t.split.exclude, owner: owner)
-        case .elimination(let e):
-            formula(k + ".measure", "\(l) measure", e.measure, owner: owner)
-            formula(k + ".among", "\(l) ranks", e.among, owner: owner)
-            formula(k + ".exempt", "\(l) exempt when", e.exempt, owner: owner)
-            formula(k + ".below", "\(l) flags below", e.below, owner: owner)
-            if let b = e.bottom {
-                switch b.size {
-                case .share(let s):
-                    let pct = (try? s.value * Exact(100)).map { "\($0)%" } ?? s.value.description
-                    add(k + ".bottom.share", "\(l) bottom", s.value.description, pct, s.range, owner: owner)
-                case .count(let c):
-                    add(k + ".bottom.count", "\(l) bottom", String(c.value), nil, c.range, owner: owner)
-                }
-                add(k + ".bottom.round", "\(l) bottom count rounds", b.rounding.value.rawValue, nil, b.rounding.range, owner: owner)
-                add(
-                    k + ".bottom.ties", "\(l) reps tied at the bottom cut", b.includeTies.value ? "flagged too" : "taken by rep_id", nil,
-                    b.includeTies.range, owner: owner)
-            }
-            add(k + ".levels", "\(l) levels", e.levels.map(\.value).joined(separator: " → "), nil, e.levels.first?.range, owner: owner)
-            add(k + ".none", "\(l) no-flag value", e.none.value, nil, e.none.range, owner: owner)
-        case .commission(let c):
-            formula(k + ".amount", "\(l) amount", c.amount, owner: owner)
-            formula(k + ".where", "\(l) counts transactions where", c.filter, owner: owner)
-            add(k + ".rate_on", "\(l) rates", c.rateOn.value.rawValue, nil, c.rateOn.range, owner: owner)
-            shapeUse(c.shape, key: k, label: l, owner: owner)
-            limiters(c.limiters, k, l, owner: owner)
-        case .formula(let fr):
-            formula(k + ".value", "\(l) value", fr.value, owner: owner)
-            limiters(fr.limiters, k, l, owner: owner)
-        }
+        r.body.describe(&self, key: k, label: l, owner: owner)
     }
 }

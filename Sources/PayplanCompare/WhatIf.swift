@@ -192,9 +192,8 @@ public struct WhatIfReport: Sendable {
 
     static func payoutRules(_ plan: CompiledPlan) -> [(String, Int)] {
         var out: [(String, Int)] = []
-        for case .rule(let r) in plan.nodes where r.kind != .elimination {
-            if let s = r.slots[.main] { out.append((r.name, s)) }
-            if r.kind == .productAward, let s = r.slots[.firstMover] { out.append(("\(r.name).first_mover", s)) }
+        for case .rule(let r) in plan.nodes {
+            for (name, s) in r.slots(.payout) { out.append((name.isEmpty ? r.name : "\(r.name).\(name)", s)) }
         }
         return out
     }
@@ -221,11 +220,11 @@ public struct WhatIfReport: Sendable {
         return (r.data.repIDs[rep], name, team)
     }
 
-    /// Per rep index: [(elimination rule, level)].
+    /// Per rep index: [(flag rule, level)].
     static func flags(_ r: EvaluationResult) -> [[(String, String)]] {
         var out = [[(String, String)]](repeating: [], count: r.data.repCount)
-        for case .rule(let rule) in r.plan.nodes where rule.kind == .elimination {
-            guard let slot = rule.slots[.flag] else { continue }
+        for case .rule(let rule) in r.plan.nodes where rule.isFlag {
+            guard let slot = rule.slots(.flag).first?.slot else { continue }
             for rep in r.current.population {
                 if case .text(let level) = r.current.value(slot, rep) { out[rep].append((rule.name, level)) }
             }
@@ -236,8 +235,9 @@ public struct WhatIfReport: Sendable {
     /// "rule\0group" → (rank, prize).
     static func teams(_ r: EvaluationResult) -> [String: (rank: Int?, prize: Exact)] {
         var out: [String: (rank: Int?, prize: Exact)] = [:]
-        for case .rule(let rule) in r.plan.nodes where rule.kind == .teamRanking {
-            guard let g = rule.slots[.group], let rank = rule.slots[.rank], let prize = rule.slots[.prize] else { continue }
+        for case .rule(let rule) in r.plan.nodes {
+            guard let g = rule.slots(.group).first?.slot, let rank = rule.slots(.rank).first?.slot, let prize = rule.slots(.prize).first?.slot
+            else { continue }
             for rep in r.current.population {
                 guard case .text(let group) = r.current.value(g, rep) else { continue }
                 let key = "\(rule.name)\u{0}\(group)"
@@ -300,7 +300,8 @@ public struct WhatIfReport: Sendable {
             )
         }
         out.append("distribution: " + distribution.filter { $0.1 > 0 }.map { "\($0.1) \($0.0)" }.joined(separator: ", "))
-        return out.joined(separator: "\n") + "\n"
+        // Names, ids, teams and flag levels come from the data and the plans.
+        return out.map { TerminalText.escape($0) }.joined(separator: "\n") + "\n"
     }
 
     // MARK: - Formats
@@ -323,17 +324,21 @@ public struct WhatIfReport: Sendable {
         return summaryText() + "\n" + table.render()
     }
 
-    public func csv() -> String {
+    /// One row per rep in rep_id order. Text cells are neutralised against
+    /// formula injection unless `raw` (see `CSVText.neutralised`); numbers,
+    /// negative ones included, are written as they are.
+    public func csv(raw: Bool = false) -> String {
         var header = ["rep_id", "name", "team", "base_total", "candidate_total", "delta", "delta_percent"]
         for c in components { header += ["base_\(c)", "candidate_\(c)"] }
         header += ["base_flag", "candidate_flag"]
-        var out = header.map(CSVText.quote).joined(separator: ",") + "\n"
+        func text(_ s: String) -> String { CSVText.cell(s, raw: raw) }
+        var out = header.map(text).joined(separator: ",") + "\n"
         for r in rows.sorted(by: { CodePoint.less($0.repID, $1.repID) }) {
-            var line = [r.repID, r.name, r.team, baseMoney(r.base), candidateMoney(r.candidate), deltaMoney(r.delta)]
+            var line = [text(r.repID), text(r.name), text(r.team), baseMoney(r.base), candidateMoney(r.candidate), deltaMoney(r.delta)]
             line.append(r.percent.map { (try? $0.formatted(scale: 4, mode: .halfAwayFromZero)) ?? "" } ?? "")
             for (b, c) in r.components { line += [baseMoney(b), candidateMoney(c)] }
-            line += [r.baseFlag ?? "", r.candidateFlag ?? ""]
-            out += line.map(CSVText.quote).joined(separator: ",") + "\n"
+            line += [text(r.baseFlag ?? ""), text(r.candidateFlag ?? "")]
+            out += line.joined(separator: ",") + "\n"
         }
         return out
     }

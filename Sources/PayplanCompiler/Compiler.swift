@@ -13,7 +13,9 @@ public enum Compiler {
     }
 }
 
-struct CompileRun {
+/// One compilation of one plan. Rule kinds compile their bodies through it:
+/// formulas into the arena, transaction lists into the scan plan.
+public struct CompileRun {
     let checked: CheckedPlan
     let arena = ExprArena()
     var diagnostics: [Diagnostic] = []
@@ -40,10 +42,10 @@ struct CompileRun {
         let ruleIndexes = Dictionary(uniqueKeysWithValues: checked.plan.rules.enumerated().map { ($0.element.name.value, $0.offset) })
         for r in checked.rules {
             guard let i = ruleIndexes[r.name] else { continue }
-            for (output, type) in RuleOutput.outputs(of: r.rule.kind.value) {
-                symbolSlots[.rule(i, output)] = slots.count
-                let name = output == .main ? r.name : "\(r.name).\(output.rawValue)"
-                slots.append(SlotInfo(name: name, type: type, labels: output == .main ? r.rule.labels : Labels()))
+            for (o, output) in r.outputs.enumerated() {
+                symbolSlots[.rule(i, o)] = slots.count
+                let name = output.isMain ? r.name : "\(r.name).\(output.name)"
+                slots.append(SlotInfo(name: name, type: output.type, labels: output.isMain ? r.rule.labels : Labels()))
             }
         }
         if checked.total != nil {
@@ -61,7 +63,7 @@ struct CompileRun {
                 nodes.append(.metric(index: i, slot: symbolSlots[.metric(i)]!, expr: compile(m.expr)))
             case .rule(let i, _):
                 guard let r = checked.rules.first(where: { $0.name == checked.plan.rules[i].name.value }) else { continue }
-                nodes.append(.rule(compileRule(r, index: i)))
+                if let rule = compileRule(r, index: i) { nodes.append(.rule(rule)) }
             default:
                 break
             }
@@ -77,15 +79,17 @@ struct CompileRun {
         let output = checked.output.map { CompiledColumn(header: $0.header, expr: compile($0.expr), type: $0.expr.type, decimals: $0.decimals) }
         let populationWhen = checked.populationWhen.map { compile($0) }
         let require = checked.populationRequire.map { (compile($0), $0.description, $0.range) }
-        var plan = CompiledPlan(
+        let plan = CompiledPlan(
             checked: checked, arena: arena, slots: slots, symbolSlots: symbolSlots, nodes: nodes, scan: scan, shapes: checked.shapes,
             output: output, populationWhen: populationWhen, populationRequire: require, rounding: checked.plan.rounding)
         plan.neededInHistory = CompileRun.historyNeeds(nodes, arena)
+        (plan.localIndex, plan.localCount) = CompileRun.localSlots(plan)
+        arena.localize(plan.localIndex)
         return plan
     }
 
     /// Which nodes earlier periods must evaluate: those whose slots a later
-    /// period reads, elimination rules (escalation reads their own earlier
+    /// period reads, rules that read their own earlier results (escalation reads their own earlier
     /// flags), and everything those read in their own period.
     static func historyNeeds(_ nodes: [TreeNode], _ arena: ExprArena) -> [Bool] {
         var writes: [Int: Int] = [:]
@@ -102,7 +106,7 @@ struct CompileRun {
             case .metric(_, let slot, _): writes[slot] = i
             case .rule(let r):
                 for slot in r.slots.values { writes[slot] = i }
-                if r.kind == .elimination { earlierSlots.formUnion(r.slots.values) }
+                if r.body.readsOwnHistory { earlierSlots.formUnion(r.slots.values) }
             case .total(let t):
                 writes[t.totalSlot] = i
                 writes[t.cappedSlot] = i
@@ -118,85 +122,67 @@ struct CompileRun {
         return needed
     }
 
+    /// Metrics read only by later nodes of their own per-rep stage (and not
+    /// by output columns, group rules or a later period): these live in a
+    /// per-thread scratch row while a rep is evaluated, not in the period's
+    /// table, so memory grows with the slots read after the stage, not with
+    /// the length of a chain of metrics.
+    static func localSlots(_ plan: CompiledPlan) -> ([Int], Int) {
+        let arena = plan.arena
+        var stageOf = [Int](repeating: 0, count: plan.nodes.count)
+        var writer: [Int: Int] = [:]
+        var stage = 0
+        var previousPerRep = false
+        for (i, node) in plan.nodes.enumerated() {
+            if !(node.isPerRep && previousPerRep) { stage += 1 }
+            previousPerRep = node.isPerRep
+            stageOf[i] = stage
+            for s in node.slotsWritten { writer[s] = i }
+        }
+        var shared = Set<Int>()
+        var earlier = Set<Int>()
+        for (i, node) in plan.nodes.enumerated() {
+            var same = Set<Int>()
+            for e in expressions(node) { arena.slotsRead(e, sameTime: &same, earlier: &earlier) }
+            for s in same where !node.isPerRep || writer[s].map({ stageOf[$0] != stageOf[i] }) ?? true { shared.insert(s) }
+        }
+        var sameOut = Set<Int>()
+        for e in plan.output.map(\.expr) + [plan.populationWhen].compactMap({ $0 }) + plan.populationRequire.map(\.0) {
+            arena.slotsRead(e, sameTime: &sameOut, earlier: &earlier)
+        }
+        var index = [Int](repeating: -1, count: plan.slots.count)
+        var count = 0
+        for case .metric(_, let slot, _) in plan.nodes where !shared.contains(slot) && !sameOut.contains(slot) && !earlier.contains(slot) {
+            index[slot] = count
+            count += 1
+        }
+        return (index, count)
+    }
+
     static func expressions(_ node: TreeNode) -> [CExpr] {
-        func lim(_ l: CompiledLimiters) -> [CExpr] { [l.gate, l.floor, l.cap].compactMap { $0 } }
         switch node {
         case .metric(_, _, let e): return [e]
         case .total(let t): return [t.cap, t.floor].compactMap { $0 }
-        case .rule(let r):
-            switch r.body {
-            case .attainmentBonus(let base, let measure, _, let inputs, let multipliers, let l):
-                return [base, measure] + inputs + multipliers.flatMap { $0.inputs + [$0.factor].compactMap { $0 } } + lim(l)
-            case .productAward(let measure, let threshold, _, let award, let rate, let l, let fm):
-                return [measure, threshold, award] + [rate, fm?.award].compactMap { $0 } + lim(l)
-            case .teamRanking(let groupBy, let members, let score, let eligible, _, _, let breakers, let split, let exclude):
-                var list = [groupBy, score] + [members, eligible, exclude].compactMap { $0 } + breakers.map(\.0)
-                if case .proRata(let w) = split { list.append(w) }
-                return list
-            case .elimination(let measure, let among, let exempt, let below, _, _, _):
-                return [measure] + [among, exempt, below].compactMap { $0 }
-            case .commission(_, _, _, let l): return lim(l)
-            case .formula(let v, let l): return [v] + lim(l)
-            }
+        case .rule(let r): return r.body.expressions
         }
     }
 
     // MARK: - Rules
 
-    mutating func limits(_ l: CheckedLimiters) -> CompiledLimiters {
+    public mutating func limits(_ l: CheckedLimiters) -> CompiledLimiters {
         CompiledLimiters(gate: l.gate.map { compile($0) }, floor: l.floor.map { compile($0) }, cap: l.cap.map { compile($0) })
     }
 
-    mutating func compileRule(_ r: CheckedRule, index: Int) -> CompiledRule {
-        var outputSlots: [RuleOutput: Int] = [:]
-        for (o, _) in RuleOutput.outputs(of: r.rule.kind.value) { outputSlots[o] = symbolSlots[.rule(index, o)] }
-        var group = false
-        let body: CompiledRuleBody
-        switch r.body {
-        case .attainmentBonus(let base, let measure, let shape, let multipliers, let limiters):
-            body = .attainmentBonus(
-                base: compile(base), measure: compile(measure), shape: shape.shape, inputs: shape.inputs.map { compile($0) },
-                multipliers: multipliers.map {
-                    CompiledMultiplier(
-                        name: $0.name, labels: $0.labels, shape: $0.shape?.shape, inputs: ($0.shape?.inputs ?? []).map { compile($0) },
-                        factor: $0.factor.map { compile($0) })
-                }, limits: limits(limiters))
-        case .productAward(let measure, let threshold, let inclusive, let award, let rate, let limiters, let fm):
-            var first: CompiledFirstMovers?
-            if let fm {
-                group = true
-                let list = registerList(value: fm.running, filter: fm.filter)
-                first = CompiledFirstMovers(count: fm.count, award: compile(fm.award), list: list)
-            }
-            body = .productAward(
-                measure: compile(measure), threshold: compile(threshold), inclusive: inclusive, award: compile(award),
-                rateAbove: rate.map { compile($0) }, limits: limits(limiters), firstMovers: first)
-        case .teamRanking(let groupBy, let members, let score, let eligible, let order, let prizes, let breakers, let split, let exclude):
-            group = true
-            let compiledSplit: CompiledSplit
-            switch split {
-            case .equal: compiledSplit = .equal
-            case .role(let role): compiledSplit = .role(role)
-            case .proRata(let w): compiledSplit = .proRata(compile(w))
-            }
-            body = .teamRanking(
-                groupBy: compile(groupBy), members: members.map { compile($0) }, score: compile(score),
-                eligible: eligible.map { compile($0) }, order: order, prizes: prizes.compactMap(\.constantValue),
-                breakers: breakers.map { (compile($0.0), $0.1) }, split: compiledSplit, exclude: exclude.map { compile($0) })
-        case .elimination(let measure, let among, let exempt, let below, let bottom, let levels, let none):
-            group = true
-            body = .elimination(
-                measure: compile(measure), among: among.map { compile($0) }, exempt: exempt.map { compile($0) },
-                below: below.map { compile($0) }, bottom: bottom, levels: levels, none: none)
-        case .commission(let amount, let filter, let rateOn, let shape, let limiters):
-            let list = registerList(value: amount, filter: filter)
-            body = .commission(list: list, rateOn: rateOn, shape: shape.shape, limits: limits(limiters))
-        case .formula(let value, let limiters):
-            body = .formula(value: compile(value), limits: limits(limiters))
+    mutating func compileRule(_ r: CheckedRule, index: Int) -> CompiledRule? {
+        guard let kind = r.kind as? any RuleKindCompiling, let body = kind.compile(r, &self) else {
+            diagnostics.append(
+                .error(CompileCode.internalError, "internal error: rule kind `\(r.rule.kind.value)` cannot be compiled", at: r.rule.kind.range))
+            return nil
         }
+        let outputSlots = r.outputs.indices.map { symbolSlots[.rule(index, $0)] }
         return CompiledRule(
-            index: index, name: r.name, labels: r.rule.labels, kind: r.rule.kind.value, body: body, rounding: r.rounding,
-            slots: RuleSlots(outputSlots), isGroupStage: group, range: r.rule.range)
+            index: index, name: r.name, labels: r.rule.labels, kindName: kind.name, body: body, rounding: r.rounding, outputs: r.outputs,
+            slots: RuleSlots(outputSlots), isGroupStage: body.isGroupStage, range: r.rule.range)
     }
 
     // MARK: - Scan plan
@@ -222,7 +208,8 @@ struct CompileRun {
         return scan.accumulators.count - 1
     }
 
-    mutating func registerList(value: TExpr, filter: TExpr?) -> Int {
+    /// A list of (date, deal, value) per rep, kept by the scan, for running totals.
+    public mutating func registerList(value: TExpr, filter: TExpr?) -> Int {
         let key = value.description + (filter.map { " where " + $0.description } ?? "")
         if let i = listKeys[key] { return i }
         let f = filter.map { registerFilter($0) }
@@ -237,7 +224,7 @@ struct CompileRun {
     func targetColumn(_ name: String) -> Int { data.targets.columns.firstIndex { $0.name == name } ?? 0 }
     func productColumn(_ name: String) -> Int { data.products.columns.firstIndex { $0.name == name } ?? 0 }
 
-    mutating func compile(_ e: TExpr) -> CExpr {
+    public mutating func compile(_ e: TExpr) -> CExpr {
         let a = arena
         func constant(_ x: CExpr) -> Value? { a.constantValue(x) }
         switch e.kind {

@@ -41,6 +41,11 @@ public enum ExprNode: Sendable {
     case groupMembers
     case groupScore
     case groupKey
+    /// A metric read only by later nodes of its own per-rep stage, for the
+    /// same rep: kept in a per-thread scratch row (`index`), never in the
+    /// period's table (a chain of 2,000 metrics over many reps would
+    /// otherwise hold 2,000 values per rep).
+    case local(slot: Int, index: Int)
 }
 
 /// The nodes of every compiled formula of a plan, built once by the
@@ -104,6 +109,13 @@ public final class ExprArena: @unchecked Sendable {
         return ExprArena(nodes: mapped, constants: constants, args: args, ranges: ranges)
     }
 
+    /// Reads of the given slots become reads of their scratch index.
+    func localize(_ index: [Int]) {
+        for i in nodes.indices {
+            if case .slot(let s) = nodes[i], index[s] >= 0 { nodes[i] = .local(slot: s, index: index[s]) }
+        }
+    }
+
     /// Where a node came from, for error messages (read only after a failure).
     public func sourceRange(_ e: CExpr) -> SourceRange? {
         switch self[e] {
@@ -115,7 +127,7 @@ public final class ExprArena: @unchecked Sendable {
     /// Slots the formula reads in the same period, and slots it reads in an earlier one.
     public func slotsRead(_ e: CExpr, sameTime: inout Set<Int>, earlier: inout Set<Int>) {
         switch self[e] {
-        case .slot(let s): sameTime.insert(s)
+        case .slot(let s), .local(let s, _): sameTime.insert(s)
         case .previous(let s, let f):
             earlier.insert(s)
             if let f { slotsRead(f, sameTime: &sameTime, earlier: &earlier) }
@@ -227,73 +239,104 @@ public struct CompiledLimiters: Sendable {
     public var gate: CExpr?
     public var floor: CExpr?
     public var cap: CExpr?
+
+    public init(gate: CExpr?, floor: CExpr?, cap: CExpr?) {
+        self.gate = gate
+        self.floor = floor
+        self.cap = cap
+    }
+
+    public var all: [CExpr] { [gate, floor, cap].compactMap { $0 } }
+
+    /// `gate …`, `floor …`, `cap …` for `check --tree`.
+    public func treeLines(_ render: (CExpr) -> String) -> [String] {
+        [gate.map { "gate " + render($0) }, floor.map { "floor " + render($0) }, cap.map { "cap " + render($0) }].compactMap { $0 }
+    }
 }
 
-public struct CompiledMultiplier: Sendable {
-    public var name: String
-    public var labels: Labels
-    public var shape: Int?
-    public var inputs: [CExpr]
-    public var factor: CExpr?
+/// A rule kind, as the compiler sees it: how a checked body becomes an
+/// evaluation-tree node.
+public protocol RuleKindCompiling: RuleKindChecking {
+    /// nil only for a body this kind did not check (an internal error).
+    func compile(_ rule: CheckedRule, _ c: inout CompileRun) -> (any CompiledRuleBody)?
 }
 
-public struct CompiledFirstMovers: Sendable {
-    public var count: Int
-    public var award: CExpr
-    public var list: Int
+/// A rule's compiled body: formulas as arena indexes, lists as scan-plan
+/// indexes. Each kind's own struct, which also knows how to run (the
+/// evaluator's `RunnableRule`).
+public protocol CompiledRuleBody: Sendable {
+    /// Every per-rep or per-group formula the rule evaluates.
+    var expressions: [CExpr] { get }
+    /// Needs every rep's values at once (rankings, bottom-k, first movers).
+    var isGroupStage: Bool { get }
+    /// Reads its own results of earlier periods (escalation levels).
+    var readsOwnHistory: Bool { get }
+    /// The transaction lists it reads (running totals, per-transaction rating).
+    var lists: [Int] { get }
+    /// The same body reading renumbered lists (one scan shared by two plans).
+    func remapped(lists: [Int]) -> any CompiledRuleBody
+    /// What `check --tree` prints under the rule.
+    func treeLines(_ render: (CExpr) -> String, _ plan: CompiledPlan) -> [String]
 }
 
-public enum CompiledRuleBody: Sendable {
-    case attainmentBonus(base: CExpr, measure: CExpr, shape: Int, inputs: [CExpr], multipliers: [CompiledMultiplier], limits: CompiledLimiters)
-    case productAward(
-        measure: CExpr, threshold: CExpr, inclusive: Bool, award: CExpr, rateAbove: CExpr?, limits: CompiledLimiters,
-        firstMovers: CompiledFirstMovers?)
-    case teamRanking(
-        groupBy: CExpr, members: CExpr?, score: CExpr, eligible: CExpr?, order: SortOrder, prizes: [Exact],
-        breakers: [(CExpr, SortOrder)], split: CompiledSplit, exclude: CExpr?)
-    case elimination(
-        measure: CExpr, among: CExpr?, exempt: CExpr?, below: CExpr?, bottom: (CheckedBottomSize, Bottom.Rounding, Bool)?,
-        levels: [String], none: String)
-    case commission(list: Int, rateOn: RateOn, shape: Int, limits: CompiledLimiters)
-    case formula(value: CExpr, limits: CompiledLimiters)
-}
-
-public enum CompiledSplit: Sendable {
-    case equal
-    case proRata(CExpr)
-    case role(String)
+extension CompiledRuleBody {
+    public var readsOwnHistory: Bool { false }
+    public var lists: [Int] { [] }
+    public func remapped(lists: [Int]) -> any CompiledRuleBody { self }
 }
 
 public struct CompiledRule: Sendable {
     public var index: Int
     public var name: String
     public var labels: Labels
-    public var kind: RuleKind
-    public var body: CompiledRuleBody
+    /// The kind's name (as `kind:` names it).
+    public var kindName: String
+    public var body: any CompiledRuleBody
     public var rounding: Rounding?
-    /// Output → slot.
+    /// The kind's results, main first, and the slot of each.
+    public var outputs: [RuleOutput]
     public var slots: RuleSlots
     /// Needs every rep's inputs at once (rankings, bottom-k, first movers).
     public var isGroupStage: Bool
     public var range: SourceRange
+
+    /// The slot of the result named `name` ("" for the main result).
+    public func slot(_ name: String) -> Int? {
+        outputs.firstIndex { $0.name == name }.flatMap { slots[$0] }
+    }
+
+    /// The slots of the results with `role`, with their names.
+    public func slots(_ role: RuleOutput.Role) -> [(name: String, slot: Int)] {
+        outputs.indices.compactMap { i in
+            guard outputs[i].role == role, let s = slots[i] else { return nil }
+            return (outputs[i].name, s)
+        }
+    }
+
+    /// Its main result is a flag, not money.
+    public var isFlag: Bool { outputs.first?.role == .flag }
 }
 
-/// A rule's output → slot table, an array indexed by `RuleOutput.ordinal`
-/// (a dictionary lookup per output per rep showed in profiles).
+/// A rule's output → slot table, an array indexed by the output's position
+/// in its kind's `outputs` (a dictionary lookup per output per rep showed
+/// in profiles).
 public struct RuleSlots: Sendable {
     private var table: [Int]
 
-    public init(_ slots: [RuleOutput: Int]) {
-        table = [Int](repeating: -1, count: RuleOutput.allCases.count)
-        for (output, slot) in slots { table[output.ordinal] = slot }
+    public init(_ slots: [Int?]) {
+        table = slots.map { $0 ?? -1 }
     }
 
-    public subscript(_ output: RuleOutput) -> Int? {
-        let slot = table[output.ordinal]
+    public subscript(_ output: Int) -> Int? {
+        guard output < table.count else { return nil }
+        let slot = table[output]
         return slot < 0 ? nil : slot
     }
 
-    /// The slots, in `RuleOutput` order.
+    /// The main result's slot.
+    public var main: Int { table[0] }
+
+    /// The slots, in output order.
     public var values: [Int] { table.filter { $0 >= 0 } }
 }
 
@@ -310,6 +353,20 @@ public enum TreeNode: Sendable {
     case metric(index: Int, slot: Int, expr: CExpr)
     case rule(CompiledRule)
     case total(CompiledTotal)
+
+    public var slotsWritten: [Int] {
+        switch self {
+        case .metric(_, let slot, _): [slot]
+        case .rule(let r): r.slots.values
+        case .total(let t): [t.totalSlot, t.cappedSlot]
+        }
+    }
+
+    /// Runs once per rep (not a group stage).
+    public var isPerRep: Bool {
+        if case .rule(let r) = self { return !r.isGroupStage }
+        return true
+    }
 }
 
 public struct SlotInfo: Sendable {
@@ -327,7 +384,11 @@ public struct CompiledColumn: Sendable {
 
 /// The evaluation tree: what `payplan run` executes, in order. Printed by
 /// `payplan check --tree` so a reviewer sees exactly what will run.
-public struct CompiledPlan: Sendable {
+///
+/// A class: every stage and every explanation reads the one plan, and as a
+/// struct of many arrays each copy retained all of them (copies were 6 % of
+/// a traced run's time). Built by the compiler, never changed after.
+public final class CompiledPlan: @unchecked Sendable {
     public var checked: CheckedPlan
     /// The nodes of every formula of the plan.
     public var arena: ExprArena
@@ -344,6 +405,50 @@ public struct CompiledPlan: Sendable {
     /// period reads it (`previous`, `ytd`, escalation levels) or it feeds
     /// such a node. The others run only in the period being paid.
     public var neededInHistory: [Bool] = []
+    /// Per slot: its index in the per-thread scratch row when it is local to
+    /// its per-rep stage (`ExprNode.local`), else -1.
+    public var localIndex: [Int] = []
+    public var localCount: Int = 0
+
+    init(
+        checked: CheckedPlan, arena: ExprArena, slots: [SlotInfo], symbolSlots: [Symbol: Int], nodes: [TreeNode], scan: ScanPlan,
+        shapes: [CheckedShape], output: [CompiledColumn], populationWhen: CExpr?, populationRequire: [(CExpr, String, SourceRange)],
+        rounding: Rounding
+    ) {
+        self.checked = checked
+        self.arena = arena
+        self.slots = slots
+        self.symbolSlots = symbolSlots
+        self.nodes = nodes
+        self.scan = scan
+        self.shapes = shapes
+        self.output = output
+        self.populationWhen = populationWhen
+        self.populationRequire = populationRequire
+        self.rounding = rounding
+    }
+
+    /// A copy, to be changed (a plan reading another scan plan).
+    func copy() -> CompiledPlan {
+        let c = CompiledPlan(
+            checked: checked, arena: arena, slots: slots, symbolSlots: symbolSlots, nodes: nodes, scan: scan, shapes: shapes, output: output,
+            populationWhen: populationWhen, populationRequire: populationRequire, rounding: rounding)
+        c.neededInHistory = neededInHistory
+        c.localIndex = localIndex
+        c.localCount = localCount
+        return c
+    }
 
     public var plan: Plan { checked.plan }
+
+    /// The slots a period's table holds: every slot but the local ones; in
+    /// an earlier (history) period only those of the nodes it evaluates.
+    public func storedSlots(history: Bool) -> [Bool] {
+        var stored = [Bool](repeating: !history, count: slots.count)
+        for (i, node) in nodes.enumerated() where history && i < neededInHistory.count && neededInHistory[i] {
+            for s in node.slotsWritten { stored[s] = true }
+        }
+        for (s, local) in localIndex.enumerated() where local >= 0 { stored[s] = false }
+        return stored
+    }
 }

@@ -7,20 +7,12 @@ extension CompiledPlan {
     /// list indexes mapped through `accumulators` and `lists`. Used to read
     /// the data once for two plans (`payplan whatif`, `diff --data`).
     public func remapped(to scan: ScanPlan, accumulators: [Int], lists: [Int]) -> CompiledPlan {
-        var copy = self
+        let copy = self.copy()
         copy.scan = scan
         copy.arena = arena.remapped(accumulators: accumulators, lists: lists)
         copy.nodes = nodes.map { node in
             guard case .rule(var r) = node else { return node }
-            switch r.body {
-            case .productAward(let measure, let threshold, let inclusive, let award, let rate, let l, let fm?):
-                r.body = .productAward(
-                    measure: measure, threshold: threshold, inclusive: inclusive, award: award, rateAbove: rate, limits: l,
-                    firstMovers: CompiledFirstMovers(count: fm.count, award: fm.award, list: lists[fm.list]))
-            case .commission(let list, let rateOn, let shape, let l):
-                r.body = .commission(list: lists[list], rateOn: rateOn, shape: shape, limits: l)
-            default: break
-            }
+            r.body = r.body.remapped(lists: lists)
             return .rule(r)
         }
         return copy

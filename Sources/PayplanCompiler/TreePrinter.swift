@@ -41,8 +41,8 @@ public enum TreePrinter {
                 out.append("    s\(slot) \(plan.slots[slot].name) : \(plan.slots[slot].type.base.rawValue) = \(render(expr, plan))")
             case .rule(let r):
                 let outputs = r.slots.values.sorted().map { "s\($0) \(plan.slots[$0].name)" }
-                out.append("    rule \(r.name) (\(r.kind.rawValue)) → \(outputs.joined(separator: ", "))")
-                for line in ruleLines(r, plan) { out.append("      " + line) }
+                out.append("    rule \(r.name) (\(r.kindName)) → \(outputs.joined(separator: ", "))")
+                for line in r.body.treeLines({ render($0, plan) }, plan) { out.append("      " + line) }
                 if let rounding = r.rounding { out.append("      round to \(rounding.scale) places, \(rounding.mode.rawValue)") }
             case .total(let t):
                 out.append(
@@ -55,92 +55,5 @@ public enum TreePrinter {
         return out.joined(separator: "\n") + "\n"
     }
 
-    static func ruleLines(_ r: CompiledRule, _ plan: CompiledPlan) -> [String] {
-        func lim(_ l: CompiledLimiters) -> [String] {
-            [l.gate.map { "gate " + render($0, plan) }, l.floor.map { "floor " + render($0, plan) }, l.cap.map { "cap " + render($0, plan) }]
-                .compactMap { $0 }
-        }
-        switch r.body {
-        case .attainmentBonus(let base, let measure, let shape, _, let multipliers, let limits):
-            return ["base \(render(base, plan))", "measure \(render(measure, plan))", "shape \(plan.shapes[shape].name)"]
-                + multipliers.map { m in
-                    "× \(m.name) "
-                        + (m.shape.map { "\(plan.shapes[$0].name)(\(m.inputs.map { render($0, plan) }.joined(separator: ", ")))" } ?? m.factor.map {
-                            render($0, plan)
-                        } ?? "")
-                }
-                + lim(limits)
-        case .productAward(let measure, let threshold, let inclusive, let award, let rate, let limits, let fm):
-            var out =
-                [
-                    "measure \(render(measure, plan)) \(inclusive ? ">=" : ">") \(render(threshold, plan))",
-                    "award \(render(award, plan))" + (rate.map { " + \(render($0, plan)) × (measure − threshold)" } ?? ""),
-                ] + lim(limits)
-            if let fm { out.append("first \(fm.count) to reach via list#\(fm.list) win \(render(fm.award, plan)) [group]") }
-            return out
-        case .teamRanking(let groupBy, _, let score, let eligible, let order, let prizes, _, let split, let exclude):
-            var splitText: String
-            switch split {
-            case .equal: splitText = "equal"
-            case .proRata(let w): splitText = "pro rata \(render(w, plan))"
-            case .role(let role): splitText = "to role \(role)"
-            }
-            if let exclude { splitText += ", excluding \(render(exclude, plan))" }
-            return [
-                "group by \(render(groupBy, plan)); score \(render(score, plan)) \(order.rawValue)",
-                "eligible \(eligible.map { render($0, plan) } ?? "always")", "prizes \(prizes.map(\.description).joined(separator: ", "))",
-                "split \(splitText); cents by largest remainder",
-            ]
-        case .elimination(let measure, _, let exempt, let below, let bottom, let levels, _):
-            var out = ["measure \(render(measure, plan))"]
-            if let exempt { out.append("exempt \(render(exempt, plan))") }
-            if let below { out.append("flag when below \(render(below, plan))") }
-            if let (size, rounding, ties) = bottom {
-                switch size {
-                case .share(let s): out.append("flag bottom \(s) of the ranked, rounded \(rounding.rawValue), ties \(ties ? "included" : "excluded")")
-                case .count(let k): out.append("flag bottom \(k), ties \(ties ? "included" : "excluded")")
-                }
-            }
-            out.append("levels over consecutive periods: \(levels.joined(separator: " → "))")
-            return out
-        case .commission(let list, let rateOn, let shape, let limits):
-            return ["rate list#\(list) with \(plan.shapes[shape].name), on \(rateOn.rawValue)"] + lim(limits)
-        case .formula(let value, let limits):
-            return ["value \(render(value, plan))"] + lim(limits)
-        }
-    }
-
-    public static func render(_ e: CExpr, _ plan: CompiledPlan) -> String {
-        let a = plan.arena
-        func r(_ x: CExpr) -> String { render(x, plan) }
-        func list(_ first: Int32, _ count: Int32) -> String { a.arguments(first, count).map(r).joined(separator: ", ") }
-        switch a[e] {
-        case .constant(let k):
-            let v = a.constants[Int(k)]
-            if case .text(let s) = v { return "\"\(s)\"" }
-            return v.description
-        case .slot(let s): return "s\(s)"
-        case .repColumn(let k): return "rep.\(plan.plan.data.reps.columns[k].name)"
-        case .targetColumn(let k): return "target.\(plan.plan.data.targets.columns[k].name)"
-        case .period(let f): return "period.\(f.rawValue)"
-        case .activeDays: return "active_days"
-        case .aggregate(let i): return "acc#\(i)"
-        case .reach(let l, let d, let t): return "\(d ? "reach_date" : "reach_deal")(list#\(l), \(r(t)))"
-        case .negate(let x, _): return "-(\(r(x)))"
-        case .not(let x): return "not (\(r(x)))"
-        case .binary(let op, let x, let y, _): return "(\(r(x)) \(op.rawValue) \(r(y)))"
-        case .and(let x, let y): return "(\(r(x)) and \(r(y)))"
-        case .or(let x, let y): return "(\(r(x)) or \(r(y)))"
-        case .conditional(let x, let y, let z): return "(if \(r(x)) then \(r(y)) else \(r(z)))"
-        case .function(let f, let first, let count, _): return "\(f.rawValue)(\(list(first, count)))"
-        case .coalesce(let x, let y): return "coalesce(\(r(x)), \(r(y)))"
-        case .shape(let i, let first, let count): return "\(plan.shapes[i].name)(\(list(first, count)))"
-        case .previous(let s, let f): return "previous(s\(s)\(f.map { ", " + r($0) } ?? ""))"
-        case .yearToDate(let s): return "ytd(s\(s))"
-        case .groupAggregate(let k, let x): return "\(k.rawValue) over members(\(r(x)))"
-        case .groupMembers: return "members"
-        case .groupScore: return "score"
-        case .groupKey: return "group"
-        }
-    }
+    public static func render(_ e: CExpr, _ plan: CompiledPlan) -> String { ExprPrinter(plan, style: .tree).text(e) }
 }

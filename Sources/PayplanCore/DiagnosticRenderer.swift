@@ -25,7 +25,7 @@ public struct DiagnosticRenderer {
     public func text(_ diagnostic: Diagnostic) -> String {
         var out = ""
         if let range = diagnostic.range {
-            out += "\(range.start): "
+            out += "\(VisibleText.escape(range.start.description)): "
         } else if let file = diagnostic.file {
             out += "\(VisibleText.escape(file)): "
         }
@@ -34,7 +34,7 @@ public struct DiagnosticRenderer {
         if let help = diagnostic.help { out += "  = help: \(VisibleText.escape(help))\n" }
         for note in diagnostic.notes {
             if let range = note.range {
-                out += "\(range.start): note: \(VisibleText.escape(note.message))\n"
+                out += "\(VisibleText.escape(range.start.description)): note: \(VisibleText.escape(note.message))\n"
                 out += snippet(range)
             } else {
                 out += "  = note: \(VisibleText.escape(note.message))\n"
@@ -99,7 +99,7 @@ public struct DiagnosticRenderer {
         }
         var width = 0
         if startIndex < endIndex {
-            for p in pieces[startIndex..<min(endIndex, max(hi, startIndex))] { width += max(p.width, 1) }
+            for p in pieces[startIndex..<min(endIndex, max(hi, startIndex))] { width += p.width }
         }
         width = max(width, 1)
         caretLine += "^" + String(repeating: "~", count: width - 1)

@@ -59,6 +59,16 @@ public enum Severity: String, Sendable, Hashable, Comparable {
     public static func < (a: Severity, b: Severity) -> Bool { a.rank < b.rank }
 }
 
+/// A diagnostic's code: each stage lists its codes in one enum (the stage's
+/// `…Code` type), each with its severity and what it means, so the codes
+/// are typed where problems are reported and listed in one place
+/// (`payplan codes`). Raw values are the stable codes users see (`C408`).
+public protocol DiagnosticCode: RawRepresentable, CaseIterable, Sendable where RawValue == String {
+    /// What the code is about, in a few words.
+    var title: String { get }
+    var severity: Severity { get }
+}
+
 /// One problem found in a plan or a data file, printed the way compilers
 /// print them: `file:line:col: error: message [CODE]`, the source line with a
 /// caret, notes at related places, and a help line with the fix when one is
@@ -98,17 +108,34 @@ public struct Diagnostic: Sendable, Hashable, Error, CustomStringConvertible {
         self.help = help
     }
 
+    /// A diagnostic with the severity its code has.
+    public init(
+        _ code: some DiagnosticCode, _ message: String, at range: SourceRange?, file: String? = nil, notes: [Note] = [], help: String? = nil
+    ) {
+        self.init(code.severity, code.rawValue, message, at: range, file: file, notes: notes, help: help)
+    }
+
+    public init(
+        _ severity: Severity, _ code: some DiagnosticCode, _ message: String, at range: SourceRange?,
+        file: String? = nil, notes: [Note] = [], help: String? = nil
+    ) {
+        self.init(severity, code.rawValue, message, at: range, file: file, notes: notes, help: help)
+    }
+
     public static func error(
-        _ code: String, _ message: String, at range: SourceRange?, notes: [Note] = [], help: String? = nil
+        _ code: some DiagnosticCode, _ message: String, at range: SourceRange?, notes: [Note] = [], help: String? = nil
     ) -> Diagnostic {
-        Diagnostic(.error, code, message, at: range, notes: notes, help: help)
+        Diagnostic(.error, code.rawValue, message, at: range, notes: notes, help: help)
     }
 
     public static func warning(
-        _ code: String, _ message: String, at range: SourceRange?, notes: [Note] = [], help: String? = nil
+        _ code: some DiagnosticCode, _ message: String, at range: SourceRange?, notes: [Note] = [], help: String? = nil
     ) -> Diagnostic {
-        Diagnostic(.warning, code, message, at: range, notes: notes, help: help)
+        Diagnostic(.warning, code.rawValue, message, at: range, notes: notes, help: help)
     }
+
+    /// Whether this diagnostic has `code`.
+    public func `is`(_ code: some DiagnosticCode) -> Bool { self.code == code.rawValue }
 
     /// The headline without the snippet: `file:line:col: error: message [CODE]`.
     public var description: String {
@@ -153,13 +180,13 @@ public struct DiagnosticBag: Sendable {
     public mutating func add(contentsOf list: [Diagnostic]) { items.append(contentsOf: list) }
 
     public mutating func error(
-        _ code: String, _ message: String, at range: SourceRange?, notes: [Diagnostic.Note] = [], help: String? = nil
+        _ code: some DiagnosticCode, _ message: String, at range: SourceRange?, notes: [Diagnostic.Note] = [], help: String? = nil
     ) {
         items.append(.error(code, message, at: range, notes: notes, help: help))
     }
 
     public mutating func warning(
-        _ code: String, _ message: String, at range: SourceRange?, notes: [Diagnostic.Note] = [], help: String? = nil
+        _ code: some DiagnosticCode, _ message: String, at range: SourceRange?, notes: [Diagnostic.Note] = [], help: String? = nil
     ) {
         items.append(.warning(code, message, at: range, notes: notes, help: help))
     }

@@ -299,7 +299,12 @@ public struct Exact: Sendable {
         case .floor: roundAway = negative && r != 0
         case .ceiling: roundAway = !negative && r != 0
         }
-        if roundAway { units += 1 }
+        if roundAway {
+            // q can be 2^128 − 1: one more does not fit in 128 bits (and
+            // would be past Int128 anyway).
+            guard units < UInt128.max else { throw .overflow }
+            units += 1
+        }
         guard units <= UInt128(Int128.max) else { throw .overflow }
         return negative ? -Int128(units) : Int128(units)
     }
@@ -435,10 +440,17 @@ extension Exact: CustomStringConvertible {
         var count = 0
         if n != 0 && maxFractionDigits > 0 { out.append(0x2E) }
         while n != 0 && count < maxFractionDigits {
-            // n < d ≤ Int128.max, so 10 * n fits in UInt128
-            n *= 10
-            out.append(UInt8(truncatingIfNeeded: n / d) &+ 0x30)
-            n %= d
+            // n < d ≤ Int128.max, but 10 * n fits in UInt128 only while
+            // n ≤ UInt128.max / 10; past that, divide at full width.
+            if n <= UInt128.max / 10 {
+                n *= 10
+                out.append(UInt8(truncatingIfNeeded: n / d) &+ 0x30)
+                n %= d
+            } else {
+                let (digit, rest) = d.dividingFullWidth(n.multipliedFullWidth(by: 10))
+                out.append(UInt8(truncatingIfNeeded: digit) &+ 0x30)
+                n = rest
+            }
             count += 1
         }
         return n != 0

@@ -20,16 +20,18 @@ public struct DataLoadResult: Sendable {
 public enum DataLoader {
     public static var processorCount: Int { Parallel.processorCount }
 
+    /// `asOf`: when set, transactions dated after it are left out of every
+    /// period (they are still read and checked), for progress during a period.
     public static func load(
         directory: String, plan: CompiledPlan, periods: [Period], limits: Limits = .default, threads: Int? = nil,
-        keys keyPolicy: KeyPolicy = .strict
+        keys keyPolicy: KeyPolicy = .strict, asOf: CivilDate? = nil
     ) -> DataLoadResult {
         guard FileReader.isDirectory(directory) else {
             let reason = FileReader.exists(directory) ? "is not a folder" : "does not exist"
             let problem = DataProblem(Diagnostic(.error, "D600", "the data folder \(reason)", at: nil, file: directory), rep: nil)
             return DataLoadResult(data: nil, problems: [problem], warnings: [])
         }
-        var load = DataLoad(directory: directory, plan: plan, periods: periods.sorted(), limits: limits, keyPolicy: keyPolicy)
+        var load = DataLoad(directory: directory, plan: plan, periods: periods.sorted(), limits: limits, keyPolicy: keyPolicy, asOf: asOf)
         let threads = threads ?? processorCount
         // The three small files are read at once, then checked against each other.
         let specs = [load.spec.reps, load.spec.products, load.spec.targets]
@@ -84,12 +86,8 @@ public enum DataLoader {
     /// Whether a node evaluated in earlier periods reads a transaction list.
     static func listsNeededInHistory(_ plan: CompiledPlan) -> Bool {
         for (i, node) in plan.nodes.enumerated() where i < plan.neededInHistory.count && plan.neededInHistory[i] {
-            if case .rule(let r) = node {
-                switch r.body {
-                case .commission: return true
-                case .productAward(_, _, _, _, _, _, let fm) where fm != nil: return true
-                default: break
-                }
+            if case .rule(let r) = node, !r.body.lists.isEmpty {
+                return true
             }
             if case .metric(_, _, let e) = node, plan.arena.readsList(e) { return true }
         }
@@ -106,15 +104,18 @@ struct DataLoad {
     let periods: [Period]
     let limits: Limits
     let keyPolicy: KeyPolicy
+    /// Transactions after this day are read and checked but counted in no period.
+    let asOf: CivilDate?
     var problems: [DataProblem] = []
     var warnings: [Diagnostic] = []
 
-    init(directory: String, plan: CompiledPlan, periods: [Period], limits: Limits, keyPolicy: KeyPolicy) {
+    init(directory: String, plan: CompiledPlan, periods: [Period], limits: Limits, keyPolicy: KeyPolicy, asOf: CivilDate?) {
         self.directory = directory
         self.plan = plan
         self.periods = periods
         self.limits = limits
         self.keyPolicy = keyPolicy
+        self.asOf = asOf
     }
 
     var spec: DataSpec { plan.plan.data }

@@ -36,6 +36,8 @@ struct ScanSetup: @unchecked Sendable {
     /// Reps known but never paid (duplicates, unreadable rows): their rows are read, not counted.
     let skipRep: [Bool]
     let periods: [Period]
+    /// The as-of day of a progress run (transactions after it count in no period), or `.max`.
+    let lastDay: Int32
     /// Per filter: a product × period table, or nil when the filter reads the row.
     let filterTables: [[Bool]?]
     let productCount: Int
@@ -169,7 +171,7 @@ struct ChunkScanner {
         }
         skipsReps = s.skipRep.contains(true)
         periodStarts = s.periods.map(\.start.dayNumber)
-        periodEnds = s.periods.map(\.end.dayNumber)
+        periodEnds = s.periods.map { min($0.end.dayNumber, s.lastDay) }
     }
 
     func deallocate() {

@@ -63,48 +63,44 @@ public struct EvaluationResult: Sendable {
 
     public var current: PeriodState { states[states.count - 1] }
 
-    /// Every population rep's trace, held in memory (small runs, tests);
-    /// needs trace selection `.all`.
+    /// Every traced rep's explanation, held in memory (small runs, tests,
+    /// statements); needs trace selection `.all` (or `.reps`).
     public func allTraces() throws -> [Int: RepTrace] {
         var built: [RepTrace] = []
         try traceBlocks(current.population, threads: options.threads, { $0 }) { built += $0 }
         return Dictionary(uniqueKeysWithValues: zip(current.population, built))
     }
 
-    /// Traces of `reps` (population reps of the run period, in the order
-    /// given), a block at a time: blocks are traced and turned into `T` in
-    /// parallel, then handed to `consume` in order. Only a few blocks live at
-    /// once: holding every trace of 100k reps took 2.5 GB and made the run
-    /// page. Group stages' explanations must have been recorded (trace
-    /// selection `.all`, or `.reps` containing these reps).
+    /// The explanations of `reps` (population reps of the run period, in the
+    /// order given), a block at a time: blocks are turned into `T` in
+    /// parallel (rendered, usually), then handed to `consume` in order, so
+    /// only a few rendered blocks live at once. The explanations were
+    /// written while the period was evaluated (trace selection `.all`, or
+    /// `.reps` containing these reps).
     public func traceBlocks<T>(
         _ reps: [Int], threads: Int, blockSize: Int = 256, _ transform: ([RepTrace]) -> T, consume: (T) throws -> Void
     ) throws {
-        let run = EvaluationRun(plan: plan, data: data, options: options, excluded: [])
         let blocks = (reps.count + blockSize - 1) / blockSize
         let perRound = max(1, threads) * 4
-        let state = current
-        let previous = states.count > 1 ? states[states.count - 2] : nil
-        let yearStates = states.dropLast().filter { $0.period.year == state.period.year }
-        try state.values.withUnsafeMutableBufferPointer { buffer in
-            var context = Context(
-                plan: plan, data: data, periodData: data.periods[state.dataIndex], state: state, previous: previous, yearStates: yearStates,
-                values: buffer, group: nil)
-            context.sources = ExpressionEvaluator.renderAll(context)
-            var first = 0
-            while first < blocks {
-                let count = min(perRound, blocks - first)
-                // Reads only: traces of different reps are independent.
-                let outputs = try Parallel.map(count, threads: threads, grain: 1) { (k) throws(EvaluationFailure) -> T in
-                    let lo = (first + k) * blockSize
-                    var block: [RepTrace] = []
-                    for rep in reps[lo..<min(reps.count, lo + blockSize)] { block.append(try run.trace(rep, context)) }
-                    return transform(block)
-                }
-                for output in outputs { try consume(output) }
-                first += count
+        var first = 0
+        while first < blocks {
+            let count = min(perRound, blocks - first)
+            let outputs = Parallel.map(count, threads: threads, grain: 1) { k -> T in
+                let lo = (first + k) * blockSize
+                return transform(reps[lo..<min(reps.count, lo + blockSize)].map(trace))
             }
+            for output in outputs { try consume(output) }
+            first += count
         }
+    }
+
+    /// One rep's explanation.
+    public func trace(_ rep: Int) -> RepTrace {
+        let nameColumn = data.reps.columnIndex("name")
+        let teamColumn = data.reps.columnIndex("team")
+        return RepTrace(
+            repID: data.repIDs[rep], name: nameColumn.map { data.reps.text($0, rep) } ?? "",
+            team: teamColumn.map { data.reps.text($0, rep) } ?? "", period: period, entries: current.traces?.entries(of: rep) ?? [])
     }
 }
 
@@ -117,7 +113,8 @@ public enum Evaluator {
         guard period.kind == p.period.value else {
             return .failure(
                 Diagnostic(
-                    .error, "E701", "the plan pays per \(p.period.value.rawValue); \(period) is a \(period.kind.rawValue)", at: p.period.range,
+                    .error, EvalCode.periodKind, "the plan pays per \(p.period.value.rawValue); \(period) is a \(period.kind.rawValue)",
+                    at: p.period.range,
                     help:
                         "give a \(p.period.value.rawValue) such as \(Period(containing: CivilDate(year: 2026, month: 7, day: 1)!, kind: p.period.value))"
                 ))
@@ -127,18 +124,19 @@ public enum Evaluator {
         if let from = p.effectiveFrom {
             let first = Period(containing: from.value, kind: period.kind).ordinal
             if period.ordinal < first {
-                return .failure(Diagnostic(.error, "E702", "\(period) is before the plan takes effect (\(from.value))", at: from.range))
+                return .failure(
+                    Diagnostic(.error, EvalCode.beforeEffective, "\(period) is before the plan takes effect (\(from.value))", at: from.range))
             }
             start = plan.checked.carriesState ? first : max(start, first)
         }
         if let to = p.effectiveTo, period.start > to.value {
-            return .failure(Diagnostic(.error, "E703", "\(period) is after the plan ends (\(to.value))", at: to.range))
+            return .failure(Diagnostic(.error, EvalCode.afterEffective, "\(period) is after the plan ends (\(to.value))", at: to.range))
         }
         start = max(start, Period(kind: period.kind, year: 1, index: 1).ordinal)
         if period.ordinal - start + 1 > limits.historyPeriods {
             return .failure(
                 Diagnostic(
-                    .error, "E704",
+                    .error, EvalCode.historyTooLong,
                     "running \(period) needs \(period.ordinal - start + 1) periods of history, over the limit of \(limits.historyPeriods) (Limits.historyPeriods)",
                     at: p.effectiveFrom?.range ?? p.period.range))
         }
@@ -153,7 +151,11 @@ public enum Evaluator {
         let last = data.periods[index]
         var run = EvaluationRun(plan: plan, data: data, options: EvaluationOptions(threads: 1), excluded: excluded.union(data.invalidReps))
         // Without memory for the values the run itself reports E711.
-        guard let state = PeriodState(period: period, dataIndex: index, repCount: data.repCount, slotCount: plan.slots.count) else { return [] }
+        // Only the population is decided here: no slot is held.
+        let none = [Bool](repeating: false, count: plan.slots.count)
+        guard let state = PeriodState(period: period, dataIndex: index, repCount: data.repCount, stored: none) else {
+            return []
+        }
         try? state.values.withUnsafeMutableBufferPointer { (buffer) throws(EvaluationFailure) in
             let context = Context(plan: plan, data: data, periodData: last, state: state, previous: nil, yearStates: [], values: buffer, group: nil)
             try run.population(context, isCurrent: true)
@@ -183,24 +185,16 @@ struct EvaluationRun {
         self.data = data
         self.options = options
         self.excluded = excluded
-        switch options.trace {
-        case .none: traced = []
-        case .reps(let s): traced = s
-        case .all: traced = Set(0..<data.repCount)
-        }
     }
 
     func failure(_ error: EvalError, rep: Int?, period: Period, what: String) -> EvaluationFailure {
         let who = rep.map { "rep \(data.repIDs[$0])" } ?? "the group stage"
         return EvaluationFailure(
             diagnostic: Diagnostic(
-                .error, "E710", "\(error.failure.words) while computing \(what) for \(who) in \(period)", at: error.range,
+                .error, EvalCode.ruleFailed, "\(error.failure.words) while computing \(what) for \(who) in \(period)", at: error.range,
                 file: plan.plan.file,
                 help: error.failure == .divisionByZero ? "guard the division, e.g. `if x > 0 then a / x else 0`, or use divide(a, x, 0)" : nil))
     }
-
-    /// The reps whose explanations are wanted, computed once per run.
-    let traced: Set<Int>
 
     mutating func run(_ period: Period) throws(EvaluationFailure) -> EvaluationResult {
         let slotCount = plan.slots.count
@@ -214,46 +208,37 @@ struct EvaluationRun {
         }
         for (k, pd) in data.periods.enumerated() where wanted.contains(pd.period.ordinal) {
             let isCurrent = pd.period == period
-            guard let state = PeriodState(period: pd.period, dataIndex: k, repCount: repCount, slotCount: slotCount) else {
+            guard let state = PeriodState(period: pd.period, dataIndex: k, repCount: repCount, stored: plan.storedSlots(history: !isCurrent)) else {
                 throw EvaluationFailure(
                     diagnostic: Diagnostic(
-                        .error, "E711", "not enough memory for the \(slotCount) values of \(repCount) reps in \(pd.period)", at: nil,
+                        .error, EvalCode.outOfMemory, "not enough memory for the \(slotCount) values of \(repCount) reps in \(pd.period)", at: nil,
                         file: plan.plan.file, help: "run on a machine with more memory"))
             }
             let previous = states.last
             let yearStates = states.filter { $0.period.year == pd.period.year }
+            if isCurrent, case let store = TraceStore(repCount: repCount, traced: options.trace), !store.isEmpty { state.traces = store }
             try state.values.withUnsafeMutableBufferPointer { (buffer) throws(EvaluationFailure) in
                 var context = Context(
                     plan: plan, data: data, periodData: pd, state: state, previous: previous, yearStates: yearStates, values: buffer, group: nil)
-                if isCurrent && !traced.isEmpty { context.sources = ExpressionEvaluator.renderAll(context) }
+                if state.traces != nil { context.sources = ExprPrinter(plan).all() }
                 try population(context, isCurrent: isCurrent)
                 PhaseTimer.shared.mark("  \(pd.period) population")
-                try evaluateNodes(context, traced: isCurrent ? traced : [], history: !isCurrent)
+                try evaluateNodes(context, history: !isCurrent)
             }
             states.append(state)
         }
         guard let current = states.last else {
-            throw EvaluationFailure(diagnostic: Diagnostic(.error, "E705", "no period to evaluate", at: nil, file: plan.plan.file))
+            throw EvaluationFailure(diagnostic: Diagnostic(.error, EvalCode.noPeriod, "no period to evaluate", at: nil, file: plan.plan.file))
         }
         guard current.period == period else {
-            throw EvaluationFailure(diagnostic: Diagnostic(.error, "E705", "the data was not read for \(period)", at: nil, file: plan.plan.file))
+            throw EvaluationFailure(
+                diagnostic: Diagnostic(.error, EvalCode.noPeriod, "the data was not read for \(period)", at: nil, file: plan.plan.file))
         }
+        var traces: [Int: RepTrace] = [:]
         let partial = EvaluationResult(
             plan: plan, data: data, period: period, states: states, problems: problems, skipped: [], traces: [:], options: options)
-        var traces: [Int: RepTrace] = [:]
-        // A few reps (`explain`): traced now. Every rep (`run --explain`):
-        // left to `traceBlocks`, which streams them instead of holding them.
-        if case .reps(let wanted) = options.trace, !wanted.isEmpty {
-            let reps = current.population.filter { wanted.contains($0) }
-            var built: [RepTrace] = []
-            do {
-                try partial.traceBlocks(reps, threads: options.threads, blockSize: 64, { $0 }) { built += $0 }
-            } catch let failure as EvaluationFailure {
-                throw failure
-            } catch {
-                // Only tracing can fail here; collecting into an array cannot.
-            }
-            for (rep, t) in zip(reps, built) { traces[rep] = t }
+        if case .reps(let wanted) = options.trace {
+            for rep in current.population where wanted.contains(rep) { traces[rep] = partial.trace(rep) }
         }
         let skippedList = skipped.keys.sorted { CodePoint.less(data.repIDs[$0], data.repIDs[$1]) }.map {
             SkippedRep(repID: data.repIDs[$0], reasons: skipped[$0]!)
@@ -338,7 +323,8 @@ struct EvaluationRun {
                     }
                     if holds { continue }
                     // Spell the values out only for the message.
-                    if shown.isEmpty, let (_, segments) = try? ExpressionEvaluator.explainValue(expr, rep, c) {
+                    var ignored: [Step] = []
+                    if shown.isEmpty, let (_, segments) = try? ExpressionEvaluator.explain(expr, rep, c, &ignored) {
                         shown = segments.map { s in
                             switch s {
                             case .text(let t): return t
@@ -375,7 +361,7 @@ struct EvaluationRun {
 
     /// Runs the nodes in order; in an earlier (history) period only those a
     /// later period reads. Consecutive per-rep nodes form one parallel stage.
-    func evaluateNodes(_ c: Context, traced: Set<Int>, history: Bool) throws(EvaluationFailure) {
+    func evaluateNodes(_ c: Context, history: Bool) throws(EvaluationFailure) {
         let needed = plan.neededInHistory
         let nodes = history ? plan.nodes.indices.filter { needed[$0] }.map { plan.nodes[$0] } : plan.nodes
         var i = 0
@@ -388,7 +374,7 @@ struct EvaluationRun {
                 i = j
             } else {
                 guard case .rule(let rule) = nodes[i] else { continue }
-                try groupStage(rule, c, traced: traced)
+                try groupStage(rule, c)
                 PhaseTimer.shared.mark("  \(c.period) group stage \(rule.name)")
                 i += 1
             }
@@ -404,23 +390,72 @@ struct EvaluationRun {
         let plan = self.plan
         DispatchQueue.concurrentPerform(iterations: chunkCount) { chunk in
             let lo = population.count * chunk / chunkCount
-            var stop = population.count * (chunk + 1) / chunkCount
-            // Node by node over the chunk's reps, so a node is unpacked once
-            // per chunk rather than once per rep. The failure kept is the
-            // one rep-major order meets first: the lowest rep, then the
-            // earliest node (a later node only runs below the failed rep).
-            var found: (Int, EvalError, String)?
-            for node in nodes {
-                if let (p, error) = EvaluationRun.evaluate(node, population, lo..<stop, c) {
-                    stop = p
-                    found = (p, error, EvaluationRun.name(node, plan))
-                }
-            }
+            let stop = population.count * (chunk + 1) / chunkCount
+            let found =
+                plan.localCount > 0
+                ? EvaluationRun.repByRep(nodes, population, lo..<stop, c) : EvaluationRun.nodeByNode(nodes, population, lo..<stop, c)
             if let found { failures.set(chunk, found) }
         }
         if let (p, error, what) = failures.first() {
             throw failure(error, rep: population[p], period: c.period, what: what)
         }
+    }
+
+    /// Node by node over a chunk's reps, so a node is unpacked once per
+    /// chunk rather than once per rep. The failure kept is the one rep-major
+    /// order meets first: the lowest rep, then the earliest node (a later
+    /// node only runs below the failed rep).
+    static func nodeByNode(_ nodes: [TreeNode], _ population: [Int], _ range: Range<Int>, _ c: Context) -> (Int, EvalError, String)? {
+        var stop = range.upperBound
+        var found: (Int, EvalError, String)?
+        for node in nodes {
+            if let (p, error) = evaluate(node, population, range.lowerBound..<stop, c) {
+                stop = p
+                found = (p, error, name(node, c.plan))
+            }
+        }
+        return found
+    }
+
+    /// Rep by rep, every node for one rep before the next: the plan has
+    /// local slots, which live in this thread's scratch row only while one
+    /// rep is evaluated.
+    static func repByRep(_ nodes: [TreeNode], _ population: [Int], _ range: Range<Int>, _ c: Context) -> (Int, EvalError, String)? {
+        let scratch = UnsafeMutablePointer<Value>.allocate(capacity: c.plan.localCount)
+        scratch.initialize(repeating: .missing, count: c.plan.localCount)
+        defer {
+            scratch.deinitialize(count: c.plan.localCount)
+            scratch.deallocate()
+        }
+        var local = c
+        local.scratch = scratch
+        if c.state.traces != nil {
+            for p in range {
+                for node in nodes {
+                    if let (at, error) = evaluate(node, population, p..<(p + 1), local) { return (at, error, name(node, c.plan)) }
+                }
+            }
+            return nil
+        }
+        // Local metrics are the common node of such plans (a long chain):
+        // evaluated inline; other nodes through `evaluateFast`.
+        let localOf = nodes.map { node -> (Int, CExpr)? in
+            guard case .metric(_, let slot, let expr) = node, c.plan.localIndex[slot] >= 0 else { return nil }
+            return (c.plan.localIndex[slot], expr)
+        }
+        for p in range {
+            let rep = population[p]
+            for (k, node) in nodes.enumerated() {
+                if let (i, expr) = localOf[k] {
+                    do throws(EvalError) { scratch[i] = try ExpressionEvaluator.eval(expr, rep, local) } catch {
+                        return (p, error, name(node, c.plan))
+                    }
+                } else if let (at, error) = evaluateFast(node, population, p..<(p + 1), local) {
+                    return (at, error, name(node, c.plan))
+                }
+            }
+        }
+        return nil
     }
 
     static func name(_ node: TreeNode, _ plan: CompiledPlan) -> String {
@@ -434,120 +469,118 @@ struct EvaluationRun {
     /// Evaluates one node for the reps `population[range]`, writing their
     /// slots; stops at the first rep that fails and returns its position.
     static func evaluate(_ node: TreeNode, _ population: [Int], _ range: Range<Int>, _ c: Context) -> (Int, EvalError)? {
+        if let store = c.state.traces { return evaluateTracing(node, population, range, c, store) }
+        return evaluateFast(node, population, range, c)
+    }
+
+    /// The fast path: no explanation, nothing recorded.
+    static func evaluateFast(_ node: TreeNode, _ population: [Int], _ range: Range<Int>, _ c: Context) -> (Int, EvalError)? {
         var none: [Step]? = nil
         let stride = c.repCount
         let values = c.values
         switch node {
         case .metric(_, let slot, let expr):
+            if let scratch = c.scratch, case let local = c.plan.localIndex[slot], local >= 0 {
+                for p in range {
+                    do throws(EvalError) { scratch[local] = try ExpressionEvaluator.eval(expr, population[p], c) } catch { return (p, error) }
+                }
+                return nil
+            }
             for p in range {
                 let rep = population[p]
                 do throws(EvalError) { values[slot * stride + rep] = try ExpressionEvaluator.eval(expr, rep, c) } catch { return (p, error) }
             }
         case .rule(let r):
+            guard let runnable = c.runnable(r) else { return range.isEmpty ? nil : (range.lowerBound, notRunnable(r)) }
             for p in range {
-                let rep = population[p]
-                do throws(EvalError) {
-                    try RuleEvaluator.perRep(r, rep, c, &none) { slot, v in values[slot * stride + rep] = v }
-                } catch { return (p, error) }
+                var scope = RuleScope(rep: population[p], rule: r, context: c, trace: nil)
+                do throws(EvalError) { try runnable.evaluate(&scope) } catch { return (p, error) }
             }
         case .total(let t):
             for p in range {
                 let rep = population[p]
                 do throws(EvalError) {
-                    try RuleEvaluator.total(t, rep, c, &none) { slot, v in values[slot * stride + rep] = v }
+                    try TotalEvaluator.total(t, rep, c, &none) { slot, v in values[slot * stride + rep] = v }
                 } catch { return (p, error) }
             }
         }
         return nil
     }
 
-    func groupStage(_ rule: CompiledRule, _ c: Context, traced: Set<Int>) throws(EvaluationFailure) {
-        do throws(EvalError) {
-            switch rule.body {
-            case .teamRanking:
-                try GroupStages.teamRanking(rule, c, traced, threads: options.threads)
-            case .elimination:
-                try GroupStages.elimination(rule, c, traced, threads: options.threads)
-            case .productAward:
-                break
-            default:
-                break
-            }
-        } catch {
-            throw failure(error, rep: nil, period: c.period, what: "rule `\(rule.name)`")
+    /// `evaluate` when explanations are wanted: the traced reps are
+    /// evaluated with a recorder (the same walk, writing the same values),
+    /// and their explanation entries written as they go.
+    static func evaluateTracing(_ node: TreeNode, _ population: [Int], _ range: Range<Int>, _ c: Context, _ store: TraceStore) -> (Int, EvalError)? {
+        var p = range.lowerBound
+        while p < range.upperBound {
+            // A run of untraced reps takes the fast path.
+            var end = p
+            while end < range.upperBound && !store.isTraced(population[end]) { end += 1 }
+            if end > p, let failure = evaluateFast(node, population, p..<end, c) { return failure }
+            guard end < range.upperBound else { break }
+            do throws(EvalError) { store.append(population[end], try tracedEntry(node, population[end], c)) } catch { return (end, error) }
+            p = end + 1
         }
-        guard case .productAward = rule.body else { return }
-        // The award itself is per rep; only the first movers need everyone.
-        try perRepStage([.rule(rule)], c)
-        do throws(EvalError) {
-            try GroupStages.firstMovers(rule, c, traced)
-        } catch {
-            throw failure(error, rep: nil, period: c.period, what: "rule `\(rule.name)`")
-        }
+        return nil
     }
 
-    // MARK: - Traces
-
-    /// Re-walks the per-rep nodes for one rep with explanations on, and joins
-    /// the group stages' notes. The values must equal those of the run.
-    func trace(_ rep: Int, _ c: Context) throws(EvaluationFailure) -> RepTrace {
-        var entries: [TraceEntry] = []
-        for node in plan.nodes {
+    /// One node for one traced rep: its value written, its explanation returned.
+    static func tracedEntry(_ node: TreeNode, _ rep: Int, _ c: Context) throws(EvalError) -> TraceEntry {
+        let plan = c.plan
+        switch node {
+        case .metric(let i, let slot, let expr):
+            var steps: [Step] = []
+            let (v, segments) = try ExpressionEvaluator.explain(expr, rep, c, &steps)
+            if let scratch = c.scratch, case let local = plan.localIndex[slot], local >= 0 {
+                scratch[local] = v
+            } else {
+                c.values[slot * c.repCount + rep] = v
+            }
+            if segments.count > 1 || steps.isEmpty {
+                steps.append(.formula(name: nil, source: ExpressionEvaluator.render(expr, c), substituted: segments, result: v))
+            }
+            let m = plan.checked.metrics[i]
+            return TraceEntry(name: m.name, labels: m.definition.labels, kind: .metric, ruleKind: nil, isFlag: false, value: v, steps: steps)
+        case .rule(let r):
+            guard let runnable = c.runnable(r) else { throw notRunnable(r) }
+            var scope = RuleScope(rep: rep, rule: r, context: c, trace: [])
+            try runnable.evaluate(&scope)
+            return TraceEntry(
+                name: r.name, labels: r.labels, kind: .rule, ruleKind: r.kindName, isFlag: r.isFlag, value: c.slot(r.slots.main, rep),
+                steps: scope.trace ?? [])
+        case .total(let t):
             var steps: [Step]? = []
-            var value: Value = .missing
-            var kind = TraceKind.metric
-            var name = ""
-            var labels = Labels()
-            var ruleKind: RuleKind?
-            do throws(EvalError) {
-                switch node {
-                case .metric(let i, let slot, let expr):
-                    name = plan.checked.metrics[i].name
-                    labels = plan.checked.metrics[i].definition.labels
-                    var s: [Step] = []
-                    let (v, segments) = try ExpressionEvaluator.explain(expr, rep, c, &s)
-                    steps = s
-                    if segments.count > 1 || s.isEmpty {
-                        steps!.append(.formula(source: ExpressionEvaluator.render(expr, c), substituted: segments, result: v))
-                    }
-                    value = c.slot(slot, rep)
-                    try check(v, value, name)
-                case .rule(let r):
-                    kind = .rule
-                    name = r.name
-                    labels = r.labels
-                    ruleKind = r.kind
-                    if !r.isGroupStage || r.kind == .productAward {
-                        var outputs: [(Int, Value)] = []
-                        try RuleEvaluator.perRep(r, rep, c, &steps) { outputs.append(($0, $1)) }
-                        for (slot, v) in outputs { try check(v, c.slot(slot, rep), name) }
-                    }
-                    steps! += c.state.groupSteps[r.index]?[rep] ?? []
-                    value = c.slot(r.slots[.main]!, rep)
-                case .total(let t):
-                    kind = .total
-                    name = "total"
-                    labels = plan.slots[t.totalSlot].labels
-                    var outputs: [(Int, Value)] = []
-                    try RuleEvaluator.total(t, rep, c, &steps) { outputs.append(($0, $1)) }
-                    for (slot, v) in outputs { try check(v, c.slot(slot, rep), name) }
-                    value = c.slot(t.totalSlot, rep)
-                }
-            } catch {
-                throw failure(error, rep: rep, period: c.period, what: name)
-            }
-            entries.append(TraceEntry(name: name, labels: labels, kind: kind, ruleKind: ruleKind, value: value, steps: steps ?? []))
+            try TotalEvaluator.total(t, rep, c, &steps) { slot, v in c.values[slot * c.repCount + rep] = v }
+            return TraceEntry(
+                name: "total", labels: plan.slots[t.totalSlot].labels, kind: .total, ruleKind: nil, isFlag: false,
+                value: c.slot(t.totalSlot, rep), steps: steps ?? [])
         }
-        let nameColumn = data.reps.columnIndex("name")
-        let teamColumn = data.reps.columnIndex("team")
-        return RepTrace(
-            repID: data.repIDs[rep], name: nameColumn.map { data.reps.text($0, rep) } ?? "",
-            team: teamColumn.map { data.reps.text($0, rep) } ?? "", period: c.period, entries: entries)
     }
 
-    func check(_ explained: Value, _ computed: Value, _ name: String) throws(EvalError) {
-        if explained != computed {
-            throw EvalError(.invalid("internal error: the explanation of \(name) gives \(explained) but the run computed \(computed)"), nil)
+    static func notRunnable(_ r: CompiledRule) -> EvalError {
+        EvalError(.invalid("internal error: rule kind `\(r.kindName)` cannot run"), r.range)
+    }
+
+    /// A group rule: its per-rep part on all threads, then its group part.
+    func groupStage(_ rule: CompiledRule, _ c: Context) throws(EvaluationFailure) {
+        guard let runnable = rule.body as? any RunnableRule else {
+            throw failure(EvaluationRun.notRunnable(rule), rep: nil, period: c.period, what: "rule `\(rule.name)`")
+        }
+        if runnable.hasPerRepPart { try perRepStage([.rule(rule)], c) }
+        do throws(EvalError) {
+            try runnable.evaluateGroup(GroupRun(rule: rule, context: c, threads: options.threads))
+        } catch {
+            throw failure(error, rep: nil, period: c.period, what: "rule `\(rule.name)`")
+        }
+        guard let store = c.state.traces else { return }
+        for rep in c.state.population where store.isTraced(rep) {
+            store.finishGroup(
+                rep,
+                {
+                    TraceEntry(
+                        name: rule.name, labels: rule.labels, kind: .rule, ruleKind: rule.kindName, isFlag: rule.isFlag, value: .missing, steps: [])
+                },
+                value: c.slot(rule.slots.main, rep), hasPerRepPart: runnable.hasPerRepPart)
         }
     }
 }

@@ -3,98 +3,95 @@ import PayplanCompiler
 import PayplanCore
 import PayplanLanguage
 
-/// A piece of a formula with its values filled in:
-/// `revenue ÷ target` becomes `1,234,567.00 ÷ 1,000,000.00`.
-public enum Segment: Sendable {
-    case text(String)
-    case value(Value)
+/// Watches the interpreter. `isOn` is a constant of the type, so with
+/// `NoTrace` every call is compiled away and the fast path pays nothing.
+protocol EvalObserver {
+    static var isOn: Bool { get }
+    /// A node's value, after it was computed.
+    mutating func value(_ e: CExpr, _ v: Value)
+    /// A fact the explanation shows (an aggregate, a branch, a shape lookup).
+    mutating func step(_ s: Step)
+}
+
+struct NoTrace: EvalObserver {
+    static var isOn: Bool { false }
+    @inline(__always) mutating func value(_ e: CExpr, _ v: Value) {}
+    @inline(__always) mutating func step(_ s: Step) {}
+}
+
+/// Records what an explanation needs of one evaluation.
+struct StepRecorder: EvalObserver {
+    static var isOn: Bool { true }
+    var values: [Int32: Value] = [:]
+    var steps: [Step] = []
+    mutating func value(_ e: CExpr, _ v: Value) { values[e.index] = v }
+    mutating func step(_ s: Step) { steps.append(s) }
 }
 
 /// One fact of an explanation. Renderers turn these into sentences in the
-/// rep's language; JSON carries them as they are.
-public enum Step: Sendable {
+/// rep's language; JSON carries them as they are. The facts every kind
+/// shares are cases here; a kind's own facts are `.rule` (its own struct).
+public indirect enum Step: Sendable {
     /// The formula with its inputs' values substituted, and its result.
-    case formula(source: String, substituted: [Segment], result: Value)
+    /// `name` is what the formula gives (`base`, `cap`), nil for a metric's own formula.
+    case formula(name: String?, source: String, substituted: [Segment], result: Value)
     /// `sum(tx.amount where new_product)` over `count` transactions.
     case aggregate(description: String, count: Int, result: Value)
     /// An `if` condition and the branch it chose.
     case branch(condition: String, taken: Bool)
     /// A value carried from an earlier period.
     case previous(name: String, period: String, value: Value)
-    case shape(name: String, labels: Labels, inputs: [Exact], detail: ShapeDetail, result: Exact)
-    /// base × factor × multipliers.
-    case product(factors: [(String, Exact)], result: Exact)
+    /// A shape (`index` into the plan's shapes) looked up at `inputs`.
+    case shape(index: Int, name: String, labels: Labels, inputs: [Exact], detail: ShapeDetail, result: Exact)
     case gate(condition: String, met: Bool)
     case floor(before: Exact, floor: Exact, after: Exact)
     case cap(before: Exact, cap: Exact, after: Exact)
     case round(before: Exact, after: Exact, rounding: Rounding)
-    case threshold(measure: Exact, threshold: Exact, inclusive: Bool, reached: Bool)
-    case award(award: Exact, rate: Exact?, above: Exact, result: Exact)
-    case firstMover(FirstMoverDetail)
-    case team(TeamDetail)
-    case elimination(EliminationDetail)
-    case commission(rateOn: RateOn, lines: [CommissionLine], shown: Int, total: Exact)
     case total(components: [(String, Exact)], sum: Exact, cap: Exact?, floor: Exact?, total: Exact, capped: Exact)
     case note(String)
+    /// A fact only one kind of rule has (a rank, a threshold reached, …).
+    case rule(any RuleStep)
 }
 
-public struct FirstMoverDetail: Sendable {
-    public var breakthrough: Bool
-    public var reachedOn: CivilDate?
-    public var deal: String?
-    public var runningTotal: Exact?
-    public var position: Int?
-    public var contenders: Int
-    public var winners: Int
-    public var award: Exact
-    /// Reps that reached on the same day, for "crossed on the same date" stories.
-    public var sameDay: [String]
+/// A kind's own explanation fact: it says itself in words and in JSON.
+public protocol RuleStep: Sendable {
+    /// Sentences a rep understands, in `w.language`.
+    func lines(_ w: Words) -> [String]
+    /// The facts as fields of a JSON object already open (`type` first).
+    func json(_ j: inout JSONStream)
 }
 
-public struct TeamDetail: Sendable {
-    public var group: String
-    public var members: Int
-    public var score: Exact?
-    public var eligible: Bool
-    public var eligibility: String?
-    public var rank: Int?
-    public var tiedWith: [String]
-    public var pool: Exact
-    public var teamPrize: Exact
-    public var weight: Exact
-    public var totalWeight: Exact
-    public var excluded: Bool
-    /// The condition that excluded the rep, as written in the plan.
-    public var exclusion: String?
-    public var exactShare: Exact
-    public var floorShare: Exact
-    public var extraCent: Bool
-    public var share: Exact
-    public var unit: Exact
+/// A measure against a threshold: statements draw it as a bar against a line.
+public protocol ThresholdFacts: Sendable {
+    var measure: Exact { get }
+    var threshold: Exact { get }
+    var reached: Bool { get }
 }
 
-public struct EliminationDetail: Sendable {
-    public var exempt: Bool
-    public var evaluated: Bool
-    public var measure: Exact?
-    public var below: Exact?
-    public var belowHit: Bool
-    public var population: Int
-    public var bottomCount: Int
-    public var cutoff: Exact?
-    public var position: Int?
-    public var bottomHit: Bool
-    public var flagged: Bool
-    public var consecutive: Int
-    public var level: String
+/// A review flag: statements show it as a card, the period report lists it.
+public protocol FlagFacts: Sendable {
+    var flagged: Bool { get }
+    var level: String { get }
+    /// The measure the flag was decided on.
+    var measure: Exact? { get }
+    /// The line below which the measure is flagged, if the rule has one
+    /// (`payplan progress` offers reaching it as a step).
+    var below: Exact? { get }
+    /// Why the rep was flagged, in a few words (`below 0.6; 2 periods in a row`).
+    func reason(_ w: Words) -> String
 }
 
-public struct CommissionLine: Sendable {
-    public var date: CivilDate
-    public var deal: String
-    public var amount: Exact
-    public var before: Exact?
-    public var pay: Exact
+/// The rep's group in a ranking: statements draw the group board.
+public protocol GroupFacts: Sendable {
+    var group: String { get }
+}
+
+/// A value rated on a tier table: statements draw the table, the value marked.
+public protocol TierFacts: Sendable {
+    var shape: Int { get }
+    var at: Exact { get }
+    /// What the value is, in English and Chinese (`total of the period`).
+    var measureWords: (en: String, zh: String) { get }
 }
 
 public enum TraceKind: String, Sendable {
@@ -106,9 +103,22 @@ public struct TraceEntry: Sendable {
     public var name: String
     public var labels: Labels
     public var kind: TraceKind
-    public var ruleKind: RuleKind?
+    /// The rule's kind (as `kind:` names it), for rules.
+    public var ruleKind: String?
+    /// A rule whose result is a review flag, not money.
+    public var isFlag: Bool
     public var value: Value
     public var steps: [Step]
+
+    public init(name: String, labels: Labels, kind: TraceKind, ruleKind: String?, isFlag: Bool, value: Value, steps: [Step]) {
+        self.name = name
+        self.labels = labels
+        self.kind = kind
+        self.ruleKind = ruleKind
+        self.isFlag = isFlag
+        self.value = value
+        self.steps = steps
+    }
 }
 
 /// Everything that explains one rep's pay in one period.
@@ -118,4 +128,63 @@ public struct RepTrace: Sendable {
     public var team: String
     public var period: Period
     public var entries: [TraceEntry]
+}
+
+/// The explanations of the run period's traced reps, written while the
+/// period is evaluated (one walk computes and explains: nothing is
+/// evaluated twice). Each rep's entries are written by the one thread that
+/// evaluates that rep, in node order; group stages add their notes after.
+final class TraceStore: @unchecked Sendable {
+    private let entries: UnsafeMutableBufferPointer<[TraceEntry]>
+    /// Notes of the group stage running now, per rep.
+    private let pending: UnsafeMutableBufferPointer<[Step]>
+    private let traced: [Bool]
+    let isEmpty: Bool
+
+    init(repCount: Int, traced selection: TraceSelection) {
+        var flags = [Bool](repeating: false, count: repCount)
+        switch selection {
+        case .none: break
+        case .all: flags = [Bool](repeating: true, count: repCount)
+        case .reps(let s): for r in s where r < repCount { flags[r] = true }
+        }
+        traced = flags
+        isEmpty = !flags.contains(true)
+        entries = .allocate(capacity: max(repCount, 1))
+        entries.initialize(repeating: [])
+        pending = .allocate(capacity: max(repCount, 1))
+        pending.initialize(repeating: [])
+    }
+
+    deinit {
+        entries.deinitialize()
+        entries.deallocate()
+        pending.deinitialize()
+        pending.deallocate()
+    }
+
+    @inline(__always) func isTraced(_ rep: Int) -> Bool { traced[rep] }
+
+    func append(_ rep: Int, _ entry: TraceEntry) { entries[rep].append(entry) }
+
+    func note(_ rep: Int, _ step: Step) { if traced[rep] { pending[rep].append(step) } }
+
+    /// After a group stage: its notes go to the rule's entry (written by
+    /// the rule's per-rep part, else a new one).
+    func finishGroup(_ rep: Int, _ make: () -> TraceEntry, value: Value, hasPerRepPart: Bool) {
+        let notes = pending[rep]
+        pending[rep] = []
+        if hasPerRepPart, !entries[rep].isEmpty {
+            let last = entries[rep].count - 1
+            entries[rep][last].steps += notes
+            entries[rep][last].value = value
+        } else {
+            var entry = make()
+            entry.steps = notes
+            entry.value = value
+            entries[rep].append(entry)
+        }
+    }
+
+    func entries(of rep: Int) -> [TraceEntry] { entries[rep] }
 }

@@ -111,12 +111,13 @@ public struct FormulaParser {
     mutating func parseFormula() throws(Diagnostic) -> Expr {
         if source.text.count > limits.formulaLength {
             throw .error(
-                "F201", "the formula is \(source.text.count) characters long, over the limit of \(limits.formulaLength) (Limits.formulaLength)",
+                FormulaCode.tooLong,
+                "the formula is \(source.text.count) characters long, over the limit of \(limits.formulaLength) (Limits.formulaLength)",
                 at: source.range(0, 1))
         }
         tokens = try Lexer(source: source).tokens(warnings: &warnings)
         if tokens.count == 1 {
-            throw .error("F202", "expected a formula, found nothing", at: source.range(0, 0))
+            throw .error(FormulaCode.empty, "expected a formula, found nothing", at: source.range(0, 0))
         }
         let e = try parseExpression()
         try checkHeight(e)
@@ -126,10 +127,10 @@ public struct FormulaParser {
             if t.kind == .symbol(","), case .number = tokens[max(position - 1, 0)].kind {
                 help = "numbers are written without thousands separators: 30000, not 30,000"
             } else if t.kind == .symbol(")") {
-                throw .error("F203", "unexpected `)` with no matching `(`", at: range(t))
+                throw .error(FormulaCode.unmatchedClose, "unexpected `)` with no matching `(`", at: range(t))
             }
             throw .error(
-                "F204", "unexpected \(describe(t)) after a complete formula", at: range(t),
+                FormulaCode.trailingText, "unexpected \(describe(t)) after a complete formula", at: range(t),
                 help: help ?? "join the parts with an operator such as `+`, `*` or `and`")
         }
         return e
@@ -146,7 +147,7 @@ public struct FormulaParser {
         let (height, breach) = e.height(limit: limits.formulaDepth)
         guard height > limits.formulaDepth, let breach else { return }
         throw .error(
-            "F205", "the formula nests deeper than \(limits.formulaDepth) levels (Limits.formulaDepth): it is \(height) levels deep",
+            FormulaCode.tooDeep, "the formula nests deeper than \(limits.formulaDepth) levels (Limits.formulaDepth): it is \(height) levels deep",
             at: breach.range, help: "split it into metrics and combine those (a long sum: several partial sums)")
     }
 
@@ -173,7 +174,7 @@ public struct FormulaParser {
         depth += 1
         if depth > limits.formulaDepth {
             throw .error(
-                "F205", "the formula nests deeper than \(limits.formulaDepth) levels (Limits.formulaDepth)", at: range(t))
+                FormulaCode.tooDeep, "the formula nests deeper than \(limits.formulaDepth) levels (Limits.formulaDepth)", at: range(t))
         }
     }
 
@@ -209,12 +210,12 @@ public struct FormulaParser {
             defer { depth -= 1 }
             if peek().kind == .end {
                 throw .error(
-                    "F206", "expected a value after `\(opToken.text)`, found the end of the formula", at: range(opToken))
+                    FormulaCode.missingOperand, "expected a value after `\(opToken.text)`, found the end of the formula", at: range(opToken))
             }
             let right = try parseBinary(minPrecedence: op.precedence + 1)
             if op.isComparison, let next = FormulaParser.binaryOperator(peek()), next.isComparison {
                 throw .error(
-                    "F207", "comparisons do not chain: `a \(op.rawValue) b \(next.rawValue) c` is ambiguous",
+                    FormulaCode.chainedComparison, "comparisons do not chain: `a \(op.rawValue) b \(next.rawValue) c` is ambiguous",
                     at: range(peek()), help: "write `a \(op.rawValue) b and b \(next.rawValue) c`")
             }
             left = Expr(.binary(op, left, right), SourceRange(start: left.range.start, end: right.range.end))
@@ -272,12 +273,12 @@ public struct FormulaParser {
         case .symbol("("):
             // The inner parseExpression counts this level of nesting.
             if isSymbol(")") {
-                throw .error("F208", "expected a value inside `()`", at: range(peek()))
+                throw .error(FormulaCode.emptyParentheses, "expected a value inside `()`", at: range(peek()))
             }
             let inner = try parseExpression()
             guard isSymbol(")") else {
                 throw .error(
-                    "F209", "expected `)` to close the `(`, found \(describe(peek()))", at: range(peek()),
+                    FormulaCode.unclosedParenthesis, "expected `)` to close the `(`, found \(describe(peek()))", at: range(peek()),
                     notes: [.init("the `(` opened here", at: range(t))])
             }
             _ = advance()
@@ -289,28 +290,29 @@ public struct FormulaParser {
                 let dot = advance()
                 let next = advance()
                 guard case .identifier(let part) = next.kind else {
-                    throw .error("F210", "expected a name after `.`, found \(describe(next))", at: range(next.kind == .end ? dot : next))
+                    throw .error(
+                        FormulaCode.badDottedName, "expected a name after `.`, found \(describe(next))", at: range(next.kind == .end ? dot : next))
                 }
                 parts.append(NamePart(part, range(next)))
             }
             return Expr(.name(parts), SourceRange(start: parts[0].range.start, end: parts.last!.range.end))
         case .end:
-            throw .error("F206", "expected a value, found the end of the formula", at: range(t))
+            throw .error(FormulaCode.missingOperand, "expected a value, found the end of the formula", at: range(t))
         case .symbol(")"):
-            throw .error("F203", "unexpected `)` where a value was expected", at: range(t))
+            throw .error(FormulaCode.unmatchedClose, "unexpected `)` where a value was expected", at: range(t))
         case .keyword(let word):
             throw .error(
-                "F211", "`\(word)` is a keyword and cannot start a value here", at: range(t),
+                FormulaCode.misplacedKeyword, "`\(word)` is a keyword and cannot start a value here", at: range(t),
                 help: word == "then" || word == "else" ? "`\(word)` follows `if CONDITION`" : nil)
         case .symbol(let s):
-            throw .error("F212", "expected a value, found `\(s)`", at: range(t))
+            throw .error(FormulaCode.expectedValue, "expected a value, found `\(s)`", at: range(t))
         }
     }
 
     mutating func expectKeyword(_ word: String, after what: String, opening: Token) throws(Diagnostic) {
         guard isKeyword(word) else {
             throw .error(
-                "F213", "expected `\(word)` after \(what), found \(describe(peek()))", at: range(peek()),
+                FormulaCode.expectedKeyword, "expected `\(word)` after \(what), found \(describe(peek()))", at: range(peek()),
                 notes: [.init("the `if` starts here", at: range(opening))],
                 help: "write `if CONDITION then VALUE else VALUE`")
         }
@@ -340,7 +342,7 @@ public struct FormulaParser {
         }
         guard isSymbol(")") else {
             throw .error(
-                "F214", "expected `,` or `)` in the call of `\(name)`, found \(describe(peek()))", at: range(peek()),
+                FormulaCode.badArguments, "expected `,` or `)` in the call of `\(name)`, found \(describe(peek()))", at: range(peek()),
                 notes: [.init("the call opens here", at: range(open))])
         }
         let close = advance()
@@ -373,7 +375,7 @@ struct Lexer {
             if isDigit(c) || (c == "." && i + 1 < s.count && isDigit(s[i + 1])) {
                 if c == "." {
                     throw .error(
-                        "F215", "a number must start with a digit", at: source.range(i, i + 1),
+                        FormulaCode.numberWithoutDigit, "a number must start with a digit", at: source.range(i, i + 1),
                         help: "write 0\(String(String.UnicodeScalarView(s[i..<min(i + 6, s.count)])))")
                 }
                 var text = ""
@@ -383,7 +385,7 @@ struct Lexer {
                 }
                 if i < s.count, s[i] == "_" {
                     throw .error(
-                        "F216", "digit separators are not allowed in numbers", at: source.range(i, i + 1),
+                        FormulaCode.digitSeparator, "digit separators are not allowed in numbers", at: source.range(i, i + 1),
                         help: "write the digits together, e.g. 1000000")
                 }
                 if i < s.count, s[i] == ".", i + 1 < s.count, isDigit(s[i + 1]) {
@@ -420,7 +422,7 @@ struct Lexer {
                                 : mantissa * Exact(integer: Exact.powerOfTen(e)))
                         else {
                             throw .error(
-                                "F217", "the number `\(spelled)` is out of range", at: source.range(start, j))
+                                FormulaCode.numberOutOfRange, "the number `\(spelled)` is out of range", at: source.range(start, j))
                         }
                         value = scaled
                         text = spelled
@@ -430,14 +432,14 @@ struct Lexer {
                 if value == nil {
                     guard let v = Exact(decimal: text) else {
                         throw .error(
-                            "F217", "the number `\(text)` is out of range (more than 30 digits)",
+                            FormulaCode.numberOutOfRange, "the number `\(text)` is out of range (more than 30 digits)",
                             at: source.range(start, i))
                     }
                     value = v
                     if text.count > 1, text.hasPrefix("0"), !text.hasPrefix("0.") {
                         warnings.append(
                             .warning(
-                                "F218", "`\(text)` is read as the decimal number \(v), not as octal",
+                                FormulaCode.leadingZero, "`\(text)` is read as the decimal number \(v), not as octal",
                                 at: source.range(start, i), help: "write \(v) to make that plain"))
                     }
                 }
@@ -448,7 +450,7 @@ struct Lexer {
                 }
                 if i < s.count, isIdentifierStart(s[i]) {
                     throw .error(
-                        "F219", "a number runs into the name `\(identifier(at: i))`", at: source.range(start, i + 1),
+                        FormulaCode.numberRunsIntoName, "a number runs into the name `\(identifier(at: i))`", at: source.range(start, i + 1),
                         help: "put an operator between them, e.g. `2 * x`")
                 }
                 out.append(Token(kind: .number(value!, spelling: text, exponent: exponent), start: start, end: i))
@@ -484,7 +486,7 @@ struct Lexer {
                 }
                 if !closed {
                     throw .error(
-                        "F220", "the text starting here is not closed with \(c == "\"" ? "`\"`" : "`'`")",
+                        FormulaCode.unclosedText, "the text starting here is not closed with \(c == "\"" ? "`\"`" : "`'`")",
                         at: source.range(start, start + 1))
                 }
                 out.append(Token(kind: .string(text), start: start, end: i))
@@ -507,7 +509,7 @@ struct Lexer {
                     width = 2
                 } else if c == "<", next == ">" {
                     throw .error(
-                        "F221", "`<>` is not an operator", at: source.range(i, i + 2), help: "write `!=` for not equal")
+                        FormulaCode.notEqualSpelling, "`<>` is not an operator", at: source.range(i, i + 2), help: "write `!=` for not equal")
                 } else {
                     symbol = String(c)
                 }
@@ -517,26 +519,26 @@ struct Lexer {
                     width = 2
                 } else {
                     throw .error(
-                        "F222", "`=` is not a comparison", at: source.range(i, i + 1), help: "write `==` to compare")
+                        FormulaCode.singleEquals, "`=` is not a comparison", at: source.range(i, i + 1), help: "write `==` to compare")
                 }
             case "!":
                 if next == "=" {
                     symbol = "!="
                     width = 2
                 } else {
-                    throw .error("F223", "`!` is not an operator", at: source.range(i, i + 1), help: "write `not`")
+                    throw .error(FormulaCode.bang, "`!` is not an operator", at: source.range(i, i + 1), help: "write `not`")
                 }
             case "&", "|":
                 let word = c == "&" ? "and" : "or"
                 throw .error(
-                    "F224", "`\(c)\(next == c ? String(c) : "")` is not an operator", at: source.range(i, i + 1),
+                    FormulaCode.doubledOperator, "`\(c)\(next == c ? String(c) : "")` is not an operator", at: source.range(i, i + 1),
                     help: "write `\(word)`")
             case "%":
                 throw .error(
-                    "F225", "`%` must follow a number directly (5%)", at: source.range(i, i + 1))
+                    FormulaCode.strayPercent, "`%` must follow a number directly (5%)", at: source.range(i, i + 1))
             default:
                 throw .error(
-                    "F226", "unexpected character `\(c)` in a formula", at: source.range(i, i + 1))
+                    FormulaCode.unexpectedCharacter, "unexpected character `\(c)` in a formula", at: source.range(i, i + 1))
             }
             out.append(Token(kind: .symbol(symbol!), start: start, end: i + width))
             i += width

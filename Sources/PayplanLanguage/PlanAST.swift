@@ -431,32 +431,29 @@ public struct Matrix: Sendable {
 
 // MARK: - Rules
 
-public enum RuleKind: String, Sendable, CaseIterable {
-    case attainmentBonus = "attainment_bonus"
-    case productAward = "product_award"
-    case teamRanking = "team_ranking"
-    case elimination
-    case commission
-    case formula
-}
-
 public struct Rule: Sendable {
     public var name: Located<String>
-    public var kind: Located<RuleKind>
+    /// The kind's name, as written after `kind:`.
+    public var kind: Located<String>
     public var labels: Labels
     public var description: String?
-    public var body: RuleBody
+    /// The kind's own body (a named struct of the kind's module).
+    public var body: any RuleBodySyntax
     public var round: RoundingChoice
     public var range: SourceRange
-}
 
-public enum RuleBody: Sendable {
-    case attainmentBonus(AttainmentBonus)
-    case productAward(ProductAward)
-    case teamRanking(TeamRanking)
-    case elimination(Elimination)
-    case commission(Commission)
-    case formula(FormulaRule)
+    public init(
+        name: Located<String>, kind: Located<String>, labels: Labels, description: String?, body: any RuleBodySyntax, round: RoundingChoice,
+        range: SourceRange
+    ) {
+        self.name = name
+        self.kind = kind
+        self.labels = labels
+        self.description = description
+        self.body = body
+        self.round = round
+        self.range = range
+    }
 }
 
 /// Gates, floors and caps every paying rule may carry.
@@ -465,154 +462,16 @@ public struct Limiters: Sendable {
     public var gate: Expr?
     public var floor: Expr?
     public var cap: Expr?
-}
 
-public struct Multiplier: Sendable {
-    public var name: Located<String>?
-    public var labels: Labels
-    /// Either a shape applied to an input, or a plain factor formula.
-    public var shape: ShapeUse?
-    public var factor: Expr?
-    public var range: SourceRange
-}
-
-/// 业绩达成奖金: base × shape(measure) × multipliers, gated and capped.
-public struct AttainmentBonus: Sendable {
-    public var base: Expr
-    public var measure: Expr
-    public var shape: ShapeUse
-    public var multipliers: [Multiplier]
-    public var limiters: Limiters
-}
-
-public struct FirstMovers: Sendable {
-    public var count: Located<Int>
-    public var award: Expr
-    /// The per-transaction value whose running total dates the breakthrough.
-    public var running: Expr
-    /// Which transactions count toward the running total.
-    public var filter: Expr?
-    public var range: SourceRange
-}
-
-/// 新产品突破奖励: an award at a threshold, a rate above it, a cap, and a
-/// prize for the first N to break through.
-public struct ProductAward: Sendable {
-    public var measure: Expr
-    public var threshold: Expr
-    /// Whether reaching the threshold exactly counts (`>=`) or not (`>`).
-    public var inclusive: Located<Bool>
-    public var award: Expr
-    public var rateAbove: Expr?
-    public var limiters: Limiters
-    public var firstMovers: FirstMovers?
+    public init(gate: Expr?, floor: Expr?, cap: Expr?) {
+        self.gate = gate
+        self.floor = floor
+        self.cap = cap
+    }
 }
 
 public enum SortOrder: String, Sendable, CaseIterable {
     case descending, ascending
-}
-
-public struct TieBreaker: Sendable {
-    public var expr: Expr
-    public var order: Located<SortOrder>
-}
-
-public enum TiePolicy: Sendable {
-    /// Tied groups take consecutive positions and share their prizes equally.
-    case share(SourceRange)
-    /// Ties are broken by these group values in turn; groups still tied share.
-    case breakBy([TieBreaker], SourceRange)
-
-    public var range: SourceRange {
-        switch self {
-        case .share(let r), .breakBy(_, let r): r
-        }
-    }
-}
-
-public enum SplitMethod: Sendable {
-    case equal
-    case proRata(Expr)
-    /// Equally among members whose `rep.role` is this value.
-    case role(String)
-}
-
-public struct Split: Sendable {
-    public var method: SplitMethod
-    /// Members for whom this holds get nothing (weight 0).
-    public var exclude: Expr?
-    public var range: SourceRange
-}
-
-/// 团队排名奖励: groups ranked by a score, prizes by position, split to members.
-public struct TeamRanking: Sendable {
-    public var groupBy: Expr
-    /// Which population reps are members; all when omitted.
-    public var members: Expr?
-    public var score: Expr
-    public var eligible: Expr?
-    public var order: Located<SortOrder>
-    public var prizes: [Expr]
-    public var ties: TiePolicy
-    public var split: Split
-}
-
-public struct Bottom: Sendable {
-    public enum Size: Sendable {
-        case share(Located<Exact>)
-        case count(Located<Int>)
-    }
-
-    public enum Rounding: String, Sendable, CaseIterable {
-        case down, up, nearest
-    }
-
-    public var size: Size
-    public var rounding: Located<Rounding>
-    /// Whether reps tied with the k-th lowest are flagged too.
-    public var includeTies: Located<Bool>
-    public var range: SourceRange
-}
-
-/// 不达标淘汰机制: flags for review, escalating over consecutive periods. A
-/// flag is a prompt for a conversation, never a dismissal decision.
-public struct Elimination: Sendable {
-    public var measure: Expr
-    /// Who is ranked; the population when omitted.
-    public var among: Expr?
-    /// Never flagged.
-    public var exempt: Expr?
-    /// Flagged when the measure is below this.
-    public var below: Expr?
-    public var bottom: Bottom?
-    /// Level names for 1, 2, ... consecutive flagged periods.
-    public var levels: [Located<String>]
-    /// The value for reps not flagged.
-    public var none: Located<String>
-}
-
-public enum RateOn: String, Sendable, CaseIterable {
-    /// Each transaction rated alone.
-    case each
-    /// Each transaction rated as the increment of the running total.
-    case running
-    /// The period's total rated once.
-    case total
-}
-
-/// Tiered commission on transactions.
-public struct Commission: Sendable {
-    public var amount: Expr
-    public var filter: Expr?
-    public var rateOn: Located<RateOn>
-    public var shape: ShapeUse
-    public var limiters: Limiters
-}
-
-/// A payout given by a formula (draws, SPIFFs, adjustments).
-public struct FormulaRule: Sendable {
-    public var value: Expr
-    public var limiters: Limiters
 }
 
 public struct Total: Sendable {

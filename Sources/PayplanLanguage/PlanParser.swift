@@ -10,20 +10,12 @@ public enum PlanParser {
         "population", "filters", "shapes", "metrics", "rules", "total", "output",
     ]
 
-    public static func parse(_ document: YAMLDocument, limits: Limits = .default) -> (Plan?, [Diagnostic]) {
-        var context = ReadContext(document: document, limits: limits)
+    public static func parse(_ document: YAMLDocument, kinds: RuleKindSet, limits: Limits = .default) -> (Plan?, [Diagnostic]) {
+        var context = ReadContext(document: document, kinds: kinds, limits: limits)
         let plan = readPlan(document.root, &context)
         let diagnostics = context.diagnostics
         if diagnostics.contains(where: { $0.severity == .error }) { return (nil, diagnostics) }
         return (plan, diagnostics)
-    }
-
-    /// Loads and parses a plan file.
-    public static func parse(file: String, limits: Limits = .default) -> (Plan?, YAMLDocument?, [Diagnostic]) {
-        let (document, yamlDiagnostics) = YAMLLoader.load(file: file, limits: limits)
-        guard let document else { return (nil, nil, yamlDiagnostics) }
-        let (plan, diagnostics) = parse(document, limits: limits)
-        return (plan, document, diagnostics)
     }
 
     static func readPlan(_ root: YAMLNode, _ c: inout ReadContext) -> Plan? {
@@ -39,11 +31,11 @@ public enum PlanParser {
             c.text($0, p.key("currency"), "a currency code")
         }
         if let cur = currency, !(cur.value.count == 3 && cur.value.allSatisfy({ $0.isUppercase && $0.isASCII })) {
-            c.error("P311", "`\(cur.value)` is not an ISO 4217 currency code (three capital letters, e.g. CNY)", at: cur.range)
+            c.error(PlanCode.badCurrency, "`\(cur.value)` is not an ISO 4217 currency code (three capital letters, e.g. CNY)", at: cur.range)
         }
         let locale = f.take("locale").flatMap { c.text($0, p.key("locale"), "a language (zh or en)") }
         if let l = locale, !["zh", "en"].contains(l.value) {
-            c.error("P312", "unknown locale `\(l.value)`; expected `zh` or `en`", at: l.range)
+            c.error(PlanCode.badLocale, "unknown locale `\(l.value)`; expected `zh` or `en`", at: l.range)
         }
         let rounding = f.require("rounding", &c, help: "add `rounding: {scale: 2, mode: half_away_from_zero}`").flatMap {
             readRounding($0, p.key("rounding"), &c)
@@ -58,7 +50,7 @@ public enum PlanParser {
             effectiveTo = e.take("to").flatMap { c.date($0, p.key("effective").key("to"), "the effective end") }
             e.finish(&c)
             if let a = effectiveFrom, let b = effectiveTo, b.value < a.value {
-                c.error("P313", "the plan's effective end \(b.value) is before its start \(a.value)", at: b.range)
+                c.error(PlanCode.effectiveEndBeforeStart, "the plan's effective end \(b.value) is before its start \(a.value)", at: b.range)
             }
         }
         let data = f.take("data").map { readData($0, p.key("data"), &c) } ?? withDefaultTargets(DataSpec.contract)
@@ -73,10 +65,14 @@ public enum PlanParser {
         f.finish(&c)
 
         if metrics.count > c.limits.metrics {
-            c.error("P314", "the plan defines \(metrics.count) metrics, over the limit of \(c.limits.metrics) (Limits.metrics)", at: root.range)
+            c.error(
+                PlanCode.tooManyDefinitions, "the plan defines \(metrics.count) metrics, over the limit of \(c.limits.metrics) (Limits.metrics)",
+                at: root.range)
         }
         if rules.count > c.limits.rules {
-            c.error("P314", "the plan defines \(rules.count) rules, over the limit of \(c.limits.rules) (Limits.rules)", at: root.range)
+            c.error(
+                PlanCode.tooManyDefinitions, "the plan defines \(rules.count) rules, over the limit of \(c.limits.rules) (Limits.rules)",
+                at: root.range)
         }
         guard let name, let currency, let rounding, let period else { return nil }
         return Plan(
@@ -126,7 +122,7 @@ public enum PlanParser {
             table.range = tableNode.range
             if let file = t.take("file").flatMap({ c.text($0, tp.key("file"), "a file name") }) {
                 if file.value.contains("/") || file.value == ".." {
-                    c.error("P315", "a data file is named relative to the data folder, without `/`", at: file.range)
+                    c.error(PlanCode.dataFilePath, "a data file is named relative to the data folder, without `/`", at: file.range)
                 } else {
                     table.file = file.value
                 }
@@ -150,19 +146,19 @@ public enum PlanParser {
                         if existing.contract {
                             if existing.type != type.value {
                                 c.error(
-                                    "P316",
+                                    PlanCode.contractColumnRedeclared,
                                     "`\(name)` is a column of the data contract with type \(existing.type.rawValue); it cannot be redeclared as \(type.value.rawValue)",
                                     at: pair.key.range)
                             }
                             continue
                         }
-                        c.error("P317", "column `\(name)` is declared twice", at: pair.key.range)
+                        c.error(PlanCode.columnTwice, "column `\(name)` is declared twice", at: pair.key.range)
                         continue
                     }
                     table.columns.append(ColumnSpec(name: name, type: type.value, optional: optional, range: pair.key.range))
                 }
                 if cols.mapping == nil {
-                    c.error("P301", "expected a mapping of column names to types, found \(cols.kindDescription)", at: cols.range)
+                    c.error(PlanCode.wrongKind, "expected a mapping of column names to types, found \(cols.kindDescription)", at: cols.range)
                 }
             }
             t.finish(&c)
@@ -195,10 +191,10 @@ public enum PlanParser {
         return Population(when: when, require: require)
     }
 
-    static func checkName(_ key: YAMLNode, _ c: inout ReadContext, _ what: String) -> Located<String>? {
+    public static func checkName(_ key: YAMLNode, _ c: inout ReadContext, _ what: String) -> Located<String>? {
         guard let name = key.scalar else { return nil }
         if let problem = c.identifierProblem(name) {
-            c.error("P318", "`\(name)` cannot name \(what): \(problem)", at: key.range)
+            c.error(PlanCode.badName, "`\(name)` cannot name \(what): \(problem)", at: key.range)
             return nil
         }
         return Located(name, key.range)
@@ -206,7 +202,7 @@ public enum PlanParser {
 
     static func readFilters(_ node: YAMLNode, _ p: Path, _ c: inout ReadContext) -> [FilterDefinition] {
         guard let pairs = node.mapping else {
-            c.error("P301", "expected a mapping of filter names to conditions, found \(node.kindDescription)", at: node.range)
+            c.error(PlanCode.wrongKind, "expected a mapping of filter names to conditions, found \(node.kindDescription)", at: node.range)
             return []
         }
         var out: [FilterDefinition] = []
@@ -231,7 +227,7 @@ public enum PlanParser {
 
     static func readMetrics(_ node: YAMLNode, _ p: Path, _ c: inout ReadContext) -> [MetricDefinition] {
         guard let pairs = node.mapping else {
-            c.error("P301", "expected a mapping of metric names to formulas, found \(node.kindDescription)", at: node.range)
+            c.error(PlanCode.wrongKind, "expected a mapping of metric names to formulas, found \(node.kindDescription)", at: node.range)
             return []
         }
         var out: [MetricDefinition] = []
@@ -264,11 +260,11 @@ public enum PlanParser {
 
     // MARK: - Shapes
 
-    static let shapeKinds = ["curve", "band", "tiers", "matrix"]
+    public static let shapeKinds = ["curve", "band", "tiers", "matrix"]
 
     static func readShapes(_ node: YAMLNode, _ p: Path, _ c: inout ReadContext) -> [ShapeDefinition] {
         guard let pairs = node.mapping else {
-            c.error("P301", "expected a mapping of shape names to shapes, found \(node.kindDescription)", at: node.range)
+            c.error(PlanCode.wrongKind, "expected a mapping of shape names to shapes, found \(node.kindDescription)", at: node.range)
             return []
         }
         var out: [ShapeDefinition] = []
@@ -280,7 +276,7 @@ public enum PlanParser {
             let present = shapeKinds.filter { f.has($0) }
             guard present.count == 1 else {
                 c.error(
-                    "P319",
+                    PlanCode.shapeKind,
                     present.isEmpty
                         ? "shape `\(name.value)` needs one of `curve`, `band`, `tiers`, `matrix`"
                         : "shape `\(name.value)` has \(present.map { "`\($0)`" }.joined(separator: " and ")); give exactly one",
@@ -321,7 +317,7 @@ public enum PlanParser {
     ) -> (YAMLNode, Path, YAMLNode, Path)? {
         if let items = node.sequence {
             guard items.count == 2 else {
-                c.error("P320", "\(what) is a pair [\(names.0), \(names.1)], found \(items.count) values", at: node.range)
+                c.error(PlanCode.notAPair, "\(what) is a pair [\(names.0), \(names.1)], found \(items.count) values", at: node.range)
                 return nil
             }
             return (items[0], p.alias(names.0, index: 0), items[1], p.alias(names.1, index: 1))
@@ -352,11 +348,13 @@ public enum PlanParser {
             f.finish(&c)
         }
         guard let items = pointsNode.sequence else {
-            c.error("P301", "expected a list of curve points [[x, y], ...], found \(pointsNode.kindDescription)", at: pointsNode.range)
+            c.error(PlanCode.wrongKind, "expected a list of curve points [[x, y], ...], found \(pointsNode.kindDescription)", at: pointsNode.range)
             return nil
         }
         if items.count > c.limits.shapeRows {
-            c.error("P321", "the curve has \(items.count) points, over the limit of \(c.limits.shapeRows) (Limits.shapeRows)", at: pointsNode.range)
+            c.error(
+                PlanCode.shapeTooLarge, "the curve has \(items.count) points, over the limit of \(c.limits.shapeRows) (Limits.shapeRows)",
+                at: pointsNode.range)
             return nil
         }
         var points: [CurvePoint] = []
@@ -369,7 +367,7 @@ public enum PlanParser {
         }
         if points.isEmpty && !items.isEmpty { return nil }
         if items.isEmpty {
-            c.error("P322", "a curve needs at least one point", at: pointsNode.range)
+            c.error(PlanCode.emptyShape, "a curve needs at least one point", at: pointsNode.range)
             return nil
         }
         return Curve(points: points, below: below, above: above, range: node.range)
@@ -391,11 +389,13 @@ public enum PlanParser {
             f.finish(&c)
         }
         guard let items = rowsNode.sequence else {
-            c.error("P301", "expected a list of band rows [[TEST, VALUE], ...], found \(rowsNode.kindDescription)", at: rowsNode.range)
+            c.error(PlanCode.wrongKind, "expected a list of band rows [[TEST, VALUE], ...], found \(rowsNode.kindDescription)", at: rowsNode.range)
             return nil
         }
         if items.count > c.limits.shapeRows {
-            c.error("P321", "the band has \(items.count) rows, over the limit of \(c.limits.shapeRows) (Limits.shapeRows)", at: rowsNode.range)
+            c.error(
+                PlanCode.shapeTooLarge, "the band has \(items.count) rows, over the limit of \(c.limits.shapeRows) (Limits.shapeRows)",
+                at: rowsNode.range)
             return nil
         }
         var rows: [BandRow] = []
@@ -428,7 +428,7 @@ public enum PlanParser {
         }
         if failed { return nil }
         if rows.isEmpty {
-            c.error("P322", "a band needs at least one row", at: rowsNode.range)
+            c.error(PlanCode.emptyShape, "a band needs at least one row", at: rowsNode.range)
             return nil
         }
         return Band(hit: hit, rows: rows, range: node.range)
@@ -463,11 +463,13 @@ public enum PlanParser {
         f.finish(&c)
         guard let method, let rowsNode else { return nil }
         guard let items = rowsNode.sequence else {
-            c.error("P301", "expected a list of tiers [{from: 0, rate: 1%}, ...], found \(rowsNode.kindDescription)", at: rowsNode.range)
+            c.error(PlanCode.wrongKind, "expected a list of tiers [{from: 0, rate: 1%}, ...], found \(rowsNode.kindDescription)", at: rowsNode.range)
             return nil
         }
         if items.count > c.limits.shapeRows {
-            c.error("P321", "the tier table has \(items.count) rows, over the limit of \(c.limits.shapeRows) (Limits.shapeRows)", at: rowsNode.range)
+            c.error(
+                PlanCode.shapeTooLarge, "the tier table has \(items.count) rows, over the limit of \(c.limits.shapeRows) (Limits.shapeRows)",
+                at: rowsNode.range)
             return nil
         }
         var rows: [TierRow] = []
@@ -483,7 +485,9 @@ public enum PlanParser {
             let rate = rf.take("rate").flatMap { c.formula($0, rp.key("rate"), "a rate") }
             let amount = rf.take("amount").flatMap { c.formula($0, rp.key("amount"), "an amount") }
             if rf.has("rate") == rf.has("amount") {
-                c.error("P323", "a tier pays either a `rate` (per unit) or an `amount` (for the whole tier); give exactly one", at: item.range)
+                c.error(
+                    PlanCode.tierRateOrAmount, "a tier pays either a `rate` (per unit) or an `amount` (for the whole tier); give exactly one",
+                    at: item.range)
                 failed = true
             }
             rf.finish(&c)
@@ -495,7 +499,7 @@ public enum PlanParser {
         }
         if failed { return nil }
         if rows.isEmpty {
-            c.error("P322", "a tier table needs at least one tier", at: rowsNode.range)
+            c.error(PlanCode.emptyShape, "a tier table needs at least one tier", at: rowsNode.range)
             return nil
         }
         return Tiers(method: method, boundary: boundary, rows: rows, range: node.range)
@@ -540,11 +544,13 @@ public enum PlanParser {
                 bandsNode = bn
                 bandsPath = ap.key("bands")
             } else if inline {
-                c.error("P324", "an inline matrix names its inputs: `\(axis): {input: ..., bands: [...]}`", at: axisNode.range)
+                c.error(PlanCode.matrixInputs, "an inline matrix names its inputs: `\(axis): {input: ..., bands: [...]}`", at: axisNode.range)
                 failed = true
             }
             guard let items = bandsNode.sequence, !items.isEmpty else {
-                c.error("P301", "expected a list of bands such as [\"< 0.8\", \">= 0.8\"], found \(bandsNode.kindDescription)", at: bandsNode.range)
+                c.error(
+                    PlanCode.wrongKind, "expected a list of bands such as [\"< 0.8\", \">= 0.8\"], found \(bandsNode.kindDescription)",
+                    at: bandsNode.range)
                 failed = true
                 continue
             }
@@ -558,27 +564,28 @@ public enum PlanParser {
         f.finish(&c)
         guard !failed, axes.count == 2, let valuesNode else { return nil }
         guard let rowsOfValues = valuesNode.sequence else {
-            c.error("P301", "expected `values` as a list of rows, found \(valuesNode.kindDescription)", at: valuesNode.range)
+            c.error(PlanCode.wrongKind, "expected `values` as a list of rows, found \(valuesNode.kindDescription)", at: valuesNode.range)
             return nil
         }
         if rowsOfValues.count * axes[1].tests.count > c.limits.shapeRows {
-            c.error("P321", "the matrix has too many cells (Limits.shapeRows)", at: valuesNode.range)
+            c.error(PlanCode.shapeTooLarge, "the matrix has too many cells (Limits.shapeRows)", at: valuesNode.range)
             return nil
         }
         var values: [[Located<Exact>]] = []
         if rowsOfValues.count != axes[0].tests.count {
             c.error(
-                "P325", "the matrix has \(axes[0].tests.count) row bands but \(rowsOfValues.count) rows of values", at: valuesNode.range)
+                PlanCode.matrixShape, "the matrix has \(axes[0].tests.count) row bands but \(rowsOfValues.count) rows of values", at: valuesNode.range
+            )
             return nil
         }
         for (r, rowNode) in rowsOfValues.enumerated() {
             guard let cells = rowNode.sequence else {
-                c.error("P301", "expected a row of values, found \(rowNode.kindDescription)", at: rowNode.range)
+                c.error(PlanCode.wrongKind, "expected a row of values, found \(rowNode.kindDescription)", at: rowNode.range)
                 return nil
             }
             if cells.count != axes[1].tests.count {
                 c.error(
-                    "P325", "row \(r + 1) of the matrix has \(cells.count) values; there are \(axes[1].tests.count) column bands",
+                    PlanCode.matrixShape, "row \(r + 1) of the matrix has \(cells.count) values; there are \(axes[1].tests.count) column bands",
                     at: rowNode.range)
                 return nil
             }
@@ -596,14 +603,14 @@ public enum PlanParser {
 
     /// A shape used by a rule: `shape: NAME` (with `input`/`inputs`), or a
     /// shape written in place under its kind's key.
-    static func readShapeUse(
+    public static func readShapeUse(
         _ f: inout Fields, _ node: YAMLNode, _ p: Path, _ c: inout ReadContext, defaultInputs: [Expr], what: String,
         allowed: [String] = shapeKinds
     ) -> ShapeUse? {
         let present = (allowed + ["shape"]).filter { f.has($0) }
         guard present.count == 1 else {
             c.error(
-                "P319",
+                PlanCode.shapeKind,
                 present.isEmpty
                     ? "\(what) needs a shape: one of \((allowed + ["shape"]).map { "`\($0)`" }.joined(separator: ", "))"
                     : "\(what) has \(present.map { "`\($0)`" }.joined(separator: " and ")); give exactly one shape",
@@ -632,11 +639,11 @@ public enum PlanParser {
     // MARK: - Rules
 
     static let commonRuleKeys = ["kind", "label", "description", "round"]
-    static let limiterKeys = ["gate", "floor", "cap"]
+    public static let limiterKeys = ["gate", "floor", "cap"]
 
     static func readRules(_ node: YAMLNode, _ p: Path, _ c: inout ReadContext) -> [Rule] {
         guard let pairs = node.mapping else {
-            c.error("P301", "expected a mapping of rule names to rules, found \(node.kindDescription)", at: node.range)
+            c.error(PlanCode.wrongKind, "expected a mapping of rule names to rules, found \(node.kindDescription)", at: node.range)
             return []
         }
         var out: [Rule] = []
@@ -647,322 +654,46 @@ public enum PlanParser {
         return out
     }
 
-    static func keys(for kind: RuleKind) -> [String] {
-        let specific: [String]
-        switch kind {
-        case .attainmentBonus: specific = ["base", "measure", "multipliers", "input"] + shapeKinds + ["shape"] + limiterKeys
-        case .productAward: specific = ["measure", "threshold", "at_threshold", "award", "rate_above", "first_movers"] + limiterKeys
-        case .teamRanking: specific = ["group_by", "members", "score", "eligible", "order", "prizes", "ties", "split"]
-        case .elimination: specific = ["measure", "among", "exempt", "below", "bottom", "levels", "none"]
-        case .commission: specific = ["amount", "where", "rate_on", "tiers", "shape"] + limiterKeys
-        case .formula: specific = ["value"] + limiterKeys
-        }
-        return commonRuleKeys + specific
-    }
-
     static func readRule(_ name: Located<String>, _ node: YAMLNode, _ p: Path, _ c: inout ReadContext) -> Rule? {
         guard node.mapping != nil else {
-            c.error("P301", "expected a mapping for rule `\(name.value)`, found \(node.kindDescription)", at: node.range)
+            c.error(PlanCode.wrongKind, "expected a mapping for rule `\(name.value)`, found \(node.kindDescription)", at: node.range)
             return nil
         }
+        let names = c.kinds.names
         guard let kindNode = node["kind"] else {
             c.error(
-                "P309", "rule `\(name.value)` needs `kind`", at: name.range,
-                help: "one of " + RuleKind.allCases.map { "`\($0.rawValue)`" }.joined(separator: ", "))
+                PlanCode.missingKey, "rule `\(name.value)` needs `kind`", at: name.range,
+                help: "one of " + names.map { "`\($0)`" }.joined(separator: ", "))
             return nil
         }
-        guard let kind = c.choice(kindNode, p.key("kind"), "rule kind", RuleKind.self) else { return nil }
-        let what = "rule `\(name.value)` (\(kind.value.rawValue))"
-        guard var f = Fields(node, what, known: keys(for: kind.value), context: &c) else { return nil }
+        guard let kindText = c.text(kindNode, p.key("kind"), "rule kind") else { return nil }
+        guard let kind = c.kinds.named(kindText.value) else {
+            c.error(
+                PlanCode.unknownChoice, "unknown rule kind `\(kindText.value)`; expected one of \(names.map { "`\($0)`" }.joined(separator: ", "))",
+                at: kindText.range, help: Suggest.didYouMean(kindText.value, among: names))
+            return nil
+        }
+        let what = "rule `\(name.value)` (\(kind.name))"
+        guard var f = Fields(node, what, known: commonRuleKeys + kind.keys, context: &c) else { return nil }
         _ = f.take("kind")
         let labels = f.take("label").map { c.labels($0, p.key("label")) } ?? Labels()
         let description = f.take("description").flatMap { c.text($0, p.key("description"), "a description")?.value }
         var round = RoundingChoice.plan
         if let r = f.take("round") { round = readRoundChoice(r, p.key("round"), &c) }
-        var body: RuleBody?
-        switch kind.value {
-        case .attainmentBonus: body = readAttainmentBonus(&f, node, p, &c, what).map { .attainmentBonus($0) }
-        case .productAward: body = readProductAward(&f, node, p, &c, what).map { .productAward($0) }
-        case .teamRanking: body = readTeamRanking(&f, node, p, &c, what).map { .teamRanking($0) }
-        case .elimination: body = readElimination(&f, node, p, &c, what).map { .elimination($0) }
-        case .commission: body = readCommission(&f, node, p, &c, what).map { .commission($0) }
-        case .formula:
-            let value = f.require("value", &c).flatMap { c.formula($0, p.key("value"), "a formula") }
-            let limiters = readLimiters(&f, p, &c)
-            body = value.map { .formula(FormulaRule(value: $0, limiters: limiters)) }
-        }
+        let body = kind.read(&f, node, p, &c, what)
         f.finish(&c)
         guard let body else { return nil }
         return Rule(
-            name: name, kind: kind, labels: labels, description: description, body: body, round: round,
+            name: name, kind: kindText, labels: labels, description: description, body: body, round: round,
             range: SourceRange(start: name.range.start, end: node.range.end))
     }
 
-    static func readLimiters(_ f: inout Fields, _ p: Path, _ c: inout ReadContext) -> Limiters {
+    /// `gate`, `floor` and `cap`, which every paying rule kind may carry.
+    public static func readLimiters(_ f: inout Fields, _ p: Path, _ c: inout ReadContext) -> Limiters {
         Limiters(
             gate: f.take("gate").flatMap { c.formula($0, p.key("gate"), "a gate condition") },
             floor: f.take("floor").flatMap { c.formula($0, p.key("floor"), "a floor") },
             cap: f.take("cap").flatMap { c.formula($0, p.key("cap"), "a cap") })
-    }
-
-    static func readAttainmentBonus(_ f: inout Fields, _ node: YAMLNode, _ p: Path, _ c: inout ReadContext, _ what: String) -> AttainmentBonus? {
-        let base = f.require("base", &c, help: "e.g. `base: rep.target_incentive * proration`").flatMap {
-            c.formula($0, p.key("base"), "the base amount")
-        }
-        let measure = f.require("measure", &c, help: "e.g. `measure: attainment`").flatMap { c.formula($0, p.key("measure"), "the measure") }
-        let shape = readShapeUse(&f, node, p, &c, defaultInputs: measure.map { [$0] } ?? [], what: what)
-        var multipliers: [Multiplier] = []
-        if let mNode = f.take("multipliers") {
-            guard let items = mNode.sequence else {
-                c.error("P301", "expected a list of multipliers, found \(mNode.kindDescription)", at: mNode.range)
-                return nil
-            }
-            for (i, item) in items.enumerated() {
-                let mp = p.key("multipliers").index(i)
-                guard var mf = Fields(item, "a multiplier", known: ["name", "label", "factor", "input", "inputs", "shape"] + shapeKinds, context: &c)
-                else { continue }
-                let mname = mf.take("name").flatMap { n -> Located<String>? in checkName(n, &c, "a multiplier") }
-                if let n = mname { c.register(mp.key("name"), YAMLNode(kind: .scalar(n.value, .plain), range: n.range)) }
-                let labels = mf.take("label").map { c.labels($0, mp.key("label")) } ?? Labels()
-                if let factorNode = mf.take("factor") {
-                    let factor = c.formula(factorNode, mp.key("factor"), "a factor")
-                    mf.finish(&c)
-                    if let factor {
-                        multipliers.append(Multiplier(name: mname, labels: labels, shape: nil, factor: factor, range: item.range))
-                    }
-                    continue
-                }
-                let use = readShapeUse(&mf, item, mp, &c, defaultInputs: [], what: "a multiplier")
-                mf.finish(&c)
-                if let use {
-                    if use.inputs.isEmpty {
-                        c.error("P326", "a multiplier's shape needs `input: FORMULA` (the value it looks up)", at: item.range)
-                        continue
-                    }
-                    multipliers.append(Multiplier(name: mname, labels: labels, shape: use, factor: nil, range: item.range))
-                }
-            }
-        }
-        let limiters = readLimiters(&f, p, &c)
-        guard let base, let measure, let shape else { return nil }
-        return AttainmentBonus(base: base, measure: measure, shape: shape, multipliers: multipliers, limiters: limiters)
-    }
-
-    static func readProductAward(_ f: inout Fields, _ node: YAMLNode, _ p: Path, _ c: inout ReadContext, _ what: String) -> ProductAward? {
-        let measure = f.require("measure", &c).flatMap { c.formula($0, p.key("measure"), "the measure") }
-        let threshold = f.require("threshold", &c).flatMap { c.formula($0, p.key("threshold"), "the threshold") }
-        var inclusive = Located(true, node.range)
-        if let at = f.take("at_threshold") {
-            if let t = c.text(at, p.key("at_threshold"), "`counts` or `does_not_count`") {
-                switch t.value {
-                case "counts": inclusive = Located(true, t.range)
-                case "does_not_count": inclusive = Located(false, t.range)
-                default:
-                    c.error(
-                        "P307",
-                        "unknown `at_threshold` value `\(t.value)`; expected `counts` (reaching it is enough) or `does_not_count` (it must be exceeded)",
-                        at: t.range, help: Suggest.didYouMean(t.value, among: ["counts", "does_not_count"]))
-                }
-            }
-        }
-        let award = f.require("award", &c).flatMap { c.formula($0, p.key("award"), "the award") }
-        let rate = f.take("rate_above").flatMap { c.formula($0, p.key("rate_above"), "the rate above the threshold") }
-        let limiters = readLimiters(&f, p, &c)
-        var firstMovers: FirstMovers?
-        if let fmNode = f.take("first_movers") {
-            let fp = p.key("first_movers")
-            if var ff = Fields(fmNode, "`first_movers`", known: ["count", "award", "running_total"], context: &c) {
-                let count = ff.require("count", &c).flatMap { c.integer($0, fp.key("count"), "the number of first movers", range: 1...1_000_000) }
-                let fmAward = ff.require("award", &c).flatMap { c.formula($0, fp.key("award"), "the first-mover award") }
-                let running = ff.require("running_total", &c, help: "e.g. `running_total: sum(tx.amount where new_product)`").flatMap {
-                    c.formula($0, fp.key("running_total"), "the running total")
-                }
-                ff.finish(&c)
-                if let count, let fmAward, let running {
-                    var value = running
-                    var filter: Expr?
-                    if case .call(let fn, let args, let w) = running.kind, fn.text == "sum", args.count == 1 {
-                        value = args[0]
-                        filter = w
-                    } else {
-                        c.error(
-                            "P327", "`running_total` must be a sum over transactions, e.g. `sum(tx.amount where new_product)`",
-                            at: running.range)
-                    }
-                    firstMovers = FirstMovers(count: count, award: fmAward, running: value, filter: filter, range: fmNode.range)
-                }
-            }
-        }
-        guard let measure, let threshold, let award else { return nil }
-        return ProductAward(
-            measure: measure, threshold: threshold, inclusive: inclusive, award: award, rateAbove: rate, limiters: limiters,
-            firstMovers: firstMovers)
-    }
-
-    static func readTeamRanking(_ f: inout Fields, _ node: YAMLNode, _ p: Path, _ c: inout ReadContext, _ what: String) -> TeamRanking? {
-        let groupBy = f.require("group_by", &c, help: "e.g. `group_by: rep.team`").flatMap { c.formula($0, p.key("group_by"), "the grouping") }
-        let members = f.take("members").flatMap { c.formula($0, p.key("members"), "a membership condition") }
-        let score = f.require("score", &c, help: "e.g. `score: sum(revenue) / sum(target)`").flatMap { c.formula($0, p.key("score"), "the score") }
-        let eligible = f.take("eligible").flatMap { c.formula($0, p.key("eligible"), "an eligibility condition") }
-        let order = f.take("order").flatMap { c.choice($0, p.key("order"), "order", SortOrder.self) } ?? Located(.descending, node.range)
-        var prizes: [Expr] = []
-        if let prizesNode = f.require("prizes", &c, help: "e.g. `prizes: [30000, 20000, 10000]`") {
-            if let items = prizesNode.sequence {
-                for (i, item) in items.enumerated() {
-                    if let e = c.formula(item, p.key("prizes").index(i), "a prize") { prizes.append(e) }
-                }
-                if items.isEmpty { c.error("P322", "`prizes` needs at least one prize", at: prizesNode.range) }
-            } else {
-                c.error("P301", "expected `prizes` as a list [1st, 2nd, ...], found \(prizesNode.kindDescription)", at: prizesNode.range)
-            }
-        }
-        var ties = TiePolicy.share(node.range)
-        if let tiesNode = f.take("ties") {
-            let tp = p.key("ties")
-            if tiesNode.scalar != nil {
-                if let t = c.text(tiesNode, tp, "a tie policy") {
-                    if t.value == "share" {
-                        ties = .share(t.range)
-                    } else {
-                        c.error(
-                            "P307", "unknown tie policy `\(t.value)`; expected `share` or `{break_by: [...]}`", at: t.range,
-                            help: Suggest.didYouMean(t.value, among: ["share"]))
-                    }
-                }
-            } else if var tf = Fields(tiesNode, "`ties`", known: ["break_by", "then"], context: &c) {
-                var breakers: [TieBreaker] = []
-                if let bn = tf.require("break_by", &c) {
-                    let items = bn.sequence ?? [bn]
-                    for (i, item) in items.enumerated() {
-                        let bp = bn.sequence == nil ? tp.key("break_by") : tp.key("break_by").index(i)
-                        if item.mapping != nil {
-                            guard var bf = Fields(item, "a tie-breaker", known: ["by", "order"], context: &c) else { continue }
-                            let by = bf.require("by", &c).flatMap { c.formula($0, bp.key("by"), "a tie-breaker") }
-                            let o = bf.take("order").flatMap { c.choice($0, bp.key("order"), "order", SortOrder.self) }
-                            bf.finish(&c)
-                            if let by { breakers.append(TieBreaker(expr: by, order: o ?? Located(.descending, item.range))) }
-                        } else if let by = c.formula(item, bp, "a tie-breaker") {
-                            breakers.append(TieBreaker(expr: by, order: Located(.descending, item.range)))
-                        }
-                    }
-                }
-                if let thenNode = tf.take("then"), let t = c.text(thenNode, tp.key("then"), "what remaining ties do"), t.value != "share" {
-                    c.error("P307", "groups still tied after the tie-breakers share; `then` can only be `share`", at: t.range)
-                }
-                tf.finish(&c)
-                ties = .breakBy(breakers, tiesNode.range)
-            }
-        }
-        var split: Split?
-        if let splitNode = f.require("split", &c, help: "e.g. `split: {pro_rata: max(revenue, 0)}`") {
-            let sp = p.key("split")
-            if let s = splitNode.scalar, s == "equal" {
-                c.register(sp, splitNode)
-                split = Split(method: .equal, exclude: nil, range: splitNode.range)
-            } else if var sf = Fields(splitNode, "`split`", known: ["pro_rata", "equal", "to_role", "exclude"], context: &c) {
-                let methods = ["pro_rata", "equal", "to_role"].filter { sf.has($0) }
-                var method: SplitMethod?
-                if methods.count != 1 {
-                    c.error("P328", "`split` needs exactly one of `pro_rata: WEIGHT`, `equal: true`, `to_role: ROLE`", at: splitNode.range)
-                    for m in methods { _ = sf.take(m) }
-                } else if let w = sf.take("pro_rata") {
-                    method = c.formula(w, sp.key("pro_rata"), "a weight").map { .proRata($0) }
-                } else if let e = sf.take("equal") {
-                    if let b = c.bool(e, sp.key("equal"), "`equal`"), b.value {
-                        method = .equal
-                    } else {
-                        c.error("P328", "`equal: false` splits nothing; use `pro_rata` or `to_role`", at: e.range)
-                    }
-                } else if let r = sf.take("to_role") {
-                    method = c.text(r, sp.key("to_role"), "a role").map { .role($0.value) }
-                }
-                let exclude = sf.take("exclude").flatMap { c.formula($0, sp.key("exclude"), "an exclusion condition") }
-                sf.finish(&c)
-                if let method { split = Split(method: method, exclude: exclude, range: splitNode.range) }
-            }
-        }
-        guard let groupBy, let score, let split, !prizes.isEmpty else { return nil }
-        return TeamRanking(
-            groupBy: groupBy, members: members, score: score, eligible: eligible, order: order, prizes: prizes, ties: ties,
-            split: split)
-    }
-
-    static func readElimination(_ f: inout Fields, _ node: YAMLNode, _ p: Path, _ c: inout ReadContext, _ what: String) -> Elimination? {
-        let measure = f.require("measure", &c).flatMap { c.formula($0, p.key("measure"), "the measure") }
-        let among = f.take("among").flatMap { c.formula($0, p.key("among"), "who is ranked") }
-        let exempt = f.take("exempt").flatMap { c.formula($0, p.key("exempt"), "an exemption condition") }
-        let below = f.take("below").flatMap { c.formula($0, p.key("below"), "the threshold") }
-        var bottom: Bottom?
-        if let bn = f.take("bottom") {
-            let bp = p.key("bottom")
-            if var bf = Fields(bn, "`bottom`", known: ["share", "count", "round", "ties"], context: &c) {
-                var size: Bottom.Size?
-                if bf.has("share") == bf.has("count") {
-                    c.error("P329", "`bottom` needs exactly one of `share: 5%` or `count: 3`", at: bn.range)
-                    _ = bf.take("share")
-                    _ = bf.take("count")
-                } else if let s = bf.take("share") {
-                    if let v = c.number(s, bp.key("share"), "the bottom share") {
-                        if v.value < .zero || v.value > .one {
-                            c.error("P330", "the bottom share must be between 0% and 100%, found \(v.value)", at: v.range)
-                        } else {
-                            size = .share(v)
-                        }
-                    }
-                } else if let k = bf.take("count") {
-                    size = c.integer(k, bp.key("count"), "the bottom count", range: 0...1_000_000_000).map { .count($0) }
-                }
-                let rounding =
-                    bf.take("round").flatMap { c.choice($0, bp.key("round"), "rounding of the bottom count", Bottom.Rounding.self) }
-                    ?? Located(.down, bn.range)
-                var includeTies = Located(true, bn.range)
-                if let tn = bf.take("ties"), let t = c.text(tn, bp.key("ties"), "`include` or `exclude`") {
-                    if t.value == "include" || t.value == "exclude" {
-                        includeTies = Located(t.value == "include", t.range)
-                    } else {
-                        c.error(
-                            "P307",
-                            "unknown `ties` value `\(t.value)`; expected `include` (reps tied with the last one are flagged too) or `exclude`",
-                            at: t.range, help: Suggest.didYouMean(t.value, among: ["include", "exclude"]))
-                    }
-                }
-                bf.finish(&c)
-                if let size { bottom = Bottom(size: size, rounding: rounding, includeTies: includeTies, range: bn.range) }
-            }
-        }
-        var levels: [Located<String>] = []
-        if let ln = f.require("levels", &c, help: "e.g. `levels: [warning, eliminate]`") {
-            if let items = ln.sequence, !items.isEmpty {
-                for (i, item) in items.enumerated() {
-                    if let t = c.text(item, p.key("levels").index(i), "a level name") { levels.append(t) }
-                }
-            } else {
-                c.error("P301", "expected `levels` as a list of names, one per consecutive flagged period", at: ln.range)
-            }
-        }
-        let none = f.take("none").flatMap { c.text($0, p.key("none"), "the name for no flag") } ?? Located("none", node.range)
-        var seen: [String: SourceRange] = [none.value: none.range]
-        for l in levels {
-            if let first = seen[l.value] {
-                c.error("P331", "the level `\(l.value)` is named twice", at: l.range, notes: [.init("first named here", at: first)])
-            }
-            seen[l.value] = l.range
-        }
-        if below == nil && bottom == nil && !f.has("below") && !f.has("bottom") {
-            c.error("P332", "\(what) flags nobody: give `below: THRESHOLD`, `bottom: {share: ...}`, or both", at: node.range)
-        }
-        guard let measure, !levels.isEmpty else { return nil }
-        return Elimination(measure: measure, among: among, exempt: exempt, below: below, bottom: bottom, levels: levels, none: none)
-    }
-
-    static func readCommission(_ f: inout Fields, _ node: YAMLNode, _ p: Path, _ c: inout ReadContext, _ what: String) -> Commission? {
-        let amount = f.require("amount", &c, help: "e.g. `amount: tx.amount`").flatMap { c.formula($0, p.key("amount"), "the commissionable amount") }
-        let filter = f.take("where").flatMap { c.formula($0, p.key("where"), "a condition on a transaction") }
-        let rateOn = f.take("rate_on").flatMap { c.choice($0, p.key("rate_on"), "`rate_on`", RateOn.self) } ?? Located(.total, node.range)
-        let shape = readShapeUse(&f, node, p, &c, defaultInputs: [], what: what, allowed: ["tiers"])
-        let limiters = readLimiters(&f, p, &c)
-        guard let amount, let shape else { return nil }
-        return Commission(amount: amount, filter: filter, rateOn: rateOn, shape: shape, limiters: limiters)
     }
 
     // MARK: - Total and output
@@ -976,7 +707,7 @@ public enum PlanParser {
                     if let t = c.text(item, p.key("components").index(i), "a rule name") { components.append(t) }
                 }
             } else {
-                c.error("P301", "expected `components` as a list of rule names, found \(cn.kindDescription)", at: cn.range)
+                c.error(PlanCode.wrongKind, "expected `components` as a list of rule names, found \(cn.kindDescription)", at: cn.range)
             }
         }
         let cap = f.take("cap").flatMap { c.formula($0, p.key("cap"), "a cap") }
@@ -989,7 +720,7 @@ public enum PlanParser {
 
     static func readOutput(_ node: YAMLNode, _ p: Path, _ c: inout ReadContext) -> [OutputColumn] {
         guard let items = node.sequence else {
-            c.error("P301", "expected `output` as a list of columns, found \(node.kindDescription)", at: node.range)
+            c.error(PlanCode.wrongKind, "expected `output` as a list of columns, found \(node.kindDescription)", at: node.range)
             return []
         }
         var out: [OutputColumn] = []
@@ -1001,7 +732,7 @@ public enum PlanParser {
                 if let e = c.formula(item, op, "a column") {
                     guard let name = e.dottedName else {
                         c.error(
-                            "P333", "a column given by a formula needs a header: `{column: NAME, value: \(e)}`", at: item.range)
+                            PlanCode.columnHeader, "a column given by a formula needs a header: `{column: NAME, value: \(e)}`", at: item.range)
                         continue
                     }
                     let header = String(name.split(separator: ".").last ?? Substring(name))
@@ -1025,7 +756,7 @@ public enum PlanParser {
             guard let column else { continue }
             if let first = seen[column.header.value] {
                 c.error(
-                    "P334", "the output column `\(column.header.value)` appears twice", at: column.header.range,
+                    PlanCode.columnTwiceInOutput, "the output column `\(column.header.value)` appears twice", at: column.header.range,
                     notes: [.init("first here", at: first)])
                 continue
             }
@@ -1058,15 +789,17 @@ enum UnaryTestParser {
         let help = "write a test such as `>= 0.90`, `< 70%`, `== 1` or `[0.7, 0.9)`"
         let whole = source.range(0, source.text.count)
         guard let first = tokens.first, first.kind != .end else {
-            return .failure(.error("F230", "expected a test, found nothing", at: whole, help: help))
+            return .failure(.error(FormulaCode.emptyTest, "expected a test, found nothing", at: whole, help: help))
         }
         if case .symbol(let op) = first.kind, ["<", "<=", ">", ">=", "=="].contains(op) {
             guard let v = number(1) else {
-                return .failure(.error("F231", "expected a number after `\(op)`", at: whole, help: help))
+                return .failure(.error(FormulaCode.testWithoutNumber, "expected a number after `\(op)`", at: whole, help: help))
             }
             guard tokens[1 + width(1)].kind == .end else {
                 return .failure(
-                    .error("F232", "unexpected text after the test", at: source.range(tokens[1 + width(1)].start, source.text.count), help: help))
+                    .error(
+                        FormulaCode.textAfterTest, "unexpected text after the test", at: source.range(tokens[1 + width(1)].start, source.text.count),
+                        help: help))
             }
             switch op {
             case "<": return .success(.interval(low: nil, lowInclusive: false, high: v, highInclusive: false))
@@ -1080,34 +813,36 @@ enum UnaryTestParser {
             let lowInclusive = first.kind == .symbol("[")
             var i = 1
             guard let lo = number(i) else {
-                return .failure(.error("F231", "expected the interval's lower bound", at: whole, help: help))
+                return .failure(.error(FormulaCode.testWithoutNumber, "expected the interval's lower bound", at: whole, help: help))
             }
             i += width(i)
             guard i < tokens.count, tokens[i].kind == .symbol(",") else {
-                return .failure(.error("F233", "expected `,` between the interval's bounds", at: whole, help: help))
+                return .failure(.error(FormulaCode.intervalComma, "expected `,` between the interval's bounds", at: whole, help: help))
             }
             i += 1
             guard let hi = number(i) else {
-                return .failure(.error("F231", "expected the interval's upper bound", at: whole, help: help))
+                return .failure(.error(FormulaCode.testWithoutNumber, "expected the interval's upper bound", at: whole, help: help))
             }
             i += width(i)
             guard i < tokens.count, tokens[i].kind == .symbol("]") || tokens[i].kind == .symbol(")") else {
-                return .failure(.error("F233", "expected `]` or `)` to close the interval", at: whole, help: help))
+                return .failure(.error(FormulaCode.intervalComma, "expected `]` or `)` to close the interval", at: whole, help: help))
             }
             let highInclusive = tokens[i].kind == .symbol("]")
             guard tokens[i + 1].kind == .end else {
-                return .failure(.error("F232", "unexpected text after the interval", at: whole, help: help))
+                return .failure(.error(FormulaCode.textAfterTest, "unexpected text after the interval", at: whole, help: help))
             }
             if hi < lo {
-                return .failure(.error("F234", "the interval's upper bound \(hi) is below its lower bound \(lo)", at: whole))
+                return .failure(.error(FormulaCode.intervalReversed, "the interval's upper bound \(hi) is below its lower bound \(lo)", at: whole))
             }
             return .success(.interval(low: lo, lowInclusive: lowInclusive, high: hi, highInclusive: highInclusive))
         }
         if number(0) != nil {
             return .failure(
-                .error("F235", "a bare number is not a test", at: whole, help: "write `== \(number(0)!)` for equality, or `>= \(number(0)!)`"))
+                .error(
+                    FormulaCode.bareNumberTest, "a bare number is not a test", at: whole,
+                    help: "write `== \(number(0)!)` for equality, or `>= \(number(0)!)`"))
         }
-        return .failure(.error("F230", "`\(String(String.UnicodeScalarView(source.text)))` is not a test", at: whole, help: help))
+        return .failure(.error(FormulaCode.emptyTest, "`\(String(String.UnicodeScalarView(source.text)))` is not a test", at: whole, help: help))
     }
 }
 

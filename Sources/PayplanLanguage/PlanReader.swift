@@ -5,47 +5,57 @@ import PayplanYAML
 /// and typed readers for scalars that never fall into YAML 1.1's traps
 /// (`no` is never a boolean, `010` never octal, `1e3` never money unless a
 /// number is expected).
-struct ReadContext {
-    let document: YAMLDocument
-    let limits: Limits
-    var diagnostics: [Diagnostic] = []
-    var parameters: [String: Parameter] = [:]
+public struct ReadContext {
+    public let document: YAMLDocument
+    public let limits: Limits
+    /// The rule kinds this reader knows.
+    public let kinds: RuleKindSet
+    public var diagnostics: [Diagnostic] = []
+    public var parameters: [String: Parameter] = [:]
+
+    init(document: YAMLDocument, kinds: RuleKindSet, limits: Limits) {
+        self.document = document
+        self.kinds = kinds
+        self.limits = limits
+    }
 
     static var yaml11Booleans: Set<String> { YAMLTraps.booleans }
 
-    mutating func error(_ code: String, _ message: String, at range: SourceRange, notes: [Diagnostic.Note] = [], help: String? = nil) {
+    public mutating func error(
+        _ code: some DiagnosticCode, _ message: String, at range: SourceRange, notes: [Diagnostic.Note] = [], help: String? = nil
+    ) {
         diagnostics.append(.error(code, message, at: range, notes: notes, help: help))
     }
 
-    mutating func warning(_ code: String, _ message: String, at range: SourceRange, help: String? = nil) {
+    public mutating func warning(_ code: some DiagnosticCode, _ message: String, at range: SourceRange, help: String? = nil) {
         diagnostics.append(.warning(code, message, at: range, help: help))
     }
 
-    mutating func register(_ path: Path, _ node: YAMLNode) {
+    public mutating func register(_ path: Path, _ node: YAMLNode) {
         guard let text = node.scalar else { return }
         parameters[path.text] = Parameter(yamlPath: path.steps, range: node.range, text: text)
     }
 
     /// A scalar expected; reports what was found otherwise.
-    mutating func scalarText(_ node: YAMLNode, _ what: String) -> String? {
+    public mutating func scalarText(_ node: YAMLNode, _ what: String) -> String? {
         guard let text = node.scalar else {
-            error("P301", "expected \(what), found \(node.kindDescription)", at: node.range)
+            error(PlanCode.wrongKind, "expected \(what), found \(node.kindDescription)", at: node.range)
             return nil
         }
         if node.isNull {
-            error("P302", "expected \(what), found nothing", at: node.range)
+            error(PlanCode.missingValue, "expected \(what), found nothing", at: node.range)
             return nil
         }
         return text
     }
 
-    mutating func text(_ node: YAMLNode, _ path: Path, _ what: String) -> Located<String>? {
+    public mutating func text(_ node: YAMLNode, _ path: Path, _ what: String) -> Located<String>? {
         guard let t = scalarText(node, what) else { return nil }
         register(path, node)
         return Located(t, node.range)
     }
 
-    mutating func formula(_ node: YAMLNode, _ path: Path, _ what: String) -> Expr? {
+    public mutating func formula(_ node: YAMLNode, _ path: Path, _ what: String) -> Expr? {
         guard scalarText(node, what) != nil else { return nil }
         register(path, node)
         let source = FormulaSource(node: node, document: document)
@@ -60,30 +70,30 @@ struct ReadContext {
     }
 
     /// A constant number (`0.80`, `5%`, `-3`, `30000`).
-    mutating func number(_ node: YAMLNode, _ path: Path, _ what: String) -> Located<Exact>? {
+    public mutating func number(_ node: YAMLNode, _ path: Path, _ what: String) -> Located<Exact>? {
         guard let e = formula(node, path, what) else { return nil }
         guard let v = e.constantNumber else {
-            error("P303", "expected a constant number for \(what), found the formula `\(e)`", at: e.range)
+            error(PlanCode.notConstant, "expected a constant number for \(what), found the formula `\(e)`", at: e.range)
             return nil
         }
         return Located(v, node.range)
     }
 
-    mutating func integer(_ node: YAMLNode, _ path: Path, _ what: String, range allowed: ClosedRange<Int>) -> Located<Int>? {
+    public mutating func integer(_ node: YAMLNode, _ path: Path, _ what: String, range allowed: ClosedRange<Int>) -> Located<Int>? {
         guard let t = scalarText(node, what) else { return nil }
         register(path, node)
         guard let v = Int(t), String(v) == t || (t.hasPrefix("+") && String(v) == t.dropFirst()) else {
-            error("P304", "expected \(what) (a whole number), found `\(t)`", at: node.range)
+            error(PlanCode.notWholeNumber, "expected \(what) (a whole number), found `\(t)`", at: node.range)
             return nil
         }
         guard allowed.contains(v) else {
-            error("P305", "\(what) must be between \(allowed.lowerBound) and \(allowed.upperBound), found \(v)", at: node.range)
+            error(PlanCode.outOfRange, "\(what) must be between \(allowed.lowerBound) and \(allowed.upperBound), found \(v)", at: node.range)
             return nil
         }
         return Located(v, node.range)
     }
 
-    mutating func bool(_ node: YAMLNode, _ path: Path, _ what: String) -> Located<Bool>? {
+    public mutating func bool(_ node: YAMLNode, _ path: Path, _ what: String) -> Located<Bool>? {
         guard let t = scalarText(node, what) else { return nil }
         register(path, node)
         switch t {
@@ -94,41 +104,41 @@ struct ReadContext {
                 ReadContext.yaml11Booleans.contains(t)
                 ? "YAML 1.1 would read `\(t)` as a boolean; Payplan does not guess: write true or false"
                 : "write true or false"
-            error("P306", "expected true or false for \(what), found `\(t)`", at: node.range, help: help)
+            error(PlanCode.notBoolean, "expected true or false for \(what), found `\(t)`", at: node.range, help: help)
             return nil
         }
     }
 
-    mutating func choice<E: RawRepresentable & CaseIterable>(_ node: YAMLNode, _ path: Path, _ what: String, _: E.Type) -> Located<E>?
+    public mutating func choice<E: RawRepresentable & CaseIterable>(_ node: YAMLNode, _ path: Path, _ what: String, _: E.Type) -> Located<E>?
     where E.RawValue == String {
         guard let t = scalarText(node, what) else { return nil }
         register(path, node)
         if let v = E(rawValue: t) { return Located(v, node.range) }
         let options = E.allCases.map(\.rawValue)
         error(
-            "P307", "unknown \(what) `\(t)`; expected one of \(options.map { "`\($0)`" }.joined(separator: ", "))",
+            PlanCode.unknownChoice, "unknown \(what) `\(t)`; expected one of \(options.map { "`\($0)`" }.joined(separator: ", "))",
             at: node.range, help: Suggest.didYouMean(t, among: options))
         return nil
     }
 
-    mutating func date(_ node: YAMLNode, _ path: Path, _ what: String) -> Located<CivilDate>? {
+    public mutating func date(_ node: YAMLNode, _ path: Path, _ what: String) -> Located<CivilDate>? {
         guard let t = scalarText(node, what) else { return nil }
         register(path, node)
         guard let d = CivilDate(iso: t) else {
-            error("P308", "expected \(what) as a calendar date YYYY-MM-DD, found `\(t)`", at: node.range)
+            error(PlanCode.notDate, "expected \(what) as a calendar date YYYY-MM-DD, found `\(t)`", at: node.range)
             return nil
         }
         return Located(d, node.range)
     }
 
     /// `label: 文本` or `label: {zh: 文本, en: Text}`.
-    mutating func labels(_ node: YAMLNode, _ path: Path) -> Labels {
+    public mutating func labels(_ node: YAMLNode, _ path: Path) -> Labels {
         if let text = node.scalar, !node.isNull {
             register(path, node)
             return Labels([(language: "", text: text)])
         }
         guard let pairs = node.mapping else {
-            error("P301", "expected a label (text, or a mapping like {zh: 奖金, en: Bonus}), found \(node.kindDescription)", at: node.range)
+            error(PlanCode.wrongKind, "expected a label (text, or a mapping like {zh: 奖金, en: Bonus}), found \(node.kindDescription)", at: node.range)
             return Labels()
         }
         var entries: [(language: String, text: String)] = []
@@ -139,7 +149,7 @@ struct ReadContext {
         return Labels(entries)
     }
 
-    func identifierProblem(_ name: String) -> String? {
+    public func identifierProblem(_ name: String) -> String? {
         guard let first = name.unicodeScalars.first else { return "a name cannot be empty" }
         if !(first == "_" || first.properties.isAlphabetic) { return "a name must start with a letter or `_`" }
         for s in name.unicodeScalars where !(s == "_" || s.properties.isAlphabetic || (s.value >= 48 && s.value <= 57)) {
@@ -160,37 +170,37 @@ public enum YAMLTraps {
 
 /// A path into the plan, in two spellings: the parameter path users write
 /// (`rules.bonus.curve.points[2].pay`, 1-based) and the YAML steps behind it.
-struct Path {
-    var text: String
-    var steps: [PathStep]
+public struct Path: Sendable {
+    public var text: String
+    public var steps: [PathStep]
 
-    static let root = Path(text: "", steps: [])
+    public static let root = Path(text: "", steps: [])
 
-    func key(_ k: String) -> Path {
+    public func key(_ k: String) -> Path {
         Path(text: text.isEmpty ? k : text + "." + k, steps: steps + [.key(k)])
     }
 
-    func index(_ i: Int) -> Path {
+    public func index(_ i: Int) -> Path {
         Path(text: text + "[\(i + 1)]", steps: steps + [.index(i)])
     }
 
     /// A semantic name for an element of a YAML pair (`[x, y]` read as at/pay).
-    func alias(_ name: String, index i: Int) -> Path {
+    public func alias(_ name: String, index i: Int) -> Path {
         Path(text: text + "." + name, steps: steps + [.index(i)])
     }
 }
 
 /// Reads the keys of one YAML mapping, and reports the keys nobody asked for
 /// as unknown, with the closest known key as a suggestion.
-struct Fields {
-    let node: YAMLNode
-    let what: String
-    let known: [String]
+public struct Fields {
+    public let node: YAMLNode
+    public let what: String
+    public let known: [String]
     private(set) var used: Set<String> = []
 
-    init?(_ node: YAMLNode, _ what: String, known: [String], context: inout ReadContext) {
+    public init?(_ node: YAMLNode, _ what: String, known: [String], context: inout ReadContext) {
         guard node.mapping != nil else {
-            context.error("P301", "expected a mapping for \(what), found \(node.kindDescription)", at: node.range)
+            context.error(PlanCode.wrongKind, "expected a mapping for \(what), found \(node.kindDescription)", at: node.range)
             return nil
         }
         self.node = node
@@ -198,16 +208,12 @@ struct Fields {
         self.known = known
     }
 
-    mutating func take(_ key: String) -> YAMLNode? {
+    public mutating func take(_ key: String) -> YAMLNode? {
         used.insert(key)
         return node.mapping?.first { $0.key.scalar == key }?.value
     }
 
-    mutating func keyRange(_ key: String) -> SourceRange? {
-        node.mapping?.first { $0.key.scalar == key }?.key.range
-    }
-
-    mutating func require(_ key: String, _ context: inout ReadContext, help: String? = nil) -> YAMLNode? {
+    public mutating func require(_ key: String, _ context: inout ReadContext, help: String? = nil) -> YAMLNode? {
         if let v = take(key) { return v }
         // A misspelling of this key (`rouding`) is reported once, as the
         // unknown key with "did you mean `rounding`?", not also as missing.
@@ -217,23 +223,23 @@ struct Fields {
         }
         if let pair = misspelt, let k = pair.key.scalar {
             used.insert(k)
-            context.error("P310", "unknown key `\(k)` in \(what)", at: pair.key.range, help: "did you mean `\(key)`?")
+            context.error(PlanCode.unknownKey, "unknown key `\(k)` in \(what)", at: pair.key.range, help: "did you mean `\(key)`?")
         } else {
-            context.error("P309", "\(what) needs `\(key)`", at: node.range, help: help)
+            context.error(PlanCode.missingKey, "\(what) needs `\(key)`", at: node.range, help: help)
         }
         return nil
     }
 
-    func has(_ key: String) -> Bool { node.mapping?.contains { $0.key.scalar == key } ?? false }
+    public func has(_ key: String) -> Bool { node.mapping?.contains { $0.key.scalar == key } ?? false }
 
-    func finish(_ context: inout ReadContext) {
+    public func finish(_ context: inout ReadContext) {
         for pair in node.mapping ?? [] {
             guard let key = pair.key.scalar, !used.contains(key) else { continue }
             var help = Suggest.didYouMean(key, among: known)
             if help == nil {
                 help = "the keys of \(what) are " + known.map { "`\($0)`" }.joined(separator: ", ")
             }
-            context.error("P310", "unknown key `\(key)` in \(what)", at: pair.key.range, help: help)
+            context.error(PlanCode.unknownKey, "unknown key `\(key)` in \(what)", at: pair.key.range, help: help)
         }
     }
 }

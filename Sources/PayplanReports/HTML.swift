@@ -1,4 +1,5 @@
 import PayplanCore
+import PayplanEvaluator
 
 /// Markup written as well-formed XHTML (every element closed, only the five
 /// XML entities), so the statements parse with any XML parser: the tests

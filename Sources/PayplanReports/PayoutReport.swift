@@ -45,7 +45,10 @@ public struct PayoutReport: Sendable {
 
     // MARK: - Writers
 
-    public func csv() -> String {
+    /// RFC 4180 CSV. Text cells that a spreadsheet would run as a formula
+    /// (starting with `=`, `+`, `-`, `@`, a tab or a carriage return) get a
+    /// leading `'` unless `raw`; numbers are never touched.
+    public func csv(raw: Bool = false) -> String {
         // Rows are formatted in parallel (in blocks) into bytes, then joined in order.
         let blockSize = 4096
         let blocks = (rows.count + blockSize - 1) / blockSize
@@ -57,7 +60,7 @@ public struct PayoutReport: Sendable {
                 for c in columns.indices {
                     if c > 0 { out.append(0x2C) }
                     if quoted[c], case .text(let t) = rows[r][c] {
-                        out.append(contentsOf: CSVText.quote(t).utf8)
+                        out.append(contentsOf: CSVText.cell(t, raw: raw).utf8)
                     } else {
                         formatter.appendPlain(rows[r][c], type: columns[c].type, decimals: columns[c].decimals, to: &out)
                     }
@@ -66,7 +69,7 @@ public struct PayoutReport: Sendable {
             }
             return out
         }
-        var bytes = Array((columns.map { CSVText.quote($0.header) }.joined(separator: ",") + "\n").utf8)
+        var bytes = Array((columns.map { CSVText.cell($0.header, raw: raw) }.joined(separator: ",") + "\n").utf8)
         for t in texts { bytes += t }
         return String(decoding: bytes, as: UTF8.self)
     }
@@ -110,6 +113,24 @@ public struct PayoutReport: Sendable {
 }
 
 public enum CSVText {
+    /// A text cell: neutralised against formula injection (unless `raw`),
+    /// then quoted as RFC 4180 needs.
+    public static func cell(_ s: String, raw: Bool = false) -> String {
+        quote(raw ? s : neutralised(s))
+    }
+
+    /// OWASP's advice against CSV injection: a text cell beginning with `=`,
+    /// `+`, `-`, `@`, a tab or a carriage return gets a leading `'`, so a
+    /// spreadsheet shows it as text instead of running it. Only for text:
+    /// a number (`-863.64`) is written as it is.
+    public static func neutralised(_ s: String) -> String {
+        guard let first = s.utf8.first else { return s }
+        switch first {
+        case UInt8(ascii: "="), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "@"), 0x09, 0x0D: return "'" + s
+        default: return s
+        }
+    }
+
     /// RFC 4180: quote a field holding a comma, quote or line break.
     public static func quote(_ s: String) -> String {
         // Bytes, not Characters: grapheme breaking is needless and slow here.
@@ -152,8 +173,8 @@ public struct RunSummary: Sendable {
                 if let v = state.value(capped, rep).number { cut = (try? cut + v) ?? cut }
             }
         } else {
-            for case .rule(let r) in plan.nodes where r.kind != .elimination {
-                guard let slot = r.slots[.main] else { continue }
+            for case .rule(let r) in plan.nodes where !r.isFlag {
+                guard let slot = r.slots[0] else { continue }
                 for rep in state.population {
                     if let v = state.value(slot, rep).number { paid = (try? paid + v) ?? paid }
                 }
@@ -163,7 +184,7 @@ public struct RunSummary: Sendable {
         cutByCaps = cut
         var flags: [(String, Int)] = []
         for case .rule(let r) in plan.nodes {
-            guard case .elimination(_, _, _, _, _, let levels, _) = r.body, let slot = r.slots[.flag] else { continue }
+            guard let levels = plan.plan.rules[r.index].body.flagLevels, let slot = r.slots(.flag).first?.slot else { continue }
             for level in levels {
                 let n = state.population.filter { state.value(slot, $0) == .text(level) }.count
                 flags.append((level, n))
@@ -188,7 +209,8 @@ public struct RunSummary: Sendable {
             )
         }
         lines.append("plan fingerprint \(fingerprint)")
-        return lines.joined(separator: "\n") + "\n"
+        // Rep ids and reasons come from the data: escaped for the terminal.
+        return lines.map { TerminalText.escape($0) }.joined(separator: "\n") + "\n"
     }
 
     public func json(_ f: Formatter) -> JSON {

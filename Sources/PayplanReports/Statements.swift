@@ -18,8 +18,10 @@ public struct StatementFacts: Sendable {
     public var capped: Exact
     /// The first payout curve's measure (attainment in the reference plan).
     public var attainment: Exact?
-    public var flags: [(rule: String, detail: EliminationDetail)]
-    public var teams: [(rule: String, detail: TeamDetail)]
+    /// The review flags of flag rules, with their facts.
+    public var flags: [(rule: String, facts: any FlagFacts)]
+    /// The rep's group in each ranking rule.
+    public var groups: [(rule: String, group: String)]
 
     init(trace: RepTrace, region: String, role: String) {
         self.trace = trace
@@ -30,7 +32,7 @@ public struct StatementFacts: Sendable {
         beforeCap = .zero
         capped = .zero
         flags = []
-        teams = []
+        groups = []
         for e in trace.entries {
             if e.kind == .total, let v = e.value.number { total = v }
             for step in e.steps {
@@ -40,10 +42,11 @@ public struct StatementFacts: Sendable {
                     beforeCap = sum
                     self.cap = cap
                     capped = cut
-                case .shape(_, _, let inputs, .curve, _) where attainment == nil && e.kind == .rule:
+                case .shape(_, _, _, let inputs, .curve, _) where attainment == nil && e.kind == .rule:
                     attainment = inputs.first
-                case .elimination(let d): flags.append((e.name, d))
-                case .team(let d): teams.append((e.name, d))
+                case .rule(let step):
+                    if let f = step as? any FlagFacts { flags.append((e.name, f)) }
+                    if let g = step as? any GroupFacts { groups.append((e.name, g.group)) }
                 default: break
                 }
             }
@@ -51,7 +54,7 @@ public struct StatementFacts: Sendable {
     }
 
     public var flagLevel: String? {
-        flags.first { $0.detail.flagged }?.detail.level
+        flags.first { $0.facts.flagged }?.facts.level
     }
 }
 
@@ -64,6 +67,8 @@ public struct StatementBook {
     public let period: Period
     public let facts: [StatementFacts]
     let formatter: Formatter
+    /// Each ranking rule's groups, built once for the period (not per page).
+    let boards: [(rule: CompiledRule, rows: [TeamRow])]
 
     public var language: Language { renderer.language }
     var zh: Bool { language == .zh }
@@ -82,6 +87,25 @@ public struct StatementBook {
             return StatementFacts(
                 trace: t, region: region.map { reps.text($0, row) } ?? "", role: role.map { reps.text($0, row) } ?? "")
         }
+        boards = StatementBook.boards(result)
+    }
+
+    /// The period-wide boards of group rules, in plan order.
+    static func boards(_ result: EvaluationResult) -> [(rule: CompiledRule, rows: [TeamRow])] {
+        let name = result.data.reps.columnIndex("name")
+        var out: [(rule: CompiledRule, rows: [TeamRow])] = []
+        for case .rule(let r) in result.plan.nodes {
+            guard let board = result.current.boards[r.index] else { continue }
+            let rows = board.rows.map { row in
+                TeamRow(
+                    group: row.group, members: row.members, score: row.score, eligible: row.eligible, rank: row.rank, prize: row.prize,
+                    shares: row.shares.map { share in
+                        (result.data.repIDs[share.rep], name.map { result.data.reps.text($0, share.rep) } ?? "", share.share)
+                    })
+            }
+            out.append((r, rows))
+        }
+        return out
     }
 
     func t(_ en: String, _ zh: String) -> String { self.zh ? zh : en }
@@ -111,18 +135,21 @@ public struct StatementBook {
         return (p.labels.text(language.rawValue) ?? p.name.value) + (p.version.map { " · \(t("version", "版本")) \($0.value)" } ?? "")
     }
 
-    /// A file name for a rep's statement: the id with anything but letters,
-    /// digits, `-` and `_` written as hex, so every id maps to one safe name.
+    /// A file name for a rep's statement: ASCII letters, digits and `-` as
+    /// they are, every other byte of the id's UTF-8 as `_` and exactly two
+    /// hex digits (`_` itself is `_5F`). Fixed width makes it injective: two
+    /// ids never share a page (`"\u{1}A"` is `_01A`, `"\u{1A}"` is `_1A`).
     public static func fileName(_ repID: String) -> String {
-        var out = "statement-"
+        let hex = Array("0123456789ABCDEF".utf8)
+        var out = Array("statement-".utf8)
         for b in repID.utf8 {
             if (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x2D {
-                out.unicodeScalars.append(Unicode.Scalar(b))
+                out.append(b)
             } else {
-                out += "_" + String(b, radix: 16, uppercase: true)
+                out += [UInt8(ascii: "_"), hex[Int(b >> 4)], hex[Int(b & 0xF)]]
             }
         }
-        return out + ".html"
+        return String(decoding: out + Array(".html".utf8), as: UTF8.self)
     }
 
     // MARK: - Statement
@@ -155,12 +182,12 @@ public struct StatementBook {
         h.element("h2", text: t("How each payout was worked out", "每项奖金的计算过程"))
         for e in trace.entries where e.kind == .rule {
             h.element("section", [("class", "rule"), ("id", "rule-\(e.name)")]) { h in
-                let shown = e.value.number.map { e.ruleKind == .elimination ? number($0) : money($0) } ?? renderer.formatter.value(e.value)
-                h.element("span", [("class", e.ruleKind == .elimination ? "amount flag-\(shown)" : "amount")], text: shown)
+                let shown = e.value.number.map { e.isFlag ? number($0) : money($0) } ?? renderer.formatter.value(e.value)
+                h.element("span", [("class", e.isFlag ? "amount flag-\(shown)" : "amount")], text: shown)
                 h.element("h3", text: renderer.label(e.name, e.labels))
                 for chart in charts(e, f) { h.raw(chart) }
                 steps(&h, e.steps)
-                if e.ruleKind == .elimination {
+                if e.isFlag {
                     h.element(
                         "p", [("class", "note")],
                         text: t(
@@ -233,8 +260,9 @@ public struct StatementBook {
         var out: [String] = []
         for step in e.steps {
             switch step {
-            case .shape(let name, let labels, let inputs, let detail, let result):
-                guard let shape = plan.shapes.first(where: { $0.name == name }), let x = inputs.first else { continue }
+            case .shape(let index, let name, let labels, let inputs, let detail, let result):
+                guard index < plan.shapes.count, let x = inputs.first else { continue }
+                let shape = plan.shapes[index]
                 let measure = measureLabel(rule: e.name) ?? renderer.label(name, labels)
                 switch (shape.kind, detail) {
                 case (.tiers, .tiers):
@@ -246,24 +274,21 @@ public struct StatementBook {
                             words: words(measure), format: number))
                 default: break
                 }
-            case .threshold(let measure, let threshold, _, let reached):
-                out.append(
-                    Chart.bars(
-                        [(label: renderer.label(e.name, e.labels), value: measure, mine: reached, note: number(measure))],
-                        reference: (value: threshold, label: "\(t("threshold", "门槛")) \(number(threshold))"),
-                        title: t("Your measure against the threshold", "您的业绩与门槛"), format: number))
-            case .team(let d):
-                out.append(teamBoard(rule: e.name, mine: d.group))
-            case .commission(let rateOn, let lines, _, _):
-                // The rule's tier table, with the period's total (rated on the
-                // total or the running total) or the largest deal (rated each) marked.
-                guard let r = plan.checked.rules.first(where: { $0.name == e.name }), case .commission(_, _, _, let use, _) = r.body,
-                    use.shape < plan.shapes.count
-                else { continue }
-                let amounts = lines.map(\.amount)
-                let x = rateOn == .each ? (amounts.max() ?? .zero) : amounts.reduce(Exact.zero) { (try? $0 + $1) ?? $0 }
-                let measure = rateOn == .each ? t("largest deal", "最大单笔") : t("total of the period", "本期合计")
-                if let chart = tierChart(plan.shapes[use.shape], at: x, measure: measure) { out.append(chart) }
+            case .rule(let step):
+                if let d = step as? any ThresholdFacts {
+                    out.append(
+                        Chart.bars(
+                            [(label: renderer.label(e.name, e.labels), value: d.measure, mine: d.reached, note: number(d.measure))],
+                            reference: (value: d.threshold, label: "\(t("threshold", "门槛")) \(number(d.threshold))"),
+                            title: t("Your measure against the threshold", "您的业绩与门槛"), format: number))
+                }
+                if let d = step as? any GroupFacts { out.append(teamBoard(rule: e.name, mine: d.group)) }
+                // A tier table, with the period's total (or the largest deal) marked.
+                if let d = step as? any TierFacts, d.shape < plan.shapes.count,
+                    let chart = tierChart(plan.shapes[d.shape], at: d.at, measure: t(d.measureWords.en, d.measureWords.zh))
+                {
+                    out.append(chart)
+                }
             default: break
             }
         }
@@ -284,13 +309,13 @@ public struct StatementBook {
         return rows.isEmpty ? nil : Chart.tiers(rows: rows, at: x, words: words(measure), format: number)
     }
 
-    /// The label of the metric an attainment bonus measures, for its chart's x axis.
+    /// The label of the metric a rule measures (an attainment bonus), for its chart's x axis.
     func measureLabel(rule: String) -> String? {
-        guard let r = plan.checked.rules.first(where: { $0.name == rule }), case .attainmentBonus(_, let measure, _, _, _) = r.body,
-            case .symbol(.metric(let i), _) = measure.kind
-        else { return nil }
-        let m = plan.checked.metrics[i]
-        return renderer.label(m.name, m.definition.labels)
+        for case .rule(let r) in plan.nodes where r.name == rule {
+            guard let measured = r.body as? any MeasuredRuleBody, case .slot(let s) = plan.arena[measured.measure] else { return nil }
+            return renderer.label(plan.slots[s].name, plan.slots[s].labels)
+        }
+        return nil
     }
 
     static let tenth = (try? Exact(numerator: 1, denominator: 10)) ?? .one
@@ -314,24 +339,7 @@ public struct StatementBook {
 
     /// Every group of a ranking rule, best rank first, then unranked groups by name.
     func teams(rule: String) -> [TeamRow] {
-        var rows: [String: TeamRow] = [:]
-        for f in facts {
-            for (r, d) in f.teams where r == rule {
-                var row =
-                    rows[d.group]
-                    ?? TeamRow(group: d.group, members: d.members, score: d.score, eligible: d.eligible, rank: d.rank, prize: d.teamPrize, shares: [])
-                row.shares.append((f.trace.repID, f.trace.name, d.share))
-                rows[d.group] = row
-            }
-        }
-        return rows.values.sorted { a, b in
-            switch (a.rank, b.rank) {
-            case (let x?, let y?): return x != y ? x < y : CodePoint.less(a.group, b.group)
-            case (.some, .none): return true
-            case (.none, .some): return false
-            default: return CodePoint.less(a.group, b.group)
-            }
-        }
+        boards.first { $0.rule.name == rule }?.rows ?? []
     }
 
     func teamBoard(rule: String, mine: String) -> String {
@@ -410,11 +418,7 @@ public struct StatementBook {
                     formatX: percent, formatY: money))
         }
         // Team ranking.
-        let rankingRules = plan.nodes.compactMap { node -> CompiledRule? in
-            if case .rule(let r) = node, r.kind == .teamRanking { return r }
-            return nil
-        }
-        for rule in rankingRules {
+        for rule in boards.map(\.rule) {
             h.element("h2", text: renderer.label(rule.name, rule.labels))
             h.element("table", [("class", "ranking")]) { h in
                 h.element("thead") { h in
@@ -458,7 +462,7 @@ public struct StatementBook {
                             }
                             h.element("td", text: f.trace.team)
                             h.element("td", [("class", "num")], text: d.measure.map(number) ?? "—")
-                            h.element("td", text: reason(d))
+                            h.element("td", text: d.reason(renderer.words))
                             h.element("td", [("class", "flag-\(d.level)")], text: d.level)
                         }
                     }
@@ -513,13 +517,5 @@ public struct StatementBook {
             }
             h.element("tbody") { h in rows(&h) }
         }
-    }
-
-    func reason(_ d: EliminationDetail) -> String {
-        var parts: [String] = []
-        if d.belowHit, let b = d.below { parts.append(t("below \(number(b))", "低于 \(number(b))")) }
-        if d.bottomHit { parts.append(t("in the bottom \(d.bottomCount) of \(d.population)", "处于 \(d.population) 人中末位 \(d.bottomCount) 名")) }
-        if d.consecutive > 1 { parts.append(t("\(d.consecutive) periods in a row", "连续 \(d.consecutive) 期")) }
-        return parts.joined(separator: "; ")
     }
 }

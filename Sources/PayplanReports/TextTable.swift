@@ -23,8 +23,12 @@ public struct TextTable {
         return ascii ? s.utf8.count : TextWidth.of(s)
     }
 
+    /// The table as text. Cells come from the data: characters that steer a
+    /// terminal are escaped (`\u{1B}`), and widths count the escaped text.
     public func render() -> String {
         let columns = header.count
+        let header = self.header.map { TerminalText.escape($0) }
+        let rows = self.rows.map { $0.map { TerminalText.escape($0) } }
         var widths = header.map(TextTable.width)
         var cellWidths: [Int] = []
         cellWidths.reserveCapacity(rows.count * columns)

@@ -45,7 +45,7 @@ extension ExplanationRenderer {
             w.field("name", e.name)
             w.field("label", label(e.name, e.labels))
             w.field("kind", e.kind.rawValue)
-            if let k = e.ruleKind { w.field("rule_kind", k.rawValue) }
+            if let k = e.ruleKind { w.field("rule_kind", k) }
             w.key("value")
             write(e.value, to: &w)
             w.key("steps")
@@ -95,7 +95,8 @@ extension ExplanationRenderer {
     /// The facts of one step, as fields of the object already open.
     func write(_ step: Step, to w: inout JSONStream) {
         switch step {
-        case .formula(let source, _, let result):
+        case .formula(let name, let formula, _, let result):
+            let source = name.map { "\($0) = \(formula)" } ?? formula
             w.field("type", "formula")
             w.field("formula", source)
             write("result", result, to: &w)
@@ -113,16 +114,12 @@ extension ExplanationRenderer {
             w.field("name", name)
             w.field("period", period)
             write("value", v, to: &w)
-        case .shape(let name, _, let inputs, let detail, let result):
+        case .shape(_, let name, _, let inputs, let detail, let result):
             w.field("type", "shape")
             w.field("shape", name)
             numbers("inputs", inputs, to: &w)
             w.field("result", result)
             write(detail, to: &w)
-        case .product(let factors, let result):
-            w.field("type", "product")
-            named("factors", factors, to: &w)
-            w.field("result", result)
         case .gate(let c, let met):
             w.field("type", "gate")
             w.field("condition", c)
@@ -143,73 +140,6 @@ extension ExplanationRenderer {
             w.field("after", a)
             w.field("scale", r.scale)
             w.field("mode", r.mode.rawValue)
-        case .threshold(let m, let t, let inc, let reached):
-            w.field("type", "threshold")
-            w.field("measure", m)
-            w.field("threshold", t)
-            w.field("inclusive", inc)
-            w.field("reached", reached)
-        case .award(let a, let rate, let above, let result):
-            w.field("type", "award")
-            w.field("award", a)
-            w.field("rate", rate)
-            w.field("above", above)
-            w.field("result", result)
-        case .firstMover(let d):
-            w.field("type", "first_mover")
-            w.field("breakthrough", d.breakthrough)
-            w.field("reached_on", d.reachedOn?.description)
-            w.field("deal", d.deal)
-            w.field("position", d.position)
-            w.field("contenders", d.contenders)
-            w.field("winners", d.winners)
-            w.field("award", d.award)
-        case .team(let d):
-            w.field("type", "team")
-            w.field("group", d.group)
-            w.field("members", d.members)
-            w.field("score", d.score)
-            w.field("eligible", d.eligible)
-            w.field("rank", d.rank)
-            w.key("tied_with")
-            w.beginArray()
-            for t in d.tiedWith { w.string(t) }
-            w.endArray()
-            w.field("team_prize", d.teamPrize)
-            w.field("weight", d.weight)
-            w.field("total_weight", d.totalWeight)
-            w.field("excluded", d.excluded)
-            w.field("largest_remainder_cent", d.extraCent)
-            w.field("share", d.share)
-        case .elimination(let d):
-            w.field("type", "elimination")
-            w.field("exempt", d.exempt)
-            w.field("measure", d.measure)
-            w.field("below", d.below)
-            w.field("below_hit", d.belowHit)
-            w.field("ranked", d.population)
-            w.field("bottom_count", d.bottomCount)
-            w.field("cutoff", d.cutoff)
-            w.field("position", d.position)
-            w.field("bottom_hit", d.bottomHit)
-            w.field("flagged", d.flagged)
-            w.field("consecutive", d.consecutive)
-            w.field("level", d.level)
-        case .commission(let rateOn, let lines, _, let total):
-            w.field("type", "commission")
-            w.field("rate_on", rateOn.rawValue)
-            w.key("transactions")
-            w.beginArray()
-            for l in lines {
-                w.beginObject()
-                w.field("date", l.date.description)
-                w.field("deal", l.deal)
-                w.field("amount", l.amount)
-                w.field("pay", l.pay)
-                w.endObject()
-            }
-            w.endArray()
-            w.field("total", total)
         case .total(let components, let sum, let cap, let floor, let total, let capped):
             w.field("type", "total")
             named("components", components, to: &w)
@@ -221,6 +151,8 @@ extension ExplanationRenderer {
         case .note(let t):
             w.field("type", "note")
             w.field("note", t)
+        case .rule(let step):
+            step.json(&w)
         }
     }
 

@@ -18,7 +18,7 @@ public enum YAMLLoader {
             let bytes = try FileReader.readBytes(file, limit: limits.planFileBytes)
             return load(bytes: bytes, file: file, limits: limits)
         } catch {
-            return (nil, [Diagnostic(.error, "Y100", "cannot read the plan: \(error.reason)", at: nil, file: file)])
+            return (nil, [Diagnostic(.error, YAMLCode.cannotRead, "cannot read the plan: \(error.reason)", at: nil, file: file)])
         }
     }
 
@@ -32,7 +32,7 @@ public enum YAMLLoader {
                 nil,
                 [
                     Diagnostic(
-                        .error, "Y101",
+                        .error, YAMLCode.fileTooLarge,
                         "the plan file is \(bytes.count) bytes, over the limit of \(limits.planFileBytes) (Limits.planFileBytes)",
                         at: nil, file: file)
                 ]
@@ -49,7 +49,7 @@ public enum YAMLLoader {
                 nil,
                 [
                     Diagnostic(
-                        .error, "Y102", "the plan file is empty",
+                        .error, YAMLCode.emptyFile, "the plan file is empty",
                         at: SourceRange(at: SourceLocation(file: file, line: 1, column: 1)),
                         help: "a plan starts with `plan: NAME`; see rules/README.md")
                 ]
@@ -65,7 +65,7 @@ public enum YAMLLoader {
                 nil,
                 [
                     Diagnostic(
-                        .error, "Y102", "the plan file holds only comments",
+                        .error, YAMLCode.emptyFile, "the plan file holds only comments",
                         at: SourceRange(at: SourceLocation(file: file, line: 1, column: 1)))
                 ]
             )
@@ -88,7 +88,7 @@ enum Encoding {
             let here = SourceRange(at: SourceLocation(file: file, line: line, column: column))
             if b == 0 {
                 return Diagnostic(
-                    .error, "Y103", "the file contains a NUL byte: it is binary, not a YAML plan", at: here)
+                    .error, YAMLCode.binaryFile, "the file contains a NUL byte: it is binary, not a YAML plan", at: here)
             }
             if b < 0x80 {
                 if b == 0x0A {
@@ -136,7 +136,7 @@ enum Encoding {
     static func invalid(_ at: SourceRange, _ byte: UInt8) -> Diagnostic {
         let hex = String(byte, radix: 16, uppercase: true)
         return Diagnostic(
-            .error, "Y104", "invalid UTF-8 (byte 0x\(hex.count == 1 ? "0" + hex : hex)): a plan file must be UTF-8 text",
+            .error, YAMLCode.invalidUTF8, "invalid UTF-8 (byte 0x\(hex.count == 1 ? "0" + hex : hex)): a plan file must be UTF-8 text",
             at: at, help: "re-save the file as UTF-8")
     }
 }
@@ -181,7 +181,7 @@ struct Composer {
     mutating func run(_ bytes: [UInt8]) -> YAMLNode? {
         var parser = yaml_parser_t()
         guard yaml_parser_initialize(&parser) == 1 else {
-            diagnostics.append(Diagnostic(.error, "Y105", "libyaml could not start (out of memory)", at: nil, file: file))
+            diagnostics.append(Diagnostic(.error, YAMLCode.parserFailed, "libyaml could not start (out of memory)", at: nil, file: file))
             return nil
         }
         defer { yaml_parser_delete(&parser) }
@@ -211,7 +211,7 @@ struct Composer {
                 if documents > 1 {
                     diagnostics.append(
                         .error(
-                            "Y106", "a plan file holds one YAML document; this is a second one",
+                            YAMLCode.secondDocument, "a plan file holds one YAML document; this is a second one",
                             at: range(event), help: "remove the `---` line and what follows, or split the file"))
                     return nil
                 }
@@ -220,7 +220,8 @@ struct Composer {
                 if scalar.length > limits.yamlScalarBytes {
                     diagnostics.append(
                         .error(
-                            "Y114", "a scalar of \(scalar.length) bytes is longer than \(limits.yamlScalarBytes) (Limits.yamlScalarBytes)",
+                            YAMLCode.scalarTooLong,
+                            "a scalar of \(scalar.length) bytes is longer than \(limits.yamlScalarBytes) (Limits.yamlScalarBytes)",
                             at: range(event), help: "labels, names and formulas are short; is this the right file?"))
                     return nil
                 }
@@ -241,14 +242,14 @@ struct Composer {
             case YAML_ALIAS_EVENT:
                 let name = Composer.string(event.data.alias.anchor) ?? ""
                 guard var node = anchors[name] else {
-                    diagnostics.append(.error("Y107", "unknown alias `*\(name)`", at: range(event)))
+                    diagnostics.append(.error(YAMLCode.unknownAlias, "unknown alias `*\(name)`", at: range(event)))
                     return nil
                 }
                 expandedByAliases += node.size
                 if expandedByAliases > limits.aliasExpansionNodes {
                     diagnostics.append(
                         .error(
-                            "Y108",
+                            YAMLCode.aliasBomb,
                             "aliases expand to more than \(limits.aliasExpansionNodes) nodes (Limits.aliasExpansionNodes)",
                             at: range(event),
                             help: "use named shapes and metrics instead of deeply nested aliases"))
@@ -262,7 +263,7 @@ struct Composer {
                 if stack.count >= limits.yamlDepth {
                     diagnostics.append(
                         .error(
-                            "Y109", "nesting is deeper than \(limits.yamlDepth) levels (Limits.yamlDepth)",
+                            YAMLCode.tooDeep, "nesting is deeper than \(limits.yamlDepth) levels (Limits.yamlDepth)",
                             at: range(event)))
                     return nil
                 }
@@ -301,7 +302,7 @@ struct Composer {
         totalNodes += nodes
         if totalNodes > limits.yamlNodes {
             diagnostics.append(
-                .error("Y110", "the plan has more than \(limits.yamlNodes) YAML nodes (Limits.yamlNodes)", at: range))
+                .error(YAMLCode.tooManyNodes, "the plan has more than \(limits.yamlNodes) YAML nodes (Limits.yamlNodes)", at: range))
             return false
         }
         return true
@@ -331,7 +332,7 @@ struct Composer {
             index += 2
             guard let name = key.scalar else {
                 diagnostics.append(
-                    .error("Y111", "a mapping key must be plain text, not \(key.kindDescription)", at: key.range))
+                    .error(YAMLCode.complexKey, "a mapping key must be plain text, not \(key.kindDescription)", at: key.range))
                 ok = false
                 continue
             }
@@ -340,7 +341,7 @@ struct Composer {
                 for source in sources {
                     guard let sourcePairs = source.mapping else {
                         diagnostics.append(
-                            .error("Y112", "a merge key `<<` takes a mapping or a list of mappings", at: source.range))
+                            .error(YAMLCode.badMerge, "a merge key `<<` takes a mapping or a list of mappings", at: source.range))
                         ok = false
                         continue
                     }
@@ -351,7 +352,7 @@ struct Composer {
             if let first = seen[name] {
                 diagnostics.append(
                     .error(
-                        "Y113", "duplicate key `\(name)`", at: key.range,
+                        YAMLCode.duplicateKey, "duplicate key `\(name)`", at: key.range,
                         notes: [.init("`\(name)` is first given here", at: first)],
                         help: "remove one of them; YAML keeps only one silently, Payplan refuses to guess which"))
                 ok = false
@@ -392,7 +393,7 @@ struct Composer {
         } else if problem.contains("mapping values are not allowed") {
             help = "quote a value that contains `: `, or check the indentation of this line"
         }
-        diagnostics.append(.error("Y120", "YAML syntax: \(problem)", at: SourceRange(at: location), notes: notes, help: help))
+        diagnostics.append(.error(YAMLCode.syntax, "YAML syntax: \(problem)", at: SourceRange(at: location), notes: notes, help: help))
     }
 
     static func cString(_ pointer: UnsafePointer<CChar>?) -> String? {

@@ -1,6 +1,10 @@
 import Foundation
 import Testing
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// One hostile or malformed input, run end to end through `payplan run`.
 ///
 /// Every case runs in a scratch copy of the example company with a payout
@@ -17,6 +21,8 @@ struct HostileCase: CustomTestStringConvertible, Sendable {
         case samePay
         /// Valid and pays differently (the golden file holds the payouts).
         case differentPay
+        /// Valid, printed to stdout (the golden file holds what was printed).
+        case printed
     }
 
     let name: String
@@ -296,6 +302,69 @@ let hostileCases: [HostileCase] = {
             try cell("transactions.csv", row: 7, column: 1, "R77")(ws)
             try cell("reps.csv", row: 3, column: 7, "?")(ws)
         })
+    // MARK: Output that an attacker controls
+    cases.append(
+        HostileCase("value-name-formula-injection", .differentPay) { ws in
+            try cell("reps.csv", row: 1, column: 1, "\"=HYPERLINK(\"\"http://evil.example\"\",\"\"x\"\")\"")(ws)
+            try cell("reps.csv", row: 2, column: 1, "\"+cmd|\"\"/c calc\"\"!A1\"")(ws)
+            try cell("reps.csv", row: 3, column: 1, "@SUM(1+1)")(ws)
+            try cell("reps.csv", row: 4, column: 1, "-2+3")(ws)
+            try cell("reps.csv", row: 5, column: 1, "\tTab")(ws)
+            try cell("reps.csv", row: 6, column: 1, "\"\rReturn\"")(ws)
+        })
+    cases.append(
+        HostileCase("value-name-terminal-control", .printed, arguments: ["run", "plan.yaml", "--data", "data", "--period", "2026-Q3"]) { ws in
+            try cell("reps.csv", row: 1, column: 1, "\u{1B}[31mRed\u{1B}[0m")(ws)
+            try cell("reps.csv", row: 2, column: 1, "\u{1B}]8;;http://evil.example\u{1B}\\Click\u{1B}]8;;\u{1B}\\")(ws)
+            try cell("reps.csv", row: 3, column: 1, "Bob\u{8}\u{8}\u{8}Eve")(ws)
+            try cell("reps.csv", row: 4, column: 1, "\u{202E}1.00 0000")(ws)
+            try cell("reps.csv", row: 5, column: 1, "\"Fake\rR99\"")(ws)
+            try cell("reps.csv", row: 6, column: 1, "C1\u{9B}31m\u{2066}isolate\u{2069}")(ws)
+        })
+    // MARK: Outputs
+    func run(_ extra: [String]) -> [String] { ["run", "plan.yaml", "--data", "data", "--period", "2026-Q3"] + extra }
+    cases.append(HostileCase("output-is-the-plan", arguments: run(["--format", "csv", "--out", "plan.yaml"])) { _ in })
+    cases.append(HostileCase("output-is-a-data-file", arguments: run(["--format", "csv", "--out", "data/reps.csv"])) { _ in })
+    cases.append(HostileCase("explain-is-a-data-file", arguments: run(["--out", "out.csv", "--explain", "data/transactions.csv"])) { _ in })
+    cases.append(
+        HostileCase("output-is-a-hard-link-to-the-plan", arguments: run(["--out", "pay.csv"])) { ws in
+            try FileManager.default.linkItem(atPath: ws.path + "/plan.yaml", toPath: ws.path + "/pay.csv")
+        })
+    cases.append(
+        HostileCase("output-is-a-symbolic-link-to-a-data-file", arguments: run(["--out", "pay.csv"])) { ws in
+            try FileManager.default.createSymbolicLink(atPath: ws.path + "/pay.csv", withDestinationPath: "data/targets.csv")
+        })
+    cases.append(HostileCase("output-and-explain-same-file", arguments: run(["--out", "out.csv", "--explain", "./out.csv"])) { _ in })
+    cases.append(
+        HostileCase("output-fifo-without-reader", arguments: run(["--out", "pipe.csv"])) { ws in
+            #expect(mkfifo(ws.path + "/pipe.csv", 0o600) == 0)
+        })
+    cases.append(
+        HostileCase("output-is-a-directory", arguments: run(["--out", "data"])) { _ in })
+    cases.append(
+        HostileCase("output-is-a-dangling-symbolic-link", arguments: run(["--out", "pay.csv"])) { ws in
+            try FileManager.default.createSymbolicLink(atPath: ws.path + "/pay.csv", withDestinationPath: "nowhere/pay.csv")
+        })
+    cases.append(
+        HostileCase("output-is-a-socket", arguments: run(["--out", "socket.csv"])) { ws in
+            try makeSocket(ws.path + "/socket.csv")
+        })
+    cases.append(HostileCase("output-format-contradicts-extension", arguments: run(["--format", "csv", "--out", "out.json"])) { _ in })
+    cases.append(
+        HostileCase(
+            "statements-folder-holds-the-data",
+            arguments: ["statements", "plan.yaml", "--data", "data", "--period", "2026-Q3", "--out", "data"]
+        ) { _ in })
+    cases.append(
+        HostileCase(
+            "whatif-output-is-the-candidate",
+            arguments: ["whatif", "plan.yaml", "candidate.yaml", "--data", "data", "--period", "2026-Q3", "--out", "candidate.yaml"]
+        ) { ws in try ws.write("candidate.yaml", ws.read("plan.yaml") ?? "") })
+    cases.append(
+        HostileCase(
+            "diff-per-rep-is-a-data-file",
+            arguments: ["diff", "plan.yaml", "plan.yaml", "--data", "data", "--period", "2026-Q3", "--per-rep", "data/products.csv"]
+        ) { _ in })
     // MARK: Arguments
     cases.append(
         HostileCase("args-bad-period", arguments: ["run", "plan.yaml", "--data", "data", "--period", "2026-Q9", "--out", "out.csv"]) { _ in })
@@ -314,6 +383,24 @@ let hostileCases: [HostileCase] = {
         ) { _ in })
     return cases
 }()
+
+/// Leaves a Unix-domain socket file at `path`.
+func makeSocket(_ path: String) throws {
+    let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var address = sockaddr_un()
+    address.sun_family = sa_family_t(AF_UNIX)
+    let bytes = Array(path.utf8)
+    guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else { throw CorpusError.notFound(path) }
+    withUnsafeMutableBytes(of: &address.sun_path) { raw in
+        for (i, b) in bytes.enumerated() { raw[i] = b }
+        raw[bytes.count] = 0
+    }
+    let bound = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+    }
+    guard bound == 0 else { throw CorpusError.notFound(path) }
+}
 
 /// A tiny deterministic generator for test inputs.
 struct SplitMix {
@@ -346,6 +433,8 @@ struct HostileInputTests {
         try ws.write("out.csv", HostileInputTests.previous)
         try c.setup(ws)
         let before = ws.files()
+        let inputs = ["plan.yaml"] + dataFiles.map { "data/" + $0 }
+        let inputsBefore = inputs.map { ws.read($0) }
         let arguments =
             c.arguments.isEmpty ? ["run", "plan.yaml", "--data", "data", "--period", "2026-Q3", "--format", "csv", "--out", "out.csv"] : c.arguments
         let started = Date()
@@ -361,9 +450,13 @@ struct HostileInputTests {
         case .differentPay:
             #expect(r.status == 0, "\(c.name): \(r.stderr)")
             record += "--- out.csv\n" + (ws.read("out.csv") ?? "")
+        case .printed:
+            #expect(r.status == 0, "\(c.name): \(r.stderr)")
+            record += "--- stdout\n" + r.stdout
         case .rejected:
             #expect(r.status != 0, "\(c.name) must fail")
             #expect(ws.read("out.csv") == HostileInputTests.previous, "\(c.name): the previous payout file must be untouched")
+            #expect(inputs.map { ws.read($0) } == inputsBefore, "\(c.name): no input may change")
         }
         #expect(!r.stderr.contains("Fatal error"), "\(c.name) crashed")
         try golden(record, "Tests/PayplanCLITests/Corpus/\(c.name).txt")

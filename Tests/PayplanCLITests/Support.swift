@@ -5,8 +5,10 @@ let cliTests = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
 let repo = cliTests.deletingLastPathComponent().deletingLastPathComponent()
 let record = ProcessInfo.processInfo.environment["PAYPLAN_RECORD"] == "1"
 
-/// The built `payplan` executable, next to the test bundle.
+/// The built `payplan` executable, next to the test bundle
+/// (`PAYPLAN_BINARY=/path/to/payplan` runs the end-to-end tests against another build).
 var payplanBinary: String {
+    if let binary = ProcessInfo.processInfo.environment["PAYPLAN_BINARY"], !binary.isEmpty { return binary }
     let dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
     for candidate in [dir, dir.deletingLastPathComponent()] {
         let path = candidate.appendingPathComponent("payplan").path

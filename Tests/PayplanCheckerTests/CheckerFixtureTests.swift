@@ -3,6 +3,7 @@ import PayplanChecker
 import PayplanCompare
 import PayplanCompiler
 import PayplanCore
+import PayplanRules
 import Testing
 
 /// Where the test sources are; fixtures are read (and re-recorded) in place.

@@ -3,6 +3,7 @@ import PayplanCompare
 import PayplanCompiler
 import PayplanCore
 import PayplanLanguage
+import PayplanRules
 import Testing
 
 let pairsDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Pairs")

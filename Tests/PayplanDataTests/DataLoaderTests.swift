@@ -1,6 +1,7 @@
 import Foundation
 import PayplanCompiler
 import PayplanCore
+import PayplanRules
 import Testing
 
 @testable import PayplanData

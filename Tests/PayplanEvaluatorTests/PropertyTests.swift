@@ -5,6 +5,7 @@ import PayplanCore
 import PayplanData
 import PayplanEvaluator
 import PayplanReports
+import PayplanRules
 import PayplanYAML
 import Testing
 
@@ -56,12 +57,12 @@ struct PropertyTests {
         func number(_ s: Int, _ rep: Int) -> Exact { r.current.value(s, rep).number ?? .zero }
         let rule = try #require(
             r.plan.nodes.compactMap { node -> CompiledRule? in
-                if case .rule(let rule) = node, rule.kind == .teamRanking { return rule }
+                if case .rule(let rule) = node, rule.kindName == "team_ranking" { return rule }
                 return nil
             }.first)
-        let groupSlot = try #require(rule.slots[.group])
-        let prizeSlot = try #require(rule.slots[.prize])
-        let mainSlot = try #require(rule.slots[.main])
+        let groupSlot = try #require(rule.slot("group"))
+        let prizeSlot = try #require(rule.slot("prize"))
+        let mainSlot = try #require(rule.slot(""))
         var paid: [String: Exact] = [:]
         var prize: [String: Exact] = [:]
         for rep in r.current.population {

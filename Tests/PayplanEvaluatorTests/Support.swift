@@ -5,6 +5,7 @@ import PayplanCore
 import PayplanData
 import PayplanEvaluator
 import PayplanReports
+import PayplanRules
 import Testing
 
 let evaluatorTests = URL(fileURLWithPath: #filePath).deletingLastPathComponent()

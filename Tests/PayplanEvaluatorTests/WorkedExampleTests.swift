@@ -2,6 +2,8 @@ import PayplanCore
 import PayplanEvaluator
 import Testing
 
+@testable import PayplanRules
+
 /// Public worked examples of compensation arithmetic, written in the plan
 /// language, with their stated results.
 @Suite("Worked examples from the field")
@@ -23,7 +25,7 @@ struct WorkedExampleTests {
     func pays(_ r: EvaluationResult, rule: String) -> [Exact] {
         guard let trace = (try? r.allTraces())?.values.first, let entry = trace.entries.first(where: { $0.name == rule }) else { return [] }
         for step in entry.steps {
-            if case .commission(_, let lines, _, _) = step { return lines.map(\.pay) }
+            if case .rule(let s) = step, let rating = s as? Commission.RatingStep { return rating.lines.map(\.pay) }
         }
         return []
     }

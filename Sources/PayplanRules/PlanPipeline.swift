@@ -1,4 +1,5 @@
 import PayplanChecker
+import PayplanCompiler
 import PayplanCore
 import PayplanLanguage
 import PayplanYAML
@@ -22,7 +23,7 @@ public enum PlanPipeline {
         do {
             bytes = try FileReader.readBytes(file, limit: limits.planFileBytes)
         } catch {
-            let d = Diagnostic(.error, "Y100", "cannot read the plan: \(error.reason)", at: nil, file: file)
+            let d = Diagnostic(.error, YAMLCode.cannotRead, "cannot read the plan: \(error.reason)", at: nil, file: file)
             return PlanLoad(file: file, document: nil, plan: nil, checked: nil, diagnostics: [d], sources: SourceTexts())
         }
         return load(bytes: bytes, file: file, limits: limits)
@@ -53,13 +54,13 @@ public enum PlanPipeline {
             return PlanLoad(file: file, document: nil, plan: nil, checked: nil, diagnostics: all, sources: sources)
         }
         sources.add(file: file, text: document.text)
-        let (plan, parseDiagnostics) = PlanParser.parse(document, limits: limits)
+        let (plan, parseDiagnostics) = PlanParser.parse(document, kinds: RuleKinds.standard, limits: limits)
         all += parseDiagnostics
         guard let plan else {
             return PlanLoad(
                 file: file, document: document, plan: nil, checked: nil, diagnostics: Diagnostic.sorted(all), sources: sources)
         }
-        let (checked, checkDiagnostics) = PlanChecker.check(plan, limits: limits)
+        let (checked, checkDiagnostics) = PlanChecker.check(plan, kinds: RuleKinds.standard, limits: limits)
         all += checkDiagnostics
         return PlanLoad(
             file: file, document: document, plan: plan, checked: checked, diagnostics: Diagnostic.sorted(all), sources: sources)

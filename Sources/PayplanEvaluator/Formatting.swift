@@ -110,3 +110,47 @@ public struct Formatter: Sendable {
         }
     }
 }
+
+public enum Language: String, Sendable, CaseIterable {
+    case en, zh
+
+    /// `--lang`, then the plan's locale, then LANG, then English.
+    public static func choose(flag: String?, plan: Plan, environment: String?) -> Language {
+        if let flag, let l = Language(rawValue: flag) { return l }
+        if let l = plan.locale.flatMap({ Language(rawValue: $0.value) }) { return l }
+        if let env = environment, env.lowercased().hasPrefix("zh") { return .zh }
+        return .en
+    }
+}
+
+/// What an explanation step needs to become a sentence: the language, and
+/// how numbers and money are written in the plan's currency.
+public struct Words: Sendable {
+    public let language: Language
+    public let formatter: Formatter
+
+    public init(language: Language, formatter: Formatter) {
+        self.language = language
+        self.formatter = formatter
+    }
+
+    public var zh: Bool { language == .zh }
+    public func n(_ x: Exact) -> String { formatter.number(x) }
+    public func m(_ x: Exact) -> String { formatter.money(x) }
+    public func v(_ x: Value) -> String { formatter.value(x) }
+    /// The text in the rep's language.
+    public func t(_ en: String, _ zh: String) -> String { self.zh ? zh : en }
+
+    /// `1st`, `第 1 名`.
+    public func ordinal(_ k: Int) -> String {
+        if zh { return "第 \(k) 名" }
+        let suffix: String
+        switch (k % 10, k % 100) {
+        case (1, let t) where t != 11: suffix = "st"
+        case (2, let t) where t != 12: suffix = "nd"
+        case (3, let t) where t != 13: suffix = "rd"
+        default: suffix = "th"
+        }
+        return "\(k)\(suffix)"
+    }
+}
