@@ -217,7 +217,8 @@ extension DataLoad {
             lookups: RowLookups(reps: reps.index, repIDs: reps.ids, products: products.index, unreadableProducts: products.unreadable),
             lanes: Lane.lanes(plan.scan), fieldOf: fieldOf, fieldCount: header.fieldCount, repField: field("rep_id"),
             dealField: field("deal_id"), dateColumn: columns.firstIndex { $0.name == "date" } ?? 0, firstLine: header.line, skipRep: skip,
-            periods: periods, lastDay: asOf?.dayNumber ?? .max, filterTables: filterTables(products.table, reps.table), productCount: products.table.count,
+            periods: periods, lastDay: asOf?.dayNumber ?? .max, filterTables: filterTables(products.table, reps.table),
+            productCount: products.table.count,
             repCount: reps.ids.count, reps: reps.table, products: products.table, rounding: plan.rounding, limits: limits, keyPolicy: keyPolicy,
             listPeriod: DataLoader.listsNeededInHistory(plan) ? nil : periods.count - 1)
     }
