@@ -39,10 +39,13 @@ public enum DataLoader {
         let read = Parallel.map(specs.count, threads: threads, grain: 1) { i in
             DataLoad.readTable(specs[i], path: paths[i], limits: limits, keyPolicy: keyPolicy, lookalikes: i < 2)
         }
+        let timer = PhaseTimer.shared
+        timer.mark("read reps, products, targets")
         let reps = load.readReps(read[0])
+        timer.mark("index reps")
         let products = load.readProducts(read[1])
         let targets = load.readTargets(read[2], reps)
-        PhaseTimer.shared.mark("read reps, products, targets")
+        timer.mark("match products, targets")
         let scan = load.scanTransactions(reps, products, threads: threads)
         return load.result(reps, products, targets, scan)
     }

@@ -98,6 +98,39 @@ struct SmallTableTests {
         #expect(r.warnings.map(\.code) == ["D641"])
         #expect(r.warnings.first?.message == "target for unknown rep \"R9\" (not in reps.csv) is ignored")
     }
+
+    /// Reps, products and targets as some exports write them — a byte order
+    /// mark, CRLF, every field quoted, commas, doubled quotes and a line break
+    /// inside names, an extra column — give the same ids, values and sums
+    /// as the plain files, and the same located problems.
+    @Test func quotedCRLFAndExtraColumnsReadLikePlainFiles() throws {
+        let plan = try referencePlan()
+        let reps = """
+            \u{FEFF}"rep_id","name","team","region","role","hire_date","exit_date","target_incentive","note"\r
+            "R1","王芳, ""Fang""\r
+            second line","East","华东","rep","2024-01-01","","10000","a, b"\r
+            "R2","Emma","East","华东","rep","2024-01-01",,"10000",""\r
+
+            """
+        let targets = "\u{FEFF}\"rep_id\",\"period\",\"revenue\",\"x\"\r\n\"R1\",\"2026-Q3\",\"100000\",\"\"\"\"\r\n\"R2\",2026-Q3,100000,\r\n"
+        let products = "product,name,launch_date,category,extra\r\n\"P1\",\"Core, \"\"gold\"\"\",2020-01-01,a,1\r\nP2,New,2026-08-01,\"b\",2\r\n"
+        let odd = try TempData.valid(["reps.csv": reps, "targets.csv": targets, "products.csv": products])
+        let plain = try TempData.valid()
+        let a = DataLoader.load(directory: plain.path, plan: plan, periods: [q2, q3])
+        let b = DataLoader.load(directory: odd.path, plan: plan, periods: [q2, q3])
+        #expect(b.problems.isEmpty, "\(messages(b))")
+        #expect(fingerprint(b, plan) == fingerprint(a, plan))
+        let d = try #require(b.data)
+        #expect(d.repIDs == ["R1", "R2"])
+        #expect(d.reps.text(d.reps.columnIndex("name")!, 0) == "王芳, \"Fang\"\r\nsecond line")
+        #expect(d.reps.lines == [2, 4], "a record starts on the line it starts on")
+        #expect(d.targetRow(1, q3) == 1)
+        // A problem after a quoted line break is located on its physical line.
+        let bad = try TempData.valid(["reps.csv": reps + "\"R3\",\"x\",\"West\",\"x\",\"rep\",\"2024-13-01\",,1,\r\n"])
+        #expect(
+            messages(DataLoader.load(directory: bad.path, plan: plan, periods: [q3])).first
+                == "\(bad.path)/reps.csv:5: error: column hire_date: \"2024-13-01\" is not a date (YYYY-MM-DD) [D612]")
+    }
 }
 
 /// Messages in the loader's order: by file, then line.
