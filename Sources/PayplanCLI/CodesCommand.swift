@@ -2,6 +2,7 @@ import ArgumentParser
 import PayplanChecker
 import PayplanCompiler
 import PayplanCore
+import PayplanData
 import PayplanEvaluator
 import PayplanLanguage
 import PayplanProgress
@@ -18,7 +19,7 @@ enum DiagnosticRegistry {
             ("names, types, cycles, tables", CheckCode.allCases), ("lints", LintCode.allCases),
             ("rule kinds", RuleKinds.standard.all.flatMap { $0.codes }),
             ("evaluation", (EvalCode.allCases as [any DiagnosticCode]) + CompileCode.allCases),
-            ("output files", OutputCode.allCases),
+            ("data files", DataCode.allCases), ("output files", OutputCode.allCases),
             ("targets plans", TargetsCode.allCases), ("progress", ProgressCode.allCases),
             ("side files (commitments, opportunities)", SideFileCode.allCases),
         ].map { ($0.0, $0.1.sorted { $0.rawValue < $1.rawValue }) }

@@ -30,31 +30,33 @@ enum DataIssue: Sendable, Equatable {
     // Too many of the above.
     case more(Int)
 
-    var code: String {
+    var code: String { dataCode.rawValue }
+
+    var dataCode: DataCode {
         switch self {
-        case .emptyFile: "D602"
-        case .malformedHeader: "D603"
-        case .duplicateColumn: "D604"
-        case .missingColumn: "D605"
-        case .malformed: "D606"
-        case .fieldCount: "D607"
-        case .headerNotUTF8, .notUTF8: "D610"
-        case .notWholeNumber: "D611"
-        case .notDate: "D612"
+        case .emptyFile: .emptyFile
+        case .malformedHeader: .malformedHeader
+        case .duplicateColumn: .duplicateColumn
+        case .missingColumn: .missingColumn
+        case .malformed: .malformedRecord
+        case .fieldCount: .fieldCount
+        case .headerNotUTF8, .notUTF8: .notUTF8
+        case .notWholeNumber: .notWholeNumber
+        case .notDate: .notDate
         case .notDecimal(let p, _, _):
             switch p {
-            case .notDecimal: "D613"
-            case .tooManyDecimals: "D614"
-            case .outOfRange: "D615"
+            case .notDecimal: .notDecimal
+            case .tooManyDecimals: .tooManyDecimals
+            case .outOfRange: .numberOutOfRange
             }
-        case .nulByte: "D616"
-        case .blankID: "D618"
-        case .blankAroundKey: "D619"
-        case .unknownRep: "D620"
-        case .unknownProduct: "D621"
-        case .formula: "D622"
-        case .sumOutOfRange: "D623"
-        case .more: "D699"
+        case .nulByte: .nulByte
+        case .blankID: .blankID
+        case .blankAroundKey: .blankAroundKey
+        case .unknownRep: .unknownRep
+        case .unknownProduct: .unknownProduct
+        case .formula: .rowFormula
+        case .sumOutOfRange: .sumOutOfRange
+        case .more: .moreProblems
         }
     }
 

@@ -28,7 +28,7 @@ public enum DataLoader {
     ) -> DataLoadResult {
         guard FileReader.isDirectory(directory) else {
             let reason = FileReader.exists(directory) ? "is not a folder" : "does not exist"
-            let problem = DataProblem(Diagnostic(.error, "D600", "the data folder \(reason)", at: nil, file: directory), rep: nil)
+            let problem = DataProblem(Diagnostic(.error, DataCode.noFolder.rawValue, "the data folder \(reason)", at: nil, file: directory), rep: nil)
             return DataLoadResult(data: nil, problems: [problem], warnings: [])
         }
         var load = DataLoad(directory: directory, plan: plan, periods: periods.sorted(), limits: limits, keyPolicy: keyPolicy, asOf: asOf)
@@ -52,13 +52,16 @@ public enum DataLoader {
 
     /// The same message on many rows (one unknown product on 300 lines) is
     /// reported once, at its first row, with the other lines in a note.
+    /// The codes whose repeats are folded into their first row's problem.
+    static let collapsible = Set([DataCode.unknownRep, .unknownProduct, .targetForUnknownRep, .notDecimal, .notDate].map(\.rawValue))
+
     static func collapsingRepeats(_ problems: [DataProblem]) -> [DataProblem] {
         var first: [String: Int] = [:]
         var more: [Int: [Int]] = [:]
         var out: [DataProblem] = []
         for p in problems {
             let d = p.diagnostic
-            guard let line = d.range?.start.line, ["D620", "D621", "D641", "D613", "D612"].contains(d.code) else {
+            guard let line = d.range?.start.line, DataLoader.collapsible.contains(d.code) else {
                 out.append(p)
                 continue
             }
@@ -137,7 +140,7 @@ struct DataLoad {
     }
 
     static func cannotRead(_ t: TableSpec, path: String, _ error: FileError) -> DataProblem {
-        DataProblem(Diagnostic(.error, "D601", "cannot read \(t.file): \(error.reason)", at: nil, file: path), rep: nil)
+        DataProblem(Diagnostic(.error, DataCode.cannotRead.rawValue, "cannot read \(t.file): \(error.reason)", at: nil, file: path), rep: nil)
     }
 
     /// A small table as read, with what reading it found.

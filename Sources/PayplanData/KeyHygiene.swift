@@ -238,7 +238,7 @@ extension KeyHygiene {
                 let b = values[first]
                 out.append(
                     Diagnostic(
-                        .warning, "D660",
+                        .warning, DataCode.lookalikeKeys.rawValue,
                         "\(column) \"\(VisibleText.escape(a))\" looks like \"\(VisibleText.escape(b))\" (line \(lines[first])) but is a different \(column); \(difference(a, b))",
                         at: SourceRange(at: SourceLocation(file: file, line: lines[other], column: 0)), file: file,
                         help: "keys are compared exactly; if they are the same \(column), write it one way in every row"))
@@ -252,7 +252,8 @@ extension KeyHygiene {
         guard count > 0 else { return [] }
         return [
             Diagnostic(
-                .warning, "D661", "\(count) \(count == 1 ? "key had blanks around it" : "keys had blanks around them"), trimmed (--trim-keys)",
+                .warning, DataCode.keysTrimmed.rawValue,
+                "\(count) \(count == 1 ? "key had blanks around it" : "keys had blanks around them"), trimmed (--trim-keys)",
                 at: nil, file: file)
         ]
     }

@@ -56,7 +56,8 @@ extension DataLoad {
             problems.append(
                 DataProblem(
                     Diagnostic(
-                        .error, "D630", "duplicate rep_id \"\(ids[i])\" (first on line \(table.lines[first]))", at: here(table.path, table.lines[i]),
+                        .error, DataCode.duplicateRep.rawValue, "duplicate rep_id \"\(ids[i])\" (first on line \(table.lines[first]))",
+                        at: here(table.path, table.lines[i]),
                         file: table.path), rep: ids[i]))
             invalid.insert(i)
             invalid.insert(first)
@@ -66,7 +67,8 @@ extension DataLoad {
             problems.append(
                 DataProblem(
                     Diagnostic(
-                        .error, "D608", "reps.csv has a header but no rows: there is no one to pay", at: here(table.path, 1), file: table.path,
+                        .error, DataCode.noReps.rawValue, "reps.csv has a header but no rows: there is no one to pay", at: here(table.path, 1),
+                        file: table.path,
                         help: "export the reps again"), rep: nil))
         }
         return RepRows(
@@ -91,14 +93,16 @@ extension DataLoad {
                 problems.append(
                     DataProblem(
                         Diagnostic(
-                            .error, "D640", "rep \(ids[r]): exit_date \(x) is before hire_date \(hire[r])", at: here(reps.path, reps.lines[r]),
+                            .error, DataCode.exitBeforeHire.rawValue, "rep \(ids[r]): exit_date \(x) is before hire_date \(hire[r])",
+                            at: here(reps.path, reps.lines[r]),
                             file: reps.path, help: "check both dates; a rep who never started has no row"), rep: ids[r]))
             }
             if let x = incentive?[r], x.isNegative {
                 problems.append(
                     DataProblem(
                         Diagnostic(
-                            .error, "D642", "rep \(ids[r]): target_incentive \(x) is negative", at: here(reps.path, reps.lines[r]), file: reps.path),
+                            .error, DataCode.negativeIncentive.rawValue, "rep \(ids[r]): target_incentive \(x) is negative",
+                            at: here(reps.path, reps.lines[r]), file: reps.path),
                         rep: ids[r]))
             }
         }
@@ -121,7 +125,7 @@ extension DataLoad {
             problems.append(
                 DataProblem(
                     Diagnostic(
-                        .error, "D631",
+                        .error, DataCode.productLaunchTwice.rawValue,
                         "product \"\(products.text(column, row))\" is listed twice with different launch dates (\(a?.description ?? "") on line \(products.lines[first]), \(b?.description ?? "") here)",
                         at: here(products.path, products.lines[row]), file: products.path), rep: nil))
         }
@@ -147,7 +151,9 @@ extension DataLoad {
             guard let p = period.parse(periodTexts[row]) else {
                 let message = "column period: \"\(periodTexts[row])\" is not a period (2026-07, 2026-Q3 or 2026)"
                 problems.append(
-                    DataProblem(Diagnostic(.error, "D632", message, at: here(targets.path, targets.lines[row]), file: targets.path), rep: ids[row]))
+                    DataProblem(
+                        Diagnostic(.error, DataCode.notPeriod.rawValue, message, at: here(targets.path, targets.lines[row]), file: targets.path),
+                        rep: ids[row]))
                 continue
             }
             guard let r = finder.find(ids[row]) else {
@@ -155,13 +161,17 @@ extension DataLoad {
                 // cascade would hide the one real problem.
                 guard reps.usable else { continue }
                 let message = "target for unknown rep \"\(ids[row])\" (not in reps.csv) is ignored"
-                warnings.append(Diagnostic(.warning, "D641", message, at: here(targets.path, targets.lines[row]), file: targets.path))
+                warnings.append(
+                    Diagnostic(
+                        .warning, DataCode.targetForUnknownRep.rawValue, message, at: here(targets.path, targets.lines[row]), file: targets.path))
                 continue
             }
             if let first = slots.insert(p, rep: r, row: row) {
                 let message = "rep \(ids[row]) has a second target row for \(p) (first on line \(targets.lines[first]))"
                 problems.append(
-                    DataProblem(Diagnostic(.error, "D633", message, at: here(targets.path, targets.lines[row]), file: targets.path), rep: ids[row]))
+                    DataProblem(
+                        Diagnostic(.error, DataCode.targetTwice.rawValue, message, at: here(targets.path, targets.lines[row]), file: targets.path),
+                        rep: ids[row]))
             }
         }
         return TargetRows(table: targets, rows: slots.byOrdinal)
@@ -179,7 +189,8 @@ extension DataLoad {
             problems.append(
                 DataProblem(
                     Diagnostic(
-                        .note, "D617", "\(spec.transactions.file) was not read: it needs \(missing.joined(separator: " and ")) first", at: nil,
+                        .note, DataCode.transactionsNotRead.rawValue,
+                        "\(spec.transactions.file) was not read: it needs \(missing.joined(separator: " and ")) first", at: nil,
                         file: path(spec.transactions)), rep: nil))
             return nil
         }
@@ -198,7 +209,8 @@ extension DataLoad {
             problems.append(
                 DataProblem(
                     Diagnostic(
-                        .error, "D609", "transactions.csv has a header but no rows: nothing to pay on", at: here(setup.displayName, 1),
+                        .error, DataCode.noTransactions.rawValue, "transactions.csv has a header but no rows: nothing to pay on",
+                        at: here(setup.displayName, 1),
                         file: setup.displayName, help: "export the transactions again"), rep: nil))
         }
         return result
@@ -242,7 +254,8 @@ extension DataLoad {
                         problems.append(
                             DataProblem(
                                 Diagnostic(
-                                    .error, "D624", "filter `\(f.name)` for product \(products.text(id, product)) in \(period): \(error.words)",
+                                    .error, DataCode.productFilter.rawValue,
+                                    "filter `\(f.name)` for product \(products.text(id, product)) in \(period): \(error.words)",
                                     at: here(products.path, products.lines[product]), file: products.path), rep: nil))
                     }
                 }

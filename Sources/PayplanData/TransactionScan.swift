@@ -357,7 +357,10 @@ enum TransactionScan {
             let help = "run with --threads 1 (one set of accumulators), or on a machine with more memory"
             return Result(
                 periods: [], rows: 0,
-                problems: [DataProblem(Diagnostic(.error, "D625", message, at: nil, file: setup.displayName, help: help), rep: nil)])
+                problems: [
+                    DataProblem(
+                        Diagnostic(.error, DataCode.accumulatorMemory.rawValue, message, at: nil, file: setup.displayName, help: help), rep: nil)
+                ])
         }
         DispatchQueue.concurrentPerform(iterations: chunks.count) { k in chunks[k].scanner.run() }
         PhaseTimer.shared.mark("scan transactions (\(chunks.count) chunks)")
