@@ -13,6 +13,12 @@ import PayplanCore
 /// - a few products launch during the data, so new-product awards happen;
 /// - some reps are hired or leave mid-quarter; a few lack a target in the
 ///   earlier quarters (allowed: only the last quarter's population needs one).
+///
+/// `--teams N` makes exactly N teams of equal size (the million-rep shape:
+/// `--reps 1000000 --teams 100000`). `--note-column` adds a free-text
+/// `note` column to transactions.csv (commas and doubled quotes inside), and
+/// `--quote-text` quotes every text field of every file, as many exports
+/// do: together the shape of the outside audit's data.
 @main
 struct Generator: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -24,10 +30,13 @@ struct Generator: ParsableCommand {
     @Option(help: "First quarter, e.g. 2026-Q2.") var start = "2026-Q2"
     @Option(help: "Number of quarters.") var quarters = 2
     @Option(help: "Output folder (created).") var out: String
+    @Option(help: "Exactly this many teams of equal size (default: teams of 1–40 reps).") var teams: Int?
+    @Flag(help: "Add a free-text `note` column to transactions.csv.") var noteColumn = false
+    @Flag(help: "Quote every text field (ids, names, notes).") var quoteText = false
 
     func run() throws {
         guard let first = Period(start), first.kind == .quarter else { throw ValidationError("--start takes a quarter such as 2026-Q2") }
-        guard reps > 0, transactions >= 0, quarters > 0 else { throw ValidationError("sizes must be positive") }
+        guard reps > 0, transactions >= 0, quarters > 0, (teams ?? 1) > 0 else { throw ValidationError("sizes must be positive") }
         mkdir(out, 0o755)
         var g = Random(seed: seed)
         let periods = (0..<quarters).map { Period(kind: .quarter, ordinal: first.ordinal + $0) }
@@ -38,14 +47,20 @@ struct Generator: ParsableCommand {
         // Teams of 1–40 members, named so that some share prefixes.
         var teams: [String] = []
         var teamOf: [Int] = []
-        var remaining = reps
-        while remaining > 0 {
-            let size = min(remaining, 1 + Int(g.next() % 40))
-            let name = "T\(String(teams.count, radix: 36).uppercased())"
-            teams.append(name)
-            teamOf += Array(repeating: teams.count - 1, count: size)
-            remaining -= size
+        func teamName(_ i: Int) -> String { "T\(String(i, radix: 36).uppercased())" }
+        if let count = self.teams {
+            teams = (0..<min(count, reps)).map(teamName)
+            teamOf = (0..<reps).map { $0 * teams.count / reps }
+        } else {
+            var remaining = reps
+            while remaining > 0 {
+                let size = min(remaining, 1 + Int(g.next() % 40))
+                teams.append(teamName(teams.count))
+                teamOf += Array(repeating: teams.count - 1, count: size)
+                remaining -= size
+            }
         }
+        let q = quoteText ? "\"" : ""
 
         // Products: old ones, and a few launching during the data.
         var products: [(String, CivilDate)] = []
@@ -78,9 +93,9 @@ struct Generator: ParsableCommand {
         let given = ["伟", "芳", "娜", "敏", "静", "Emma", "Lucas", "Olivia", "Noah", "Mia"]
         for r in 0..<reps {
             let name = given[Int(g.next() % UInt64(given.count))] + " \(r)"
-            let quoted = r % 97 == 0 ? "\"\(name), Jr.\"" : name
+            let quoted = r % 97 == 0 ? "\"\(name), Jr.\"" : q + name + q
             w.line(
-                "R\(pad(r)),\(quoted),\(teams[teamOf[r]]),\(regions[teamOf[r] % regions.count]),\(r % 11 == 0 ? "manager" : "rep"),\(hire[r]),\(exit[r].map { "\($0)" } ?? ""),\(incentive[r])"
+                "\(q)R\(pad(r))\(q),\(quoted),\(q)\(teams[teamOf[r]])\(q),\(q)\(regions[teamOf[r] % regions.count])\(q),\(q)\(r % 11 == 0 ? "manager" : "rep")\(q),\(hire[r]),\(exit[r].map { "\($0)" } ?? ""),\(incentive[r])"
             )
         }
         w.close()
@@ -94,14 +109,16 @@ struct Generator: ParsableCommand {
                 if k < periods.count - 1, g.next() % 100 < 2 { continue }
                 let expected = perRep[r] / Double(quarters) * 950  // mean deal ≈ 1,000 less credits
                 let target = max(1000, Int(expected * (0.7 + Double(g.next() % 60) / 100)) / 100 * 100)
-                w.line("R\(pad(r)),\(p),\(target)")
+                w.line("\(q)R\(pad(r))\(q),\(q)\(p)\(q),\(target)")
             }
         }
         w.close()
 
         w = Writer(path: out + "/products.csv")
         w.line("product,name,launch_date,category")
-        for (id, launch) in products { w.line("\(id),Product \(id),\(launch),\(id.hasPrefix("N") ? "new" : "core")") }
+        for (id, launch) in products {
+            w.line("\(q)\(id)\(q),\(q)Product \(id)\(q),\(launch),\(q)\(id.hasPrefix("N") ? "new" : "core")\(q)")
+        }
         w.close()
 
         // Transactions: pick a rep by weight (alias-free cumulative search), a
@@ -113,7 +130,8 @@ struct Generator: ParsableCommand {
             cumulative.append(acc)
         }
         w = Writer(path: out + "/transactions.csv")
-        w.line("deal_id,rep_id,date,product,amount,collected")
+        w.line("deal_id,rep_id,date,product,amount,collected" + (noteColumn ? ",note" : ""))
+        let notes = ["web order", "renewal, 2 years", "call back", "upsell \"\"gold\"\" tier", "partner deal, EMEA", "续约", "trial → paid"]
         var written = 0
         var attempts = 0
         while written < transactions && attempts < transactions * 4 {
@@ -136,7 +154,13 @@ struct Generator: ParsableCommand {
             if g.next() % 100 < 3 { cents = -cents / 3 }
             let rate = g.next() % 100 < 70 ? 100 : Int64(g.next() % 100)
             let collected = cents > 0 ? cents * rate / 100 : cents
-            w.line("D\(written),R\(pad(r)),\(day),\(product),\(Self.money(cents)),\(Self.money(collected))")
+            var row = "\(q)D\(written)\(q),\(q)R\(pad(r))\(q),\(day),\(q)\(product)\(q),\(Self.money(cents)),\(Self.money(collected))"
+            if noteColumn {
+                // Notes with a comma or a quote must be quoted whatever --quote-text says.
+                let note = notes[Int(g.next() % UInt64(notes.count))]
+                row += quoteText || note.contains(",") || note.contains("\"") ? ",\"\(note)\"" : ",\(note)"
+            }
+            w.line(row)
             written += 1
         }
         w.close()

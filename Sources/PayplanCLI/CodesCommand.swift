@@ -2,6 +2,7 @@ import ArgumentParser
 import PayplanChecker
 import PayplanCompiler
 import PayplanCore
+import PayplanData
 import PayplanEvaluator
 import PayplanLanguage
 import PayplanLedger
@@ -20,7 +21,7 @@ enum DiagnosticRegistry {
             ("names, types, cycles, tables", CheckCode.allCases), ("lints", LintCode.allCases),
             ("rule kinds", RuleKinds.standard.all.flatMap { $0.codes }),
             ("evaluation", (EvalCode.allCases as [any DiagnosticCode]) + CompileCode.allCases),
-            ("output files", OutputCode.allCases),
+            ("data files", DataCode.allCases), ("output files", OutputCode.allCases),
             ("targets plans", TargetsCode.allCases), ("progress", ProgressCode.allCases),
             ("side files (commitments, opportunities)", SideFileCode.allCases), ("period ledger", LedgerCode.allCases),
             ("workbench (payplan serve)", ServeCode.allCases),

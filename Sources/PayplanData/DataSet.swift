@@ -102,7 +102,7 @@ public struct ListValues: Sendable {
 
     func deal(_ e: RawEntry) -> String {
         guard let base = file?.bytes.baseAddress else { return "" }
-        return CSVScanner.text(base, from: e.dealStart, to: e.dealStart + Int(e.dealLength), escaped: e.dealEscaped)
+        return FieldText.string(base, from: e.dealStart, to: e.dealStart + Int(e.dealLength), escaped: e.dealEscaped)
     }
 }
 

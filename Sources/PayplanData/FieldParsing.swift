@@ -115,8 +115,9 @@ public enum Fixed {
 /// Dates repeat a lot in a transaction file (a quarter has 92 days): a small
 /// direct-mapped cache from the date's digits to its day number skips the
 /// calendar arithmetic and validation for all but the first occurrence.
-final class DateCache {
-    // Raw storage: an array here paid a uniqueness check on every row.
+/// Raw storage owned by whoever makes it (`deallocate()`): an array here
+/// paid a uniqueness check on every row, a class a reference count.
+struct DateCache {
     private let keys = UnsafeMutablePointer<Int32>.allocate(capacity: 1024)
     private let days = UnsafeMutablePointer<Int32>.allocate(capacity: 1024)
 
@@ -125,7 +126,7 @@ final class DateCache {
         days.initialize(repeating: 0, count: 1024)
     }
 
-    deinit {
+    func deallocate() {
         keys.deallocate()
         days.deallocate()
     }
@@ -163,184 +164,5 @@ public enum DateField {
         let d2 = p[start + 9] &- 0x30
         guard m1 <= 9, m2 <= 9, d1 <= 9, d2 <= 9 else { return nil }
         return CivilDate(year: y, month: Int(m1) * 10 + Int(m2), day: Int(d1) * 10 + Int(d2))
-    }
-}
-
-/// Looks ids up by their bytes without building a `String` per row: an
-/// open-addressing table whose slots hold the id's length and first eight
-/// bytes, so an id of up to eight bytes is found with one memory access.
-/// (A `[String: Int]` lookup with a String made per row halves the scan
-/// speed; a slot → offset → bytes chain costs three cache misses.)
-public struct IDIndex: Sendable {
-    struct Slot {
-        var index: Int32 = -1
-        var length: Int32 = 0
-        var prefix: UInt64 = 0
-    }
-
-    /// The slots, in raw memory on huge pages (see `HugePages`): looked up
-    /// at random once per transaction row.
-    final class Slots: @unchecked Sendable {
-        let base: UnsafeMutablePointer<Slot>
-        let capacity: Int
-        /// False: ordinary Swift memory, when huge pages could not be had
-        /// (the table is no larger than the id list it indexes).
-        let onHugePages: Bool
-
-        init(capacity: Int) {
-            self.capacity = capacity
-            if let raw = HugePages.allocate(bytes: capacity * MemoryLayout<Slot>.stride, zeroed: false) {
-                base = raw.bindMemory(to: Slot.self, capacity: capacity)
-                onHugePages = true
-            } else {
-                base = .allocate(capacity: capacity)
-                onHugePages = false
-            }
-            base.initialize(repeating: Slot(), count: capacity)
-        }
-
-        deinit {
-            base.deinitialize(count: capacity)
-            if onHugePages { HugePages.deallocate(base) } else { base.deallocate() }
-        }
-    }
-
-    private var blob: [UInt8] = []
-    private var offsets: [Int] = [0]
-    private let table: Slots
-    private let mask: Int
-
-    public init(_ ids: [String]) {
-        var capacity = 16
-        while capacity < ids.count * 2 { capacity <<= 1 }
-        table = Slots(capacity: capacity)
-        let slots = table.base
-        mask = capacity - 1
-        for id in ids {
-            blob.append(contentsOf: id.utf8)
-            offsets.append(blob.count)
-        }
-        blob.withUnsafeBufferPointer { b in
-            for index in ids.indices {
-                let (s, e) = (offsets[index], offsets[index + 1])
-                let base = b.baseAddress ?? UnsafePointer(bitPattern: 1)!
-                let prefix = IDIndex.prefix(base, s, e)
-                var h = IDIndex.hash(prefix: prefix, base, s, e) & mask
-                while slots[h].index >= 0 { h = (h + 1) & mask }
-                slots[h] = Slot(index: Int32(index), length: Int32(e - s), prefix: prefix)
-            }
-        }
-    }
-
-    /// The id's first eight bytes, little-endian, zero-padded. When eight
-    /// bytes from `start` lie before `limit` (inside the mapped file), one
-    /// load reads them.
-    @inline(__always)
-    static func prefix(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int, limit: Int = 0) -> UInt64 {
-        let length = end - start
-        if start + 8 <= max(limit, end) {
-            let w = UInt64(littleEndian: UnsafeRawPointer(p + start).loadUnaligned(as: UInt64.self))
-            return length >= 8 ? w : w & ((UInt64(1) << UInt64(length &* 8)) &- 1)
-        }
-        var v: UInt64 = 0
-        var i = 0
-        while i < 8 && start + i < end {
-            v |= UInt64(p[start + i]) << UInt64(8 * i)
-            i += 1
-        }
-        return v
-    }
-
-    /// Mixes the prefix with the length and any bytes after the eighth: ids
-    /// of up to eight bytes (the usual `R000123`) hash without a byte loop.
-    @inline(__always)
-    static func hash(prefix: UInt64, _ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> Int {
-        var h = (prefix ^ (UInt64(truncatingIfNeeded: end - start) &* 0x9E37_79B9_7F4A_7C15)) &* 0xBF58_476D_1CE4_E5B9
-        var i = start + 8
-        while i < end {
-            h = (h ^ UInt64(p[i])) &* 0x100_0000_01b3
-            i += 1
-        }
-        h ^= h >> 31
-        h = h &* 0x94D0_49BB_1331_11EB
-        return Int(truncatingIfNeeded: h ^ (h >> 29))
-    }
-
-    /// The index of the id spelled by these bytes.
-    public func lookup(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> Int? {
-        withLookup { $0.find(p, start, end) }
-    }
-
-    /// Runs `body` with raw-pointer access to the table, for hot loops.
-    public func withLookup<T>(_ body: (IDLookup) -> T) -> T {
-        blob.withUnsafeBufferPointer { b in
-            offsets.withUnsafeBufferPointer { o in
-                withExtendedLifetime(table) {
-                    body(IDLookup(blob: b.baseAddress, offsets: o.baseAddress!, slots: table.base, mask: mask))
-                }
-            }
-        }
-    }
-
-    public func lookup(_ text: String) -> Int? {
-        var text = text
-        return text.withUTF8 { bytes in
-            guard let base = bytes.baseAddress else {
-                // The empty id (a blank cell) still needs a valid pointer.
-                let zero: UInt8 = 0
-                return withUnsafePointer(to: zero) { lookup($0, 0, 0) }
-            }
-            return lookup(base, 0, bytes.count)
-        }
-    }
-}
-
-/// Raw-pointer view of an `IDIndex`, valid inside `withLookup`.
-public struct IDLookup {
-    /// Announces the hash slot of the id in field `field` of the record that
-    /// starts at `start`, so that its lookup a row later finds it in cache
-    /// (ids come in no order; the table of 100,000 ids outgrows the cache).
-    /// A hint only: a quoted or unusually long record is simply not hinted.
-    @inline(__always)
-    public func prefetchField(_ p: UnsafePointer<UInt8>, from start: Int, to end: Int, field: Int) {
-        let stop = min(end, start + 128)
-        var b = start
-        var seen = 0
-        while seen < field {
-            guard b < stop else { return }
-            let c = p[b]
-            if c == 0x2C {
-                seen += 1
-            } else if c == 0x0A || c == 0x22 {
-                return
-            }
-            b += 1
-        }
-        var e = b
-        while e < stop, p[e] != 0x2C, p[e] != 0x0A, p[e] != 0x0D { e += 1 }
-        payplan_prefetch(slots + (IDIndex.hash(prefix: IDIndex.prefix(p, b, e, limit: end), p, b, e) & mask))
-    }
-
-    let blob: UnsafePointer<UInt8>?
-    let offsets: UnsafePointer<Int>
-    let slots: UnsafePointer<IDIndex.Slot>
-    let mask: Int
-
-    @inline(__always)
-    /// `limit`: bytes up to it may be read (the end of the mapped file).
-    public func find(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int, limit: Int = 0) -> Int? {
-        let length = end - start
-        let prefix = IDIndex.prefix(p, start, end, limit: limit)
-        var h = IDIndex.hash(prefix: prefix, p, start, end) & mask
-        while true {
-            let slot = slots[h]
-            if slot.index < 0 { return nil }
-            if Int(slot.length) == length && slot.prefix == prefix {
-                if length <= 8 { return Int(slot.index) }
-                let ks = offsets[Int(slot.index)]
-                if let blob, memcmp(blob + ks + 8, p + start + 8, length - 8) == 0 { return Int(slot.index) }
-            }
-            h = (h + 1) & mask
-        }
     }
 }

@@ -52,23 +52,51 @@ public enum KeyHygiene {
         return nil
     }
 
-    /// Whether raw field bytes start or end with a blank (ASCII space or tab,
-    /// U+00A0, U+3000): the scan's check, on bytes, before any string exists.
+    /// `isBlank` by code point, without the property tables: Unicode's
+    /// White_Space set (fixed since Unicode 6.3) and U+FEFF. A test checks
+    /// the two agree on every scalar.
+    @inline(__always)
+    static func isBlankValue(_ v: UInt32) -> Bool {
+        switch v {
+        case 0x09...0x0D, 0x20, 0x85, 0xA0, 0x1680, 0x2000...0x200A, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000, 0xFEFF: true
+        default: false
+        }
+    }
+
+    /// Whether raw field bytes start or end with a blank: the row decoder's
+    /// check, on bytes, before any string exists. A key that starts and ends
+    /// with printable ASCII (nearly every key) is answered by two loads; any
+    /// other by its first and last code points.
     @inline(__always)
     public static func hasOuterBlank(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> Bool {
         guard start < end else { return false }
-        let a = p[start]
-        let z = p[end - 1]
-        if a == 0x20 || a == 0x09 || z == 0x20 || z == 0x09 { return true }
-        if a < 0x80 && z < 0x80 { return false }
-        return outerBlank(String(decoding: UnsafeBufferPointer(start: p + start, count: end - start), as: UTF8.self)) != nil
+        let a = p[start] &- 0x21
+        let z = p[end - 1] &- 0x21
+        if a < 0x5E && z < 0x5E { return false }
+        var i = end - 1
+        while i > start && p[i] & 0xC0 == 0x80 { i -= 1 }
+        guard let first = UTF8Check.scalar(p, at: start, end: end), let last = UTF8Check.scalar(p, at: i, end: end) else {
+            return outerBlank(String(decoding: UnsafeBufferPointer(start: p + start, count: end - start), as: UTF8.self)) != nil
+        }
+        return isBlankValue(first) || isBlankValue(last)
     }
 
-    /// Narrows a field to drop ASCII blanks around it (`KeyPolicy.trim` in the scan).
-    @inline(__always)
-    static func trimASCII(_ p: UnsafePointer<UInt8>, _ start: inout Int, _ end: inout Int) {
-        while start < end && (p[start] == 0x20 || p[start] == 0x09) { start += 1 }
-        while end > start && (p[end - 1] == 0x20 || p[end - 1] == 0x09) { end -= 1 }
+    /// Narrows a field's span to drop the blanks around it (`KeyPolicy.trim`):
+    /// the same blanks as `trimmed`, on bytes (the row is valid UTF-8 by then).
+    static func trim(_ p: UnsafePointer<UInt8>, _ start: inout Int, _ end: inout Int) {
+        func scalar(at i: Int) -> (Unicode.Scalar, Int)? {
+            let length = UTF8Check.sequenceLength(p, at: i, end: end)
+            guard length > 0 else { return nil }
+            let text = String(decoding: UnsafeBufferPointer(start: p + i, count: length), as: UTF8.self)
+            return text.unicodeScalars.first.map { ($0, length) }
+        }
+        while start < end, let (s, length) = scalar(at: start), isBlank(s) { start += length }
+        while end > start {
+            var i = end - 1
+            while i > start && p[i] & 0xC0 == 0x80 { i -= 1 }
+            guard let (s, _) = scalar(at: i), isBlank(s) else { return }
+            end = i
+        }
     }
 
     public static func trimmed(_ key: String) -> String {
@@ -170,15 +198,31 @@ extension KeyHygiene {
         var odd: [Int] = []
         for (i, v) in values.enumerated() where !isPlain(v) { odd.append(i) }
         guard !odd.isEmpty else { return [] }
+        // The distinct other values in order, with their skeletons (a run of
+        // one value, as in a file sorted by team, is one look-up).
+        var seen: Set<TextKey> = []
+        var distinct: [(index: Int, skeleton: String)] = []
+        var previous: String?
+        for i in odd {
+            if let previous, CodePoint.equal(previous, values[i]) { continue }
+            previous = values[i]
+            if seen.insert(TextKey(values[i])).inserted { distinct.append((i, skeleton(values[i]))) }
+        }
+        // A plain value can only look like a skeleton that is plain itself:
+        // only those are looked for among the plain values.
+        let needed = Set(distinct.map(\.skeleton).filter(isPlain).map(TextKey.init))
         var plainFirst: [TextKey: Int] = [:]
-        for (i, v) in values.enumerated() where isPlain(v) && plainFirst[TextKey(v)] == nil { plainFirst[TextKey(v)] = i }
+        if !needed.isEmpty {
+            for (i, v) in values.enumerated() where isPlain(v) {
+                let key = TextKey(v)
+                if needed.contains(key) && plainFirst[key] == nil { plainFirst[key] = i }
+            }
+        }
         // Swift's string equality groups canonically equivalent skeletons
         // (a composed `é` and `e` with a combining accent) too.
         var groups: [String: [Int]] = [:]
         var order: [String] = []
-        var seen: Set<TextKey> = []
-        for i in odd where seen.insert(TextKey(values[i])).inserted {
-            let sk = skeleton(values[i])
+        for (i, sk) in distinct {
             if groups[sk] == nil {
                 order.append(sk)
                 groups[sk] = plainFirst[TextKey(sk)].map { [$0] } ?? []
@@ -194,7 +238,7 @@ extension KeyHygiene {
                 let b = values[first]
                 out.append(
                     Diagnostic(
-                        .warning, "D660",
+                        .warning, DataCode.lookalikeKeys.rawValue,
                         "\(column) \"\(VisibleText.escape(a))\" looks like \"\(VisibleText.escape(b))\" (line \(lines[first])) but is a different \(column); \(difference(a, b))",
                         at: SourceRange(at: SourceLocation(file: file, line: lines[other], column: 0)), file: file,
                         help: "keys are compared exactly; if they are the same \(column), write it one way in every row"))
@@ -204,13 +248,13 @@ extension KeyHygiene {
     }
 
     /// Says how many keys `KeyPolicy.trim` trimmed in a file.
-    static func trimmedWarning(_ reader: TableReader) -> [Diagnostic] {
-        guard reader.trimmedKeys > 0 else { return [] }
+    static func trimmedWarning(_ count: Int, file: String) -> [Diagnostic] {
+        guard count > 0 else { return [] }
         return [
             Diagnostic(
-                .warning, "D661",
-                "\(reader.trimmedKeys) \(reader.trimmedKeys == 1 ? "key had blanks around it" : "keys had blanks around them"), trimmed (--trim-keys)",
-                at: nil, file: reader.path)
+                .warning, DataCode.keysTrimmed.rawValue,
+                "\(count) \(count == 1 ? "key had blanks around it" : "keys had blanks around them"), trimmed (--trim-keys)",
+                at: nil, file: file)
         ]
     }
 
@@ -219,8 +263,7 @@ extension KeyHygiene {
         let keys = keyColumns(table.spec.kind)
         var out: [Diagnostic] = []
         for (k, c) in table.spec.columns.enumerated() where c.type == .text && keys.contains(c.name) {
-            let values = (0..<table.count).map { table.text(k, $0) }
-            out += lookalikes(column: c.name, values: values, lines: table.lines, file: table.path)
+            out += lookalikes(column: c.name, values: table.texts(k), lines: table.lines, file: table.path)
         }
         return out
     }

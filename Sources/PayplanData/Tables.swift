@@ -67,240 +67,200 @@ public struct Table: Sendable {
     }
 
     public func columnIndex(_ name: String) -> Int? { spec.columns.firstIndex { $0.name == name } }
+
+    /// A column's values as text (one array, not a string per call).
+    func texts(_ column: Int) -> [String] {
+        columns[column].kind == .text ? columns[column].texts : (0..<count).map { text(column, $0) }
+    }
 }
 
-/// Reads the header and rows of one CSV file into typed columns, reporting
-/// every problem with its line.
+/// Reads the header and rows of one CSV file into typed columns: records
+/// from the `RecordIterator`, checked and decoded by the `RowDecoder` (the
+/// same checks as the transaction scan), every problem logged with its line.
 struct TableReader {
+    /// Where a file's header ends and how its fields map to the spec's columns.
+    struct Header {
+        /// The byte just after the header, and the line it is on.
+        var position: Int
+        var line: Int
+        /// Per spec column, its field index.
+        var fieldOf: [Int]
+        var fieldCount: Int
+    }
+
     let path: String
-    let displayName: String
     let spec: TableSpec
     let limits: Limits
-    var problems: [DataProblem] = []
-    var suppressed = 0
-    /// The ids (first column) of rows with an unreadable value: known, never used.
-    var invalidKeys: [String] = []
     let keyPolicy: KeyPolicy
-    /// Per spec column: whether it holds keys (`KeyHygiene.keyColumns`).
-    let isKey: [Bool]
+    private(set) var log: ProblemLog
     /// Keys trimmed under `KeyPolicy.trim`.
-    var trimmedKeys = 0
+    private(set) var trimmedKeys = 0
+    /// The ids of rows that could not be read (reps' `rep_id`, products'
+    /// `product`): known, never used.
+    private(set) var unreadableIDs: [String] = []
 
     init(path: String, spec: TableSpec, limits: Limits, keyPolicy: KeyPolicy = .strict) {
         self.path = path
-        displayName = path
         self.spec = spec
         self.limits = limits
         self.keyPolicy = keyPolicy
-        let keys = KeyHygiene.keyColumns(spec.kind)
-        isKey = spec.columns.map { $0.type == .text && keys.contains($0.name) }
+        log = ProblemLog(limit: limits.diagnosticsPerFile)
     }
 
-    /// A key with blanks around it is an error (strict) or trimmed.
-    mutating func checkKey(_ value: inout String, column k: Int, line: Int, rep: String?) -> Bool {
-        guard isKey[k], let blank = KeyHygiene.outerBlank(value) else { return true }
-        switch keyPolicy {
-        case .trim:
-            value = KeyHygiene.trimmed(value)
-            trimmedKeys += 1
-            return true
-        case .strict:
-            // Rows naming this key elsewhere point at the trimmed key: the
-            // row is known (no cascade of "unknown" errors), never used.
-            invalidKeys.append(KeyHygiene.trimmed(value))
-            report(
-                "D619", "column \(spec.columns[k].name): \"\(VisibleText.escape(value))\" has \(blank)", line: line, rep: rep,
-                help:
-                    "keys are compared exactly, so \"\(VisibleText.escape(value))\" and \"\(VisibleText.escape(KeyHygiene.trimmed(value)))\" would differ; fix the export, or pass --trim-keys"
-            )
-            return false
-        }
-    }
+    var problems: [DataProblem] { log.problems(file: path) }
 
-    mutating func report(_ code: String, _ message: String, line: Int?, rep: String?, help: String? = nil) {
-        if problems.count >= limits.diagnosticsPerFile {
-            suppressed += 1
-            return
-        }
-        let range = line.map { SourceRange(at: SourceLocation(file: displayName, line: $0, column: 0)) }
-        problems.append(DataProblem(Diagnostic(.error, code, message, at: range, file: displayName, help: help), rep: rep))
-    }
-
-    mutating func finishReport() {
-        if suppressed > 0 {
-            problems.append(
-                DataProblem(
-                    Diagnostic(
-                        .error, "D699", "\(suppressed) more problems in this file are not listed (Limits.diagnosticsPerFile)",
-                        at: nil, file: displayName), rep: nil))
-        }
-    }
-
-    /// Maps the header to the spec's columns. Returns the file position just
-    /// after the header and, per spec column, its field index.
-    mutating func header(_ file: MappedFile) -> (start: Int, fieldOf: [Int], fieldCount: Int)? {
-        var start = 0
-        if file.bytes.count >= 3, file.bytes[0] == 0xEF, file.bytes[1] == 0xBB, file.bytes[2] == 0xBF { start = 3 }
-        var scanner = CSVScanner(bytes: file.bytes, from: start, maxFieldBytes: limits.csvFieldBytes)
+    /// Maps the header to the spec's columns (a UTF-8 byte order mark before it is skipped).
+    mutating func header(_ file: MappedFile) -> Header? {
+        let bytes = file.bytes
         let expected = spec.columns.map(\.name).joined(separator: ",")
-        switch scanner.next() {
-        case .end:
-            report("D602", "the file is empty; expected a header row: \(expected)", line: nil, rep: nil)
+        guard let base = bytes.baseAddress else {
+            log.add(.emptyFile(expected: expected), line: nil, rep: nil)
             return nil
-        case .malformed(let m):
-            report("D603", "the header row is malformed: \(m)", line: 1, rep: nil)
+        }
+        let start = bytes.count >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF ? 3 : 0
+        var records = RecordIterator(base: base, from: start, to: bytes.count, maxFieldBytes: limits.csvFieldBytes)
+        var record = RecordInfo()
+        let (step, fields) = records.nextRecord(&record)
+        switch step {
+        case .end:
+            log.add(.emptyFile(expected: expected), line: nil, rep: nil)
+            return nil
+        case .malformed(let problem):
+            log.add(.malformedHeader(problem), line: 1, rep: nil)
             return nil
         case .record:
             break
         }
-        if scanner.recordHasHighBytes && !scanner.recordIsValidUTF8() {
-            report("D610", "the header is not valid UTF-8", line: scanner.recordLine, rep: nil, help: "save the file as UTF-8")
+        if record.highBytes && !UTF8Check.isValid(base, from: record.start, to: record.end) {
+            log.add(.headerNotUTF8, line: record.line, rep: nil)
             return nil
         }
-        let names = scanner.fields.map { scanner.string($0).trimmingCharacters() }
+        let names = fields.map { FieldText.string(base, $0).trimmingCharacters() }
+        guard let fieldOf = columns(names, line: record.line) else { return nil }
+        return Header(position: records.position, line: records.line, fieldOf: fieldOf, fieldCount: names.count)
+    }
+
+    /// Per spec column, its field among `names`; nil (with the problems
+    /// logged) when a name is there twice or a column is missing.
+    private mutating func columns(_ names: [String], line: Int) -> [Int]? {
         var position: [String: Int] = [:]
         for (i, n) in names.enumerated() {
             if position[n] != nil {
-                report("D604", "the header names the column `\(n)` twice", line: scanner.recordLine, rep: nil)
+                log.add(.duplicateColumn(n), line: line, rep: nil)
                 return nil
             }
             position[n] = i
         }
         var fieldOf: [Int] = []
-        var missing = false
         for c in spec.columns {
             if let i = position[c.name] {
                 fieldOf.append(i)
-            } else {
-                let unused = names.filter { n in !spec.columns.contains { $0.name == n } }
-                report(
-                    "D605", "missing required column `\(c.name)`", line: scanner.recordLine, rep: nil,
-                    help: Suggest.didYouMean(c.name, among: unused) ?? "the header is: \(names.joined(separator: ","))")
-                missing = true
-                fieldOf.append(-1)
+                continue
             }
+            let unused = names.filter { n in !spec.columns.contains { $0.name == n } }
+            let help = Suggest.didYouMean(c.name, among: unused) ?? "the header is: \(names.joined(separator: ","))"
+            log.add(.missingColumn(c.name, help: help), line: line, rep: nil)
         }
-        if missing { return nil }
-        return (scanner.position, fieldOf, names.count)
+        return fieldOf.count == spec.columns.count ? fieldOf : nil
     }
 
-    func repID(_ keyIndex: Int?, _ fieldOf: [Int], _ scanner: CSVScanner) -> String? {
-        keyIndex.map { scanner.string(at: fieldOf[$0]) }
-    }
-
-    /// Reads every row of a small table.
-    mutating func read(_ file: MappedFile, keyColumn: String?) -> Table? {
-        guard let (start, fieldOf, fieldCount) = header(file) else {
-            finishReport()
-            return nil
+    /// Reads every row of a small table; rows with a problem are left out.
+    mutating func read(_ file: MappedFile) -> Table? {
+        guard let header = header(file), let base = file.bytes.baseAddress else { return nil }
+        let schema = RowSchema.table(spec, fieldOf: header.fieldOf, fieldCount: header.fieldCount)
+        let fields = FieldSpans(capacity: header.fieldCount + 1)
+        var decoder = RowDecoder(schema, base: base, limit: file.bytes.count, policy: keyPolicy)
+        defer {
+            fields.deallocate()
+            decoder.deallocate()
         }
-        var scanner = CSVScanner(bytes: file.bytes, from: start, firstLine: 2, maxFieldBytes: limits.csvFieldBytes)
-        var lines: [Int] = []
-        var text = [[String]](repeating: [], count: spec.columns.count)
-        var decimals = [[Exact?]](repeating: [], count: spec.columns.count)
-        var dates = [[CivilDate?]](repeating: [], count: spec.columns.count)
-        let keyIndex = keyColumn.flatMap { k in spec.columns.firstIndex { $0.name == k } }
-        guard let base = file.bytes.baseAddress else { return nil }
-        // Per-row scratch, reused: a row's values are kept only when the whole row reads.
-        var rowText = [String](repeating: "", count: spec.columns.count)
-        var rowDecimal = [Exact?](repeating: nil, count: spec.columns.count)
-        var rowDate = [CivilDate?](repeating: nil, count: spec.columns.count)
-        let types = spec.columns.map(\.type)
-        let optional = spec.columns.map(\.optional)
+        var records = RecordIterator(
+            base: base, from: header.position, to: file.bytes.count, firstLine: header.line, maxFieldBytes: limits.csvFieldBytes)
+        var columns = TableColumns(spec, rows: TableReader.rowBound(file.bytes, from: header.position, fields: header.fieldCount))
+        var record = RecordInfo()
         while true {
-            let step = scanner.next()
+            let step = records.next(fields, &record)
             if step == .end { break }
-            if case .malformed(let m) = step {
-                report("D606", m, line: scanner.recordLine, rep: nil)
+            if case .malformed(let problem) = step {
+                log.add(.malformed(problem), line: record.line, rep: nil)
                 continue
             }
-            let line = scanner.recordLine
-            if scanner.recordHasHighBytes && !scanner.recordIsValidUTF8() {
-                report(
-                    "D610", "the row is not valid UTF-8", line: line, rep: keyIndex.map { scanner.string(at: fieldOf[$0]) },
-                    help: "save the file as UTF-8")
-                continue
-            }
-            if scanner.recordContainsNUL() {
-                report("D616", "the row contains a NUL byte", line: line, rep: nil, help: "the file is damaged or not text; export it again")
-                continue
-            }
-            if scanner.fields.count != fieldCount {
-                report(
-                    "D607", "the row has \(scanner.fields.count) field\(scanner.fields.count == 1 ? "" : "s"); the header has \(fieldCount)",
-                    line: line, rep: keyIndex.map { scanner.string(at: fieldOf[$0]) }, help: "quote fields that contain commas: \"a,b\"")
-                continue
-            }
-            var ok = true
-            // The id column of reps and products (their first column) is never blank.
-            if let idColumn = spec.columns.first, idColumn.name == "rep_id" || idColumn.name == "product" {
-                let f = scanner.fields[fieldOf[0]]
-                if f.start == f.end {
-                    report("D618", "column \(idColumn.name): the id is blank", line: line, rep: nil, help: "every row needs its id")
-                    continue
-                }
-            }
-            defer { if !ok { invalidKeys.append(scanner.string(at: fieldOf[0])) } }
-            for k in types.indices {
-                let f = scanner.fields[fieldOf[k]]
-                switch types[k] {
-                case .text:
-                    rowText[k] = scanner.string(f)
-                    if !checkKey(&rowText[k], column: k, line: line, rep: repID(keyIndex, fieldOf, scanner).map(KeyHygiene.trimmed)) { ok = false }
-                case .money, .number, .count:
-                    rowDecimal[k] = nil
-                    if f.start == f.end && optional[k] { continue }
-                    switch Fixed.parse(base, f.start, f.end) {
-                    case .success(let units):
-                        let v = Fixed.exact(units)
-                        rowDecimal[k] = v
-                        if types[k] == .count, !v.isInteger {
-                            report(
-                                "D611", "column \(spec.columns[k].name): \"\(scanner.string(f))\" is not a whole number", line: line,
-                                rep: repID(keyIndex, fieldOf, scanner))
-                            ok = false
-                        }
-                    case .failure(let problem):
-                        report(
-                            DataLoader.decimalCode(problem),
-                            DataLoader.decimalMessage(problem, column: spec.columns[k].name, text: scanner.string(f)),
-                            line: line, rep: repID(keyIndex, fieldOf, scanner))
-                        ok = false
-                    }
-                case .date:
-                    rowDate[k] = nil
-                    if f.start == f.end && optional[k] { continue }
-                    if let d = DateField.parse(base, f.start, f.end) {
-                        rowDate[k] = d
-                    } else {
-                        let shown = scanner.string(f)
-                        report(
-                            "D612",
-                            "column \(spec.columns[k].name): \(shown.isEmpty ? "the date is blank" : "\"\(shown)\" is not a date (YYYY-MM-DD)")",
-                            line: line, rep: repID(keyIndex, fieldOf, scanner))
-                        ok = false
-                    }
-                }
-            }
-            guard ok else { continue }
-            lines.append(line)
-            for k in types.indices {
-                switch types[k] {
-                case .text: text[k].append(rowText[k])
-                case .money, .number, .count: decimals[k].append(rowDecimal[k])
-                case .date: dates[k].append(rowDate[k])
-                }
+            guard decoder.decode(record, fields, &log) else { continue }
+            columns.append(line: record.line, fields, header.fieldOf, decoder.values, base)
+        }
+        trimmedKeys = decoder.trimmedKeys
+        unreadableIDs = decoder.unreadableIDs
+        return Table(spec: spec, path: path, lines: columns.lines, columns: columns.values())
+    }
+}
+
+extension TableReader {
+    /// At most how many rows after `start` can have `fields` fields: one
+    /// per line, and no more than the commas allow. Room is reserved for
+    /// that many (no array is grown and copied as a million reps are read),
+    /// which is never more than such rows would take.
+    static func rowBound(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, fields: Int) -> Int {
+        guard let p = bytes.baseAddress else { return 0 }
+        var (lines, commas) = (1, 0)
+        var i = start
+        while i + 8 <= bytes.count {
+            let w = UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self)
+            lines &+= SWAR.zeroBytes(w ^ SWAR.newline).nonzeroBitCount &+ SWAR.zeroBytes(w ^ SWAR.carriage).nonzeroBitCount
+            commas &+= SWAR.zeroBytes(w ^ SWAR.comma).nonzeroBitCount
+            i += 8
+        }
+        while i < bytes.count {
+            if p[i] == 0x0A || p[i] == 0x0D { lines += 1 } else if p[i] == 0x2C { commas += 1 }
+            i += 1
+        }
+        return fields > 1 ? min(lines, commas / (fields - 1)) : lines
+    }
+}
+
+/// A table's columns as they are read, row by row.
+struct TableColumns {
+    let types: [ColumnType]
+    private(set) var lines: [Int] = []
+    private var texts: [[String]]
+    private var decimals: [[Exact?]]
+    private var dates: [[CivilDate?]]
+
+    init(_ spec: TableSpec, rows: Int) {
+        types = spec.columns.map(\.type)
+        func room<T>(_ wanted: Bool) -> [T] {
+            var a: [T] = []
+            if wanted { a.reserveCapacity(rows) }
+            return a
+        }
+        lines.reserveCapacity(rows)
+        texts = types.map { room($0 == .text) }
+        decimals = types.map { room($0.isNumeric) }
+        dates = types.map { room($0 == .date) }
+    }
+
+    /// Appends a decoded row: text from its (trimmed) fields, decimals and
+    /// dates from the decoder's values (slots are spec columns).
+    mutating func append(line: Int, _ fields: FieldSpans, _ fieldOf: [Int], _ values: RowValues, _ base: UnsafePointer<UInt8>) {
+        lines.append(line)
+        for k in types.indices {
+            switch types[k] {
+            case .text:
+                let f = fieldOf[k]
+                texts[k].append(FieldText.string(base, from: fields.starts[f], to: fields.ends[f], escaped: fields.escaped[f]))
+            case .money, .number, .count: decimals[k].append(values.blank[k] ? nil : Fixed.exact(values.units[k]))
+            case .date: dates[k].append(values.blank[k] ? nil : CivilDate(dayNumber: values.days[k]))
             }
         }
-        finishReport()
-        let columns: [ColumnValues] = spec.columns.enumerated().map { k, c in
-            switch c.type {
-            case .text: .text(text[k])
+    }
+
+    func values() -> [ColumnValues] {
+        types.indices.map { k in
+            switch types[k] {
+            case .text: .text(texts[k])
             case .money, .number, .count: .decimal(decimals[k])
             case .date: .date(dates[k])
             }
         }
-        return Table(spec: spec, path: displayName, lines: lines, columns: columns)
     }
 }
 

@@ -14,6 +14,15 @@ func referencePlan() throws -> CompiledPlan {
     return try #require(Compiler.compile(checked).0)
 }
 
+/// The reference plan with more metrics (YAML lines under `metrics:`).
+func referencePlan(metrics: String) throws -> CompiledPlan {
+    let text = try String(contentsOf: repoRoot.appendingPathComponent("rules/reference-plan.yaml"), encoding: .utf8)
+        .replacingOccurrences(of: "metrics:\n", with: "metrics:\n" + metrics)
+    let load = PlanPipeline.load(bytes: Array(text.utf8), file: "plan.yaml")
+    let checked = try #require(load.checked, "\(load.diagnostics)")
+    return try #require(Compiler.compile(checked).0)
+}
+
 /// A data folder in a temporary directory.
 struct TempData {
     let path: String
