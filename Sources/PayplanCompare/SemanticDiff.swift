@@ -289,6 +289,7 @@ enum Formula {
         case .call(var name, let args, let filter):
             if let n = renames[name.text] { name.text = n }
             copy.kind = .call(name, args.map { renamed($0, renames) }, filter: filter.map { renamed($0, renames) })
+        case .over(let value, let group): copy.kind = .over(renamed(value, renames), group: renamed(group, renames))
         default: break
         }
         return copy

@@ -91,7 +91,7 @@ public struct ExprPrinter: Sendable {
     func leafValue(_ e: CExpr, _ values: [Int32: Value]) -> Value? {
         switch arena[e] {
         case .constant, .slot, .local, .repColumn, .targetColumn, .period, .activeDays, .aggregate, .reach, .previous, .yearToDate, .groupMembers,
-            .groupScore, .groupKey:
+            .groupScore, .groupKey, .groupPot, .population:
             return values[e.index]
         default: return nil
         }
@@ -117,6 +117,8 @@ public struct ExprPrinter: Sendable {
         case .groupMembers: return "members"
         case .groupScore: return "score"
         case .groupKey: return "group"
+        case .groupPot: return "pot"
+        case .population(let i, let s): return tree ? "s\(s)" : plan.populations[i].description
         default: return ""
         }
     }

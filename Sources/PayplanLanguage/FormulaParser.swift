@@ -77,7 +77,8 @@ struct Token: Sendable {
 ///     product     := unary (('*' | '/') unary)*
 ///     unary       := '-' unary | primary
 ///     primary     := number ['%'] | string | 'true' | 'false' | name | call | '(' expr ')'
-///     call        := identifier '(' [expr (',' expr)*] ['where' expr] ')'
+///     call        := identifier '(' [arg (',' arg)*] ['where' expr] ')'
+///     arg         := expr ['over' expr]     -- `over` is a word only here
 ///     name        := identifier ('.' identifier)*
 ///
 /// `×`, `÷`, `−`, `≤`, `≥` and `≠` are accepted for `*`, `/`, `-`, `<=`,
@@ -328,7 +329,15 @@ public struct FormulaParser {
         if !isSymbol(")") {
             while true {
                 if isKeyword("where") { break }
-                args.append(try parseExpression())
+                var arg = try parseExpression()
+                // `sum(revenue over rep.team)`: `over` is not a keyword, so a
+                // metric named `over` still reads as a name elsewhere.
+                if peek().kind == .identifier("over") {
+                    _ = advance()
+                    let group = try parseExpression()
+                    arg = Expr(.over(arg, group: group), SourceRange(start: arg.range.start, end: group.range.end))
+                }
+                args.append(arg)
                 if isSymbol(",") {
                     _ = advance()
                     continue
