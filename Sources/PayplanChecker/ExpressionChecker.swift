@@ -625,7 +625,7 @@ public struct ExpressionChecker {
                 error(CheckCode.whereMisplaced, "`where` is not supported in a group aggregate", at: filter.range)
                 return nil
             }
-            guard let x = check(args[0], .rep) else { return nil }
+            guard let x = check(args[0], .rep, selfSymbol: selfSymbol) else { return nil }
             guard requireValue(x) else { return nil }
             guard x.type.base.isNumeric || x.type.literal else {
                 error(CheckCode.groupAggregateType, "`\(fn)` over members needs numbers, found \(x.type)", at: x.range)

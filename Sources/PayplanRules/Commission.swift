@@ -17,18 +17,89 @@ import PayplanYAML
 struct CommissionKind: RuleKind {
     let codes: [any DiagnosticCode] = CommissionCode.allCases
     let name = "commission"
-    let keys = ["amount", "where", "rate_on", "tiers", "shape"] + PlanParser.limiterKeys
+    let keys = ["amount", "where", "rate_on", "tiers", "shape", "rates"] + PlanParser.limiterKeys
     let outputs = [RuleOutput("", .money, .payout)]
 
     func read(_ f: inout Fields, _ node: YAMLNode, _ p: Path, _ c: inout ReadContext, _ what: String) -> (any RuleBodySyntax)? {
         let amount = f.require("amount", &c, help: "e.g. `amount: tx.amount`").flatMap { c.formula($0, p.key("amount"), "the commissionable amount") }
         let filter = f.take("where").flatMap { c.formula($0, p.key("where"), "a condition on a transaction") }
-        let rateOn =
-            f.take("rate_on").flatMap { c.choice($0, p.key("rate_on"), "`rate_on`", Commission.RateOn.self) } ?? Located(.total, node.range)
-        let shape = PlanParser.readShapeUse(&f, node, p, &c, defaultInputs: [], what: what, allowed: ["tiers"])
+        let rateOnNode = f.take("rate_on")
+        let rateOn = rateOnNode.flatMap { c.choice($0, p.key("rate_on"), "`rate_on`", Commission.RateOn.self) }
+        var rating: Commission.Rating?
+        if let table = f.take("rates") {
+            if f.has("tiers") || f.has("shape") {
+                _ = f.take("tiers")
+                _ = f.take("shape")
+                c.error(PlanCode.shapeKind, "\(what) has `rates` and tiers; give one: a rate table or a tier table", at: table.range)
+            } else if let rows = readRates(table, p.key("rates"), &c) {
+                rating = .table(rows, table.range)
+            }
+            if let r = rateOn, r.value != .each {
+                c.error(
+                    CommissionCode.tableRatesEachLine, "a rate table rates each line on its own; `rate_on` can only be `each`", at: r.range,
+                    help: "leave `rate_on` out, or rate the running or total amount with `tiers`")
+            }
+        } else {
+            rating = PlanParser.readShapeUse(&f, node, p, &c, defaultInputs: [], what: what, allowed: ["tiers"]).map { .tiers($0) }
+        }
         let limiters = PlanParser.readLimiters(&f, p, &c)
-        guard let amount, let shape else { return nil }
-        return Commission(amount: amount, filter: filter, rateOn: rateOn, shape: shape, limiters: limiters)
+        guard let amount, let rating else { return nil }
+        var defaultRateOn = Commission.RateOn.total
+        if case .table = rating { defaultRateOn = .each }
+        return Commission(amount: amount, filter: filter, rateOn: rateOn ?? Located(defaultRateOn, node.range), rating: rating, limiters: limiters)
+    }
+
+    /// A rate table: rows `{when: CONDITION, rate: R}` or `{when: …,
+    /// amount: A}` (a fixed amount per line), the first row that holds for
+    /// a transaction rating it; `when: else` holds for every transaction.
+    func readRates(_ node: YAMLNode, _ p: Path, _ c: inout ReadContext) -> [Commission.RateRow]? {
+        guard let items = node.sequence, !items.isEmpty else {
+            c.error(
+                PlanCode.wrongKind, "expected `rates` as a list of rows [{when: CONDITION, rate: R}, ...], found \(node.kindDescription)",
+                at: node.range)
+            return nil
+        }
+        if items.count > c.limits.shapeRows {
+            c.error(
+                PlanCode.shapeTooLarge, "the rate table has \(items.count) rows, over the limit of \(c.limits.shapeRows) (Limits.shapeRows)",
+                at: node.range)
+            return nil
+        }
+        var rows: [Commission.RateRow] = []
+        var failed = false
+        for (i, item) in items.enumerated() {
+            let rp = p.index(i)
+            guard var rf = Fields(item, "a rate table row", known: ["when", "rate", "amount"], context: &c) else {
+                failed = true
+                continue
+            }
+            var when: Expr?
+            var isElse = false
+            if let w = rf.require("when", &c, help: "e.g. `when: product.category == \"hardware\"`, or `when: else` for every other line") {
+                if let text = w.scalar, ["else", "*"].contains(text.filter { !$0.isWhitespace }) {
+                    c.register(rp.key("when"), w)
+                    isElse = true
+                } else {
+                    when = c.formula(w, rp.key("when"), "a condition on a transaction")
+                }
+            }
+            let rate = rf.take("rate").flatMap { c.formula($0, rp.key("rate"), "a rate") }
+            let amount = rf.take("amount").flatMap { c.formula($0, rp.key("amount"), "an amount per line") }
+            if rf.has("rate") == rf.has("amount") {
+                c.error(
+                    CommissionCode.rateOrAmount,
+                    "a rate table row pays either a `rate` (of the line's amount) or an `amount` (per line); give exactly one",
+                    at: item.range)
+                failed = true
+            }
+            rf.finish(&c)
+            guard when != nil || isElse, rate != nil || amount != nil else {
+                failed = true
+                continue
+            }
+            rows.append(Commission.RateRow(when: when, rate: rate, amount: amount, range: item.range))
+        }
+        return failed ? nil : rows
     }
 
     func check(_ rule: Rule, _ c: inout CheckRun) -> (any CheckedRuleBody)? {
@@ -45,10 +116,67 @@ struct CommissionKind: RuleKind {
                 filter = nil
             }
         }
-        let index = tiers(b.shape, owner: rule.name.value, &c)
+        var rating: Commission.CheckedRating?
+        switch b.rating {
+        case .tiers(let use): rating = tiers(use, owner: rule.name.value, &c).map { .tiers($0) }
+        case .table(let rows, _): rating = table(rows, &c).map { .table($0) }
+        }
         let lim = c.limiters(b.limiters, symbol: me)
-        guard let amount, let index else { return nil }
-        return Commission.Checked(amount: amount, filter: filter, rateOn: b.rateOn.value, shape: index, limiters: lim)
+        guard let amount, let rating else { return nil }
+        return Commission.Checked(amount: amount, filter: filter, rateOn: b.rateOn.value, rating: rating, limiters: lim)
+    }
+
+    /// A rate table's rows: each condition typed per transaction, each rate
+    /// or amount a constant. A row after a catch-all can never be used; a
+    /// table without one pays nothing on the lines no row matches.
+    func table(_ rows: [Commission.RateRow], _ c: inout CheckRun) -> [Commission.CheckedRateRow]? {
+        var out: [Commission.CheckedRateRow] = []
+        var failed = false
+        var catchAll: Int?
+        for (i, row) in rows.enumerated() {
+            var condition: TExpr?
+            if let w = row.when {
+                guard let t = c.x.check(w, .transaction), c.x.requireValue(t) else {
+                    failed = true
+                    continue
+                }
+                guard t.type.base == .bool else {
+                    c.error(CheckCode.notACondition, "`when` must be a condition on a transaction, found \(t.type)", at: t.range)
+                    failed = true
+                    continue
+                }
+                condition = t
+            }
+            if let k = catchAll {
+                c.warning(
+                    CommissionCode.unreachableRateRow, "row \(i + 1) of the rate table can never be used: row \(k + 1) above it takes every line",
+                    at: row.range, help: "the first row that holds rates a line; put `when: else` last")
+            }
+            if catchAll == nil, condition.map({ if case .bool(true) = $0.kind { return true } else { return false } }) ?? true { catchAll = i }
+            var rate: Exact?
+            var amount: Exact?
+            if let r = row.rate {
+                rate = c.constantNumber(r, "a rate")?.constantValue
+                if rate == nil { failed = true }
+            } else if let a = row.amount {
+                if a.isPercentLiteral, let v = a.constantNumber {
+                    c.x.percentAsMoney(
+                        TExpr(.number(v), ValueType(.number, literal: true, percent: true), a.range), "an amount per line must be money")
+                    failed = true
+                } else if let v = c.constantNumber(a, "an amount per line"), c.moneyDigitsFit(v) {
+                    amount = v.constantValue
+                } else {
+                    failed = true
+                }
+            }
+            out.append(Commission.CheckedRateRow(condition: condition, text: row.when?.description ?? "else", rate: rate, amount: amount))
+        }
+        if catchAll == nil, let last = rows.last {
+            c.warning(
+                CommissionCode.rateTableGap, "no row of the rate table holds for every line: a line no row matches earns nothing", at: last.range,
+                help: "end the table with `{when: else, rate: ...}` to say what other lines earn")
+        }
+        return failed ? nil : out
     }
 
     /// The tier table rating the amounts: named or written in place. It
@@ -80,8 +208,25 @@ struct CommissionKind: RuleKind {
 
     func compile(_ rule: CheckedRule, _ c: inout CompileRun) -> (any CompiledRuleBody)? {
         guard let b = rule.body as? Commission.Checked else { return nil }
-        return Commission.Compiled(
-            list: c.registerList(value: b.amount, filter: b.filter), rateOn: b.rateOn, shape: b.shape, limits: c.limits(b.limiters))
+        switch b.rating {
+        case .tiers(let shape):
+            return Commission.Compiled(
+                list: c.registerList(value: b.amount, filter: b.filter), rateOn: b.rateOn, shape: shape, table: nil, limits: c.limits(b.limiters))
+        case .table(let rows):
+            // Row k rates the lines where it holds and no row before it does.
+            var compiled: [Commission.CompiledRateRow] = []
+            var earlier: [TExpr] = []
+            for row in rows {
+                var parts = [b.filter].compactMap { $0 } + [row.condition].compactMap { $0 }
+                parts += earlier.map { TExpr(.unary(.not, $0), .bool, $0.range) }
+                let condition = parts.dropFirst().reduce(parts.first) { a, x in a.map { TExpr(.binary(.and, $0, x), .bool, x.range) } }
+                compiled.append(
+                    Commission.CompiledRateRow(
+                        list: c.registerList(value: b.amount, filter: condition), text: row.text, rate: row.rate, amount: row.amount))
+                earlier.append(row.condition ?? TExpr(.bool(true), .bool, b.amount.range))
+            }
+            return Commission.Compiled(list: compiled[0].list, rateOn: .each, shape: 0, table: compiled, limits: c.limits(b.limiters))
+        }
     }
 }
 
@@ -96,60 +241,135 @@ struct Commission: RuleBodySyntax {
         case total
     }
 
+    /// How the lines are rated: on a tier table, or by a rate table.
+    enum Rating: Sendable {
+        case tiers(ShapeUse)
+        case table([RateRow], SourceRange)
+    }
+
+    /// A row of a rate table; `when` nil for `when: else`.
+    struct RateRow: Sendable {
+        var when: Expr?
+        var rate: Expr?
+        var amount: Expr?
+        var range: SourceRange
+    }
+
     var amount: Expr
     var filter: Expr?
     var rateOn: Located<RateOn>
-    var shape: ShapeUse
+    var rating: Rating
     var limiters: Limiters
 
     var canonicalFields: [(String, String)] {
-        [
-            ("amount", amount.description), ("where", filter?.description ?? "-"), ("rate_on", rateOn.value.rawValue),
-            ("shape", CanonicalText.shapeUse(shape)),
-        ] + CanonicalText.limiters(limiters)
+        let rated: (String, String)
+        switch rating {
+        case .tiers(let shape): rated = ("shape", CanonicalText.shapeUse(shape))
+        case .table(let rows, _):
+            rated = (
+                "rates",
+                rows.map { "when=\($0.when?.description ?? "else") rate=\($0.rate?.description ?? "-") amount=\($0.amount?.description ?? "-")" }
+                    .joined(separator: "; ")
+            )
+        }
+        return [("amount", amount.description), ("where", filter?.description ?? "-"), ("rate_on", rateOn.value.rawValue), rated]
+            + CanonicalText.limiters(limiters)
     }
 
     func describe<S: ParameterSink>(_ s: inout S, key k: String, label l: String, owner: String) {
         s.formula(k + ".amount", "\(l) amount", amount, owner: owner)
         s.formula(k + ".where", "\(l) counts transactions where", filter, owner: owner)
         s.add(k + ".rate_on", "\(l) rates", rateOn.value.rawValue, nil, rateOn.range, owner: owner)
-        s.shapeUse(shape, key: k, label: l, owner: owner)
+        switch rating {
+        case .tiers(let shape): s.shapeUse(shape, key: k, label: l, owner: owner)
+        case .table(let rows, _):
+            for (i, row) in rows.enumerated() {
+                let rk = "\(k).rates[\(i + 1)]"
+                s.item(k + ".rates", i + 1, "\(l) rate table row") { e in
+                    if let w = row.when {
+                        e.formula(rk + ".when", "\(l) rate table row \(i + 1) when", w, owner: owner)
+                    } else {
+                        e.add(rk + ".when", "\(l) rate table row \(i + 1) when", "else", nil, row.range, owner: owner)
+                    }
+                    e.formula(rk + ".rate", "\(l) rate table row \(i + 1) rate", row.rate, owner: owner)
+                    e.formula(rk + ".amount", "\(l) rate table row \(i + 1) amount per line", row.amount, owner: owner)
+                }
+            }
+        }
         s.limiters(limiters, k, l, owner: owner)
+    }
+
+    /// A rate table row, checked: its condition (nil: every line) and what it pays.
+    struct CheckedRateRow: Sendable {
+        var condition: TExpr?
+        /// The condition as the plan writes it (`else` for none).
+        var text: String
+        var rate: Exact?
+        var amount: Exact?
+    }
+
+    enum CheckedRating: Sendable {
+        case tiers(Int)
+        case table([CheckedRateRow])
     }
 
     struct Checked: CheckedRuleBody {
         var amount: TExpr
         var filter: TExpr?
         var rateOn: RateOn
-        var shape: Int
+        var rating: CheckedRating
         var limiters: CheckedLimiters
 
         var expressions: [TExpr] { limiters.all }
-        var transactionExpressions: [TExpr] { [amount] + [filter].compactMap { $0 } }
-        var shapesUsed: [Int] { [shape] }
+        var transactionExpressions: [TExpr] {
+            var list = [amount] + [filter].compactMap { $0 }
+            if case .table(let rows) = rating { list += rows.compactMap(\.condition) }
+            return list
+        }
+        var shapesUsed: [Int] {
+            if case .tiers(let shape) = rating { return [shape] }
+            return []
+        }
+    }
+
+    /// A rate table row, compiled: the transactions it rates (those it is
+    /// the first row to hold for) kept in a list of their own.
+    struct CompiledRateRow: Sendable {
+        var list: Int
+        var text: String
+        var rate: Exact?
+        var amount: Exact?
     }
 
     struct Compiled: CompiledRuleBody, RunnableRule {
         var list: Int
         var rateOn: RateOn
+        /// The tier table (when there is no rate table).
         var shape: Int
+        var table: [CompiledRateRow]?
         var limits: CompiledLimiters
 
         var isGroupStage: Bool { false }
         var expressions: [CExpr] { limits.all }
-        var lists: [Int] { [list] }
+        var lists: [Int] { table.map { $0.map(\.list) } ?? [list] }
 
         func remapped(lists: [Int]) -> any CompiledRuleBody {
             var copy = self
             copy.list = lists[list]
+            if let rows = table { copy.table = rows.map { r in CompiledRateRow(list: lists[r.list], text: r.text, rate: r.rate, amount: r.amount) } }
             return copy
         }
 
         func treeLines(_ r: (CExpr) -> String, _ plan: CompiledPlan) -> [String] {
-            ["rate list#\(list) with \(plan.shapes[shape].name), on \(rateOn.rawValue)"] + limits.treeLines(r)
+            guard let table else { return ["rate list#\(list) with \(plan.shapes[shape].name), on \(rateOn.rawValue)"] + limits.treeLines(r) }
+            return ["rate table, the first row that holds rates each line:"]
+                + table.enumerated().map { i, row in
+                    "  row \(i + 1) when \(row.text): \(row.rate.map { "rate \($0)" } ?? row.amount.map { "amount \($0) per line" } ?? "") (list#\(row.list))"
+                } + limits.treeLines(r)
         }
 
         func evaluate(_ s: inout RuleScope) throws(EvalError) {
+            if let table { return try evaluateTable(table, &s) }
             let entries = s.entries(list: list)
             let table = s.plan.shapes[shape]
             func rate(_ x: Exact) throws(EvalError) -> Exact {
@@ -211,6 +431,64 @@ struct Commission: RuleBodySyntax {
         var amount: Exact
         var before: Exact?
         var pay: Exact
+        /// The rate table row that rated the line (0-based).
+        var row: Int? = nil
+        /// Its line in the transactions file (orders lines of one deal).
+        var line = 0
+    }
+
+    /// Each line of a rate table commission and the row that rated it.
+    struct TableStep: RuleStep {
+        struct Row: Sendable {
+            var condition: String
+            var rate: Exact?
+            var amount: Exact?
+        }
+
+        var rows: [Row]
+        /// The first 200 lines, in (date, deal) order.
+        var lines: [Line]
+        var count: Int
+        var total: Exact
+
+        func pays(_ row: Row, _ w: Words) -> String {
+            if let rate = row.rate { return w.t("rate \(w.n(rate))", "费率 \(w.n(rate))") }
+            return w.t("\(w.m(row.amount ?? .zero)) per line", "每笔 \(w.m(row.amount ?? .zero))")
+        }
+
+        func lines(_ w: Words) -> [String] {
+            var out = [w.t("each line rated by the first row of the rate table that holds for it:", "每笔交易按费率表中第一条成立的行计提：")]
+            for l in lines {
+                guard let k = l.row else { continue }
+                let row = rows[k]
+                let condition = row.condition == "else" ? w.t("every other line", "其余交易") : row.condition
+                out.append(
+                    w.t(
+                        "  \(l.date) \(l.deal): \(w.n(l.amount)), row \(k + 1) (\(condition); \(pays(row, w))) → \(w.n(l.pay))",
+                        "  \(l.date) \(l.deal)：\(w.n(l.amount))，第 \(k + 1) 行（\(condition)；\(pays(row, w))）→ \(w.n(l.pay))"))
+            }
+            if count > lines.count { out.append(w.t("  … (\(count) in all)", "  …（共 \(count) 笔）")) }
+            if count == 0 { out.append(w.t("  no transaction in the period", "  本期无交易")) }
+            out.append(w.t("total \(w.n(total))", "合计 \(w.n(total))"))
+            return out
+        }
+
+        func json(_ j: inout JSONStream) {
+            j.field("type", "rate_table")
+            j.key("transactions")
+            j.beginArray()
+            for l in lines {
+                j.beginObject()
+                j.field("date", l.date.description)
+                j.field("deal", l.deal)
+                j.field("amount", l.amount)
+                j.field("row", (l.row ?? 0) + 1)
+                j.field("pay", l.pay)
+                j.endObject()
+            }
+            j.endArray()
+            j.field("total", total)
+        }
     }
 
     /// How the transactions were rated, line by line (the first 200).
@@ -265,15 +543,59 @@ struct Commission: RuleBodySyntax {
     }
 }
 
+extension Commission.Compiled {
+    /// A rate table: each line by the first row that holds for it.
+    func evaluateTable(_ table: [Commission.CompiledRateRow], _ s: inout RuleScope) throws(EvalError) {
+        var total = Exact.zero
+        var lines: [Commission.Line] = []
+        for (k, row) in table.enumerated() {
+            for e in s.entries(list: row.list) {
+                var pay = Exact.zero
+                if let rate = row.rate { pay = try s.arithmetic { () throws(ArithmeticError) in try e.value * rate } }
+                if let amount = row.amount { pay = amount }
+                let t = total
+                total = try s.arithmetic { () throws(ArithmeticError) in try t + pay }
+                if s.tracing {
+                    lines.append(Commission.Line(date: e.date, deal: e.deal, amount: e.value, before: nil, pay: pay, row: k, line: e.line))
+                }
+            }
+        }
+        if s.tracing {
+            lines.sort { a, b in
+                if a.date != b.date { return a.date < b.date }
+                if !CodePoint.equal(a.deal, b.deal) { return CodePoint.less(a.deal, b.deal) }
+                return a.line < b.line
+            }
+            let rows = table.map { Commission.TableStep.Row(condition: $0.text, rate: $0.rate, amount: $0.amount) }
+            s.step(.rule(Commission.TableStep(rows: rows, lines: Array(lines.prefix(200)), count: lines.count, total: total)))
+        }
+        let limited = try s.limit(total, limits)
+        s.emit(0, .number(try s.round(limited)))
+    }
+}
+
 /// The diagnostics only this kind raises.
 enum CommissionCode: String, DiagnosticCode {
     case commissionShape = "C448"
+    case tableRatesEachLine = "C476"
+    case unreachableRateRow = "L521"
+    case rateTableGap = "L522"
+    case rateOrAmount = "P342"
 
     var title: String {
         switch self {
         case .commissionShape: "a commission rated on a shape that is not tiers"
+        case .tableRatesEachLine: "a rate table with `rate_on` other than `each`"
+        case .unreachableRateRow: "a rate table row after a row that takes every line"
+        case .rateTableGap: "a rate table without a row for every line"
+        case .rateOrAmount: "a rate table row without exactly one of `rate` and `amount`"
         }
     }
 
-    var severity: Severity { .error }
+    var severity: Severity {
+        switch self {
+        case .unreachableRateRow, .rateTableGap: .warning
+        default: .error
+        }
+    }
 }
