@@ -228,7 +228,7 @@ public struct ExpressionChecker {
             return call(name, args, filter, e.range, scope, selfSymbol: selfSymbol)
         case .over(_, let group):
             error(
-                CheckCode.overMisplaced, "`over` names the reps an aggregate runs over; it belongs inside sum, min, max, avg or count",
+                CheckCode.populationAggregateArguments, "`over` names the reps an aggregate runs over; it belongs inside sum, min, max, avg or count",
                 at: group.range, help: "e.g. sum(\(e)) — the sum of the value over those reps")
             return nil
         }
@@ -290,6 +290,12 @@ public struct ExpressionChecker {
                     return
                 case .rep: break
                 }
+            }
+            if name == "pot", scope.hasMembers {
+                error(
+                    CheckCode.unknownName, "`pot` is the ranking's pot; only its prizes read it", at: range,
+                    help: "write the condition on the group's own values, e.g. sum(revenue) > 0")
+                return
             }
             if filterIndex[name] != nil {
                 error(

@@ -262,6 +262,8 @@ struct Elimination: RuleBodySyntax {
         var isGroupStage: Bool { true }
         var hasPerRepPart: Bool { false }
         var readsOwnHistory: Bool { true }
+        /// The longest streak a level tells apart: `after` + levels − 1.
+        var longestStreak: Int { after + levels.count - 1 }
         var expressions: [CExpr] { [measure] + [among, exempt, below].compactMap { $0 } }
 
         func treeLines(_ r: (CExpr) -> String, _ plan: CompiledPlan) -> [String] {
@@ -303,6 +305,8 @@ struct Elimination: RuleBodySyntax {
         /// how many make a flag (1: every such period is a flag).
         var streak = 0
         var after = 1
+        /// Where counting stops (a streak this long may be longer).
+        var longest = 1
 
         func lines(_ w: Words) -> [String] {
             let zh = w.zh
@@ -337,9 +341,10 @@ struct Elimination: RuleBodySyntax {
         /// Where the rep stands in a streak (`after` > 1).
         func streakLine(_ w: Words) -> String {
             if flagged {
+                let more = streak >= longest ? w.t(" or more", " 期及以上") : w.t("", " 期")
                 return w.t(
-                    "\(streak) periods in a row (flagged from the \(Elimination.nth(after))) → \(level)",
-                    "连续 \(streak) 期（满 \(after) 期起标记）→ \(level)")
+                    "\(streak)\(more) periods in a row (flagged from the \(Elimination.nth(after))) → \(level)",
+                    "连续 \(streak)\(more)（满 \(after) 期起标记）→ \(level)")
             }
             if streak > 0 {
                 return w.t(
@@ -436,7 +441,7 @@ struct EliminationRun {
             let step = Elimination.FlagStep(
                 exempt: false, measure: m, below: belowThreshold[rep], belowHit: below, population: candidates.count, bottomCount: k, cutoff: cutoff,
                 position: positions[rep], bottomHit: bottomHit, flagged: flagged, consecutive: consecutive, level: level, streak: streak,
-                after: rule.after)
+                after: rule.after, longest: rule.longestStreak)
             g.note(rep, .rule(step))
         }
         for rep in exempt {
@@ -458,8 +463,10 @@ struct EliminationRun {
             if case .number(let prev)? = g.previousResult(4, rep) { consecutive = Int(prev.floor()) + 1 }
             return (consecutive, consecutive)
         }
+        // Counted up to what the last level needs: the plan looks back that
+        // far, and no further count changes a level.
         var streak = 1
-        if case .number(let prev)? = g.previousResult(5, rep) { streak = Int(prev.floor()) + 1 }
+        if case .number(let prev)? = g.previousResult(5, rep) { streak = min(Int(prev.floor()) + 1, rule.longestStreak) }
         return (streak, max(0, streak - rule.after + 1))
     }
 

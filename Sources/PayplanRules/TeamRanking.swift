@@ -727,8 +727,10 @@ struct TeamRankingRun {
 
     /// The prizes of the places no eligible group reached: not paid, or
     /// rolled down to the groups paid in proportion to their prizes (to the
-    /// cent by largest remainder, leftover cents by place, then name). A
-    /// plan that does not say is stopped rather than paying by a guess.
+    /// cent by largest remainder, leftover cents by place, then name).
+    /// Prizes written as numbers are not paid when the rule does not say (as
+    /// before `unclaimed:` existed; the explanation says so); prizes by
+    /// formula must say (the checker's C475), and are stopped if they do not.
     mutating func settleUnclaimed(_ all: inout [Group]) throws(EvalError) {
         let reached = all.filter { $0.rank != nil }.count
         var left = Exact.zero
@@ -739,7 +741,8 @@ struct TeamRankingRun {
         }
         amounts.unclaimed = left
         guard !left.isZero else { return }
-        guard let policy = rule.unclaimed else {
+        let numbered = !rule.prizes.contains { if case .formula = $0 { return true } else { return false } }
+        guard let policy = rule.unclaimed ?? (numbered ? .notPaid : nil) else {
             throw EvalError(
                 .invalid(
                     "only \(reached) group\(reached == 1 ? "" : "s") \(reached == 1 ? "is" : "are") eligible for \(amounts.prizes.count) prizes, and the rule does not say what happens to prize\(places.count == 1 ? "" : "s") \(places.map(String.init).joined(separator: ", ")) (add `unclaimed: not_paid` or `unclaimed: rolls_down`)"
