@@ -7,6 +7,10 @@
 //        → PayplanData → PayplanEvaluator → PayplanRules → PayplanReports / PayplanCompare
 //        → PayplanCLI → payplan
 //
+// Before and during a period: PayplanTargets (targets plans: parse, check,
+// decompose) and PayplanProgress (pace, projected pay, next steps) stand on
+// the same stages; PayplanSideFiles reads their small CSV files.
+//
 // PayplanCore holds what every stage shares: exact numbers, calendar dates and
 // periods, source locations and diagnostics, limits. Each stage defines the
 // protocol it needs of a rule kind; PayplanRules holds the kinds, one file
@@ -82,11 +86,31 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // Before and during the period: side files (commitments, opportunities),
+        // targets set and decomposed, progress against them.
+        .target(name: "PayplanSideFiles", dependencies: ["PayplanCore", "PayplanData"], swiftSettings: strictSettings),
+        .target(
+            name: "PayplanTargets",
+            dependencies: [
+                "PayplanCore", "PayplanYAML", "PayplanLanguage", "PayplanCompiler", "PayplanData", "PayplanEvaluator", "PayplanRules",
+                "PayplanReports", "PayplanSideFiles",
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "PayplanProgress",
+            dependencies: [
+                "PayplanCore", "PayplanLanguage", "PayplanChecker", "PayplanCompiler", "PayplanData", "PayplanEvaluator", "PayplanReports",
+                "PayplanSideFiles",
+            ],
+            swiftSettings: strictSettings
+        ),
         .target(
             name: "PayplanCLI",
             dependencies: [
                 "PayplanCore", "PayplanYAML", "PayplanLanguage", "PayplanChecker", "PayplanCompiler",
-                "PayplanData", "PayplanEvaluator", "PayplanRules", "PayplanReports", "PayplanCompare",
+                "PayplanData", "PayplanEvaluator", "PayplanRules", "PayplanReports", "PayplanCompare", "PayplanTargets",
+                "PayplanProgress", "PayplanSideFiles",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -121,6 +145,14 @@ let package = Package(
             name: "PayplanCompareTests",
             dependencies: ["PayplanCompare", "PayplanEvaluator", "PayplanRules", "PayplanData"],
             exclude: ["Pairs"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "PayplanTargetsTests", dependencies: ["PayplanTargets", "PayplanYAML", "PayplanCompiler", "PayplanEvaluator"],
+            swiftSettings: strictSettings),
+        .testTarget(
+            name: "PayplanProgressTests",
+            dependencies: ["PayplanProgress", "PayplanCompiler", "PayplanData", "PayplanEvaluator", "PayplanRules"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -4,7 +4,10 @@ import PayplanCompiler
 import PayplanCore
 import PayplanEvaluator
 import PayplanLanguage
+import PayplanProgress
 import PayplanRules
+import PayplanSideFiles
+import PayplanTargets
 import PayplanYAML
 
 /// Every diagnostic code, from the enums where the stages define them.
@@ -16,6 +19,8 @@ enum DiagnosticRegistry {
             ("rule kinds", RuleKinds.standard.all.flatMap { $0.codes }),
             ("evaluation", (EvalCode.allCases as [any DiagnosticCode]) + CompileCode.allCases),
             ("output files", OutputCode.allCases),
+            ("targets plans", TargetsCode.allCases), ("progress", ProgressCode.allCases),
+            ("side files (commitments, opportunities)", SideFileCode.allCases),
         ].map { ($0.0, $0.1.sorted { $0.rawValue < $1.rawValue }) }
     }
 

@@ -31,7 +31,7 @@ public struct Payplan: ParsableCommand {
         version: PayplanVersion.current,
         subcommands: [
             CheckCommand.self, RunCommand.self, ExplainCommand.self, StatementsCommand.self, WhatIfCommand.self, DiffCommand.self,
-            FingerprintCommand.self, CodesCommand.self,
+            FingerprintCommand.self, CodesCommand.self, TargetsCommand.self, ProgressCommand.self,
         ]
     )
 

@@ -157,20 +157,21 @@ enum Session {
 
     /// Reads the data for a run; prints every problem and stops on bad data
     /// unless `--skip-invalid` can leave the offending reps out.
-    static func data(_ plan: LoadedPlan, _ options: DataOptions, limits: Limits = .default) throws(Stop) -> (
+    /// `asOf`: transactions dated after it are left out (`payplan progress`).
+    static func data(_ plan: LoadedPlan, _ options: DataOptions, limits: Limits = .default, asOf: CivilDate? = nil) throws(Stop) -> (
         DataSet, Period, [Period], Set<Int>, [SkippedRep]
     ) {
         let (period, periods) = try Session.periods(plan, options, limits: limits)
-        let (data, excluded, skipped) = try read(plan.compiled, periods: periods, period: period, options, limits: limits)
+        let (data, excluded, skipped) = try read(plan.compiled, periods: periods, period: period, options, limits: limits, asOf: asOf)
         return (data, period, periods, excluded, skipped)
     }
 
-    static func read(_ compiled: CompiledPlan, periods: [Period], period: Period, _ options: DataOptions, limits: Limits = .default) throws(Stop) -> (
-        DataSet, Set<Int>, [SkippedRep]
-    ) {
+    static func read(
+        _ compiled: CompiledPlan, periods: [Period], period: Period, _ options: DataOptions, limits: Limits = .default, asOf: CivilDate? = nil
+    ) throws(Stop) -> (DataSet, Set<Int>, [SkippedRep]) {
         let result = DataLoader.load(
             directory: options.data, plan: compiled, periods: periods, limits: limits, threads: options.threads,
-            keys: options.trimKeys ? .trim : .strict)
+            keys: options.trimKeys ? .trim : .strict, asOf: asOf)
         let sources = SourceTexts()
         if !result.warnings.isEmpty {
             Console.error(render(Diagnostic.sorted(result.warnings), sources))

@@ -88,7 +88,7 @@ public struct CompileRun {
         let populationWhen = checked.populationWhen.map { compile($0) }
         let require = checked.populationRequire.map { (compile($0), $0.description, $0.range) }
         placePopulations(&nodes)
-        var plan = CompiledPlan(
+        let plan = CompiledPlan(
             checked: checked, arena: arena, slots: slots, symbolSlots: symbolSlots, nodes: nodes, scan: scan, shapes: checked.shapes,
             output: output, populationWhen: populationWhen, populationRequire: require, rounding: checked.plan.rounding)
         plan.populations = populations

@@ -46,10 +46,11 @@ public struct ExprPrinter: Sendable {
 
     /// The formula as text.
     public func text(_ e: CExpr) -> String {
-        segments(e, values: nil).map { s in
-            if case .text(let t) = s { return t }
-            return ""
-        }.joined()
+        var out: [Segment] = []
+        append(e, values: nil, to: &out)
+        var text = ""
+        for s in out { if case .text(let t) = s { text += t } }
+        return text
     }
 
     /// Every arena node's text, indexed like the arena (rendered once per run
@@ -60,32 +61,57 @@ public struct ExprPrinter: Sendable {
     /// evaluation recorded them) in place of names; branches not taken are
     /// left out, as an evaluation skips them. `values` nil: names only.
     public func segments(_ e: CExpr, values: [Int32: Value]?) -> [Segment] {
-        if let values, let leaf = leafValue(e, values) { return [.value(leaf)] }
+        var out: [Segment] = []
+        out.reserveCapacity(8)
+        append(e, values: values, to: &out)
+        return out
+    }
+
+    /// Appends the segments of `e` (one buffer for the whole formula: no
+    /// array per node, no string built per operator).
+    func append(_ e: CExpr, values: [Int32: Value]?, to out: inout [Segment]) {
+        if let values, let leaf = leafValue(e, values) {
+            out.append(.value(leaf))
+            return
+        }
+        let tree = style == .tree
         switch arena[e] {
-        case .negate(let x, _): return style == .tree ? [.text("-(")] + segments(x, values: values) + [.text(")")] : wrap(x, 7, values, prefix: "-")
-        case .not(let x): return style == .tree ? [.text("not (")] + segments(x, values: values) + [.text(")")] : wrap(x, 3, values, prefix: "not ")
-        case .binary(let op, let a, let b, _): return infix(e, a, b, style == .tree ? op.rawValue : op.display, values, strict: true)
-        case .and(let a, let b): return shortCircuit(e, a, b, "and", stopsOn: false, values)
-        case .or(let a, let b): return shortCircuit(e, a, b, "or", stopsOn: true, values)
+        case .negate(let x, _):
+            if tree { enclose("-(", x, ")", values, &out) } else { prefixed(values == nil ? "-" : "−", x, 7, values, &out) }
+        case .not(let x):
+            if tree { enclose("not (", x, ")", values, &out) } else { prefixed("not ", x, 3, values, &out) }
+        case .binary(let op, let a, let b, _): infix(e, a, b, tree ? ExprPrinter.raw[op]! : ExprPrinter.shown[op]!, values, strict: true, &out)
+        case .and(let a, let b): shortCircuit(e, a, b, " and ", stopsOn: false, values, &out)
+        case .or(let a, let b): shortCircuit(e, a, b, " or ", stopsOn: true, values, &out)
         case .conditional(let a, let b, let d):
-            if let values, case .bool(let taken)? = values[a.index] { return segments(taken ? b : d, values: values) }
-            let text: [Segment] =
-                [.text("if ")] + segments(a, values: nil) + [.text(" then ")] + segments(b, values: nil) + [.text(" else ")]
-                + segments(d, values: nil)
-            return style == .tree ? [.text("(")] + text + [.text(")")] : text
+            if let values, case .bool(let taken)? = values[a.index] { return append(taken ? b : d, values: values, to: &out) }
+            if tree { out.append(.text("(")) }
+            out.append(.text("if "))
+            append(a, values: nil, to: &out)
+            out.append(.text(" then "))
+            append(b, values: nil, to: &out)
+            out.append(.text(" else "))
+            append(d, values: nil, to: &out)
+            if tree { out.append(.text(")")) }
         case .coalesce(let a, let b):
-            if let values, let v = values[a.index] { return v.isMissing ? segments(b, values: values) : segments(a, values: values) }
-            return call("coalesce", [a, b], values)
-        case .function(let f, let first, let count, _): return call(f.rawValue, arena.arguments(first, count), values)
-        case .shape(let i, let first, let count): return call(plan.shapes[i].name, arena.arguments(first, count), values)
+            if let values, let v = values[a.index] { return append(v.isMissing ? b : a, values: values, to: &out) }
+            call("coalesce", [a, b], values, &out)
+        case .function(let f, let first, let count, _): call(f.rawValue, arena.arguments(first, count), values, &out)
+        case .shape(let i, let first, let count): call(plan.shapes[i].name, arena.arguments(first, count), values, &out)
         case .groupAggregate(let k, let x):
-            let inner: [Segment] =
-                [.text(style == .tree ? "\(k.rawValue) over members(" : "\(k.rawValue)(")] + segments(x, values: nil) + [.text(")")]
-            if let values, let v = values[e.index] { return inner + [.text(" = "), .value(v)] }
-            return inner
-        default: return [.text(leafName(e))]
+            out.append(.text(tree ? "\(k.rawValue) over members(" : "\(k.rawValue)("))
+            append(x, values: nil, to: &out)
+            out.append(.text(")"))
+            if let values, let v = values[e.index] {
+                out.append(.text(" = "))
+                out.append(.value(v))
+            }
+        default: out.append(.text(leafName(e)))
         }
     }
+
+    static let raw: [BinaryOperator: String] = Dictionary(uniqueKeysWithValues: BinaryOperator.allCases.map { ($0, " \($0.rawValue) ") })
+    static let shown: [BinaryOperator: String] = Dictionary(uniqueKeysWithValues: BinaryOperator.allCases.map { ($0, " \($0.display) ") })
 
     /// The recorded value of a leaf (a name, a constant, an aggregate).
     func leafValue(_ e: CExpr, _ values: [Int32: Value]) -> Value? {
@@ -123,39 +149,56 @@ public struct ExprPrinter: Sendable {
         }
     }
 
-    func wrap(_ x: CExpr, _ parent: Int, _ values: [Int32: Value]?, prefix: String) -> [Segment] {
-        let inner = segments(x, values: values)
-        let shown = prefix == "-" && values != nil ? "−" : prefix
-        return [.text(shown)] + (precedence(x) < parent ? [.text("(")] + inner + [.text(")")] : inner)
+    func enclose(_ open: String, _ x: CExpr, _ close: String, _ values: [Int32: Value]?, _ out: inout [Segment]) {
+        out.append(.text(open))
+        append(x, values: values, to: &out)
+        out.append(.text(close))
     }
 
-    func parenthesised(_ child: CExpr, _ parent: Int, _ values: [Int32: Value]?, right: Bool) -> [Segment] {
-        let inner = segments(child, values: values)
+    func prefixed(_ prefix: String, _ x: CExpr, _ parent: Int, _ values: [Int32: Value]?, _ out: inout [Segment]) {
+        out.append(.text(prefix))
+        parenthesised(x, parent, values, right: false, &out)
+    }
+
+    func parenthesised(_ child: CExpr, _ parent: Int, _ values: [Int32: Value]?, right: Bool, _ out: inout [Segment]) {
         let p = precedence(child)
-        if p < parent || (right && p == parent && parent >= 5) { return [.text("(")] + inner + [.text(")")] }
-        return inner
+        if p < parent || (right && p == parent && parent >= 5) {
+            enclose("(", child, ")", values, &out)
+        } else {
+            append(child, values: values, to: &out)
+        }
     }
 
-    func infix(_ e: CExpr, _ a: CExpr, _ b: CExpr, _ op: String, _ values: [Int32: Value]?, strict: Bool) -> [Segment] {
-        if style == .tree { return [.text("(")] + segments(a, values: values) + [.text(" \(op) ")] + segments(b, values: values) + [.text(")")] }
+    func infix(_ e: CExpr, _ a: CExpr, _ b: CExpr, _ op: String, _ values: [Int32: Value]?, strict: Bool, _ out: inout [Segment]) {
+        if style == .tree {
+            out.append(.text("("))
+            append(a, values: values, to: &out)
+            out.append(.text(op))
+            append(b, values: values, to: &out)
+            out.append(.text(")"))
+            return
+        }
         let p = precedence(e)
-        return parenthesised(a, p, values, right: false) + [.text(" \(op) ")] + parenthesised(b, p, values, right: strict)
+        parenthesised(a, p, values, right: false, &out)
+        out.append(.text(op))
+        parenthesised(b, p, values, right: strict, &out)
     }
 
     /// `a and b` stops at a false `a`, `a or b` at a true one: then only `a` was evaluated.
-    func shortCircuit(_ e: CExpr, _ a: CExpr, _ b: CExpr, _ op: String, stopsOn: Bool, _ values: [Int32: Value]?) -> [Segment] {
-        if let values, case .bool(let first)? = values[a.index], first == stopsOn { return segments(a, values: values) }
-        if style == .tree { return [.text("(")] + segments(a, values: values) + [.text(" \(op) ")] + segments(b, values: values) + [.text(")")] }
-        let p = precedence(e)
-        return parenthesised(a, p, values, right: false) + [.text(" \(op) ")] + parenthesised(b, p, values, right: false)
+    func shortCircuit(
+        _ e: CExpr, _ a: CExpr, _ b: CExpr, _ op: String, stopsOn: Bool, _ values: [Int32: Value]?, _ out: inout [Segment]
+    ) {
+        if let values, case .bool(let first)? = values[a.index], first == stopsOn { return append(a, values: values, to: &out) }
+        infix(e, a, b, op, values, strict: false, &out)
     }
 
-    func call(_ name: String, _ args: [CExpr], _ values: [Int32: Value]?) -> [Segment] {
-        var out: [Segment] = [.text("\(name)(")]
+    func call(_ name: String, _ args: [CExpr], _ values: [Int32: Value]?, _ out: inout [Segment]) {
+        out.append(.text(name))
+        out.append(.text("("))
         for (k, a) in args.enumerated() {
             if k > 0 { out.append(.text(", ")) }
-            out += segments(a, values: values)
+            append(a, values: values, to: &out)
         }
-        return out + [.text(")")]
+        out.append(.text(")"))
     }
 }

@@ -7,7 +7,7 @@ extension CompiledPlan {
     /// list indexes mapped through `accumulators` and `lists`. Used to read
     /// the data once for two plans (`payplan whatif`, `diff --data`).
     public func remapped(to scan: ScanPlan, accumulators: [Int], lists: [Int]) -> CompiledPlan {
-        var copy = self
+        let copy = self.copy()
         copy.scan = scan
         copy.arena = arena.remapped(accumulators: accumulators, lists: lists)
         copy.nodes = nodes.map { node in

@@ -22,9 +22,11 @@ public struct DataLoadResult: Sendable {
 public enum DataLoader {
     public static var processorCount: Int { Parallel.processorCount }
 
+    /// `asOf`: when set, transactions dated after it are left out of every
+    /// period (they are still read and checked), for progress during a period.
     public static func load(
         directory: String, plan: CompiledPlan, periods: [Period], limits: Limits = .default, threads: Int? = nil,
-        keys keyPolicy: KeyPolicy = .strict
+        keys keyPolicy: KeyPolicy = .strict, asOf: CivilDate? = nil
     ) -> DataLoadResult {
         var problems: [DataProblem] = []
         var warnings: [Diagnostic] = []
@@ -281,7 +283,7 @@ public enum DataLoader {
                     repField: field("rep_id"), productField: field("product"), dateField: scanColumns.firstIndex { $0.name == "date" } ?? 0,
                     dealField: field("deal_id"), repIndex: repIndex, repIDs: repIDs, skipRep: skip, productIndex: productIndex,
                     unreadableProducts: unreadableProducts, periods: sorted, firstDay: sorted.first?.start.dayNumber ?? 0,
-                    lastDay: sorted.last?.end.dayNumber ?? -1,
+                    lastDay: min(sorted.last?.end.dayNumber ?? -1, asOf?.dayNumber ?? .max),
                     filterTables: filterTables, productCount: productIDs.count, repCount: scanIDs.count, reps: reps,
                     products: productTable, rounding: plan.rounding, limits: limits, keyPolicy: keyPolicy,
                     listPeriod: DataLoader.listsNeededInHistory(plan) ? nil : sorted.count - 1)

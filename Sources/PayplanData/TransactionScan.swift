@@ -250,7 +250,8 @@ final class ChunkScan: @unchecked Sendable {
         }
         let fileEnd = s.file.bytes.count
         let periodStarts = s.periods.map(\.start.dayNumber)
-        let periodEnds = s.periods.map(\.end.dayNumber)
+        // `lastDay` is the last period's end, or the as-of date of a progress run.
+        let periodEnds = s.periods.map { min($0.end.dayNumber, s.lastDay) }
         let repCount = s.repCount
         let productCount = s.productCount
         let filterCount = plan.filters.count

@@ -493,7 +493,7 @@ struct EvaluationRun {
                 do throws(EvalError) { values[slot * stride + rep] = try ExpressionEvaluator.eval(expr, rep, c) } catch { return (p, error) }
             }
         case .rule(let r):
-            guard let runnable = r.body as? any RunnableRule else { return range.isEmpty ? nil : (range.lowerBound, notRunnable(r)) }
+            guard let runnable = c.runnable(r) else { return range.isEmpty ? nil : (range.lowerBound, notRunnable(r)) }
             for p in range {
                 var scope = RuleScope(rep: population[p], rule: r, context: c, trace: nil)
                 do throws(EvalError) { try runnable.evaluate(&scope) } catch { return (p, error) }
@@ -542,12 +542,12 @@ struct EvaluationRun {
                 c.values[slot * c.repCount + rep] = v
             }
             if segments.count > 1 || steps.isEmpty {
-                steps.append(.formula(source: ExpressionEvaluator.render(expr, c), substituted: segments, result: v))
+                steps.append(.formula(name: nil, source: ExpressionEvaluator.render(expr, c), substituted: segments, result: v))
             }
             let m = plan.checked.metrics[i]
             return TraceEntry(name: m.name, labels: m.definition.labels, kind: .metric, ruleKind: nil, isFlag: false, value: v, steps: steps)
         case .rule(let r):
-            guard let runnable = r.body as? any RunnableRule else { throw notRunnable(r) }
+            guard let runnable = c.runnable(r) else { throw notRunnable(r) }
             var scope = RuleScope(rep: rep, rule: r, context: c, trace: [])
             try runnable.evaluate(&scope)
             return TraceEntry(

@@ -126,6 +126,9 @@ struct Context: @unchecked Sendable {
     var sources: [String] = []
     /// The evaluating thread's row of local slots (`ExprNode.local`).
     var scratch: UnsafeMutablePointer<Value>?
+    /// Each rule's runnable body, by rule index, cast once per period (a
+    /// cast per rep and rule showed in profiles).
+    let runnables: [(any RunnableRule)?]
 
     init(
         plan: CompiledPlan, data: DataSet, periodData: PeriodData, state: PeriodState, previous: PeriodState?, yearStates: [PeriodState],
@@ -143,7 +146,12 @@ struct Context: @unchecked Sendable {
         nodes = plan.arena.nodes
         constants = plan.arena.constants
         args = plan.arena.args
+        var runnables = [(any RunnableRule)?](repeating: nil, count: plan.plan.rules.count)
+        for case .rule(let r) in plan.nodes where r.index < runnables.count { runnables[r.index] = r.body as? any RunnableRule }
+        self.runnables = runnables
     }
+
+    func runnable(_ r: CompiledRule) -> (any RunnableRule)? { r.index < runnables.count ? runnables[r.index] : nil }
 
     @inline(__always)
     func node(_ e: CExpr) -> ExprNode { nodes[Int(e.index)] }

@@ -69,7 +69,7 @@ public struct RuleScope {
         let (v, segments) = try ExpressionEvaluator.explain(e, rep, c, &steps)
         trace!.append(contentsOf: steps)
         if segments.count > 1 {
-            trace!.append(.formula(source: "\(name) = \(ExpressionEvaluator.render(e, c))", substituted: segments, result: v))
+            trace!.append(.formula(name: name, source: ExpressionEvaluator.render(e, c), substituted: segments, result: v))
         }
         return v
     }

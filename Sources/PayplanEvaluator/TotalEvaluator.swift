@@ -14,7 +14,7 @@ enum TotalEvaluator {
         let (v, segments) = try E.explain(e, rep, c, &steps)
         trace!.append(contentsOf: steps)
         if segments.count > 1 {
-            trace!.append(.formula(source: "\(name) = \(E.render(e, c))", substituted: segments, result: v))
+            trace!.append(.formula(name: name, source: E.render(e, c), substituted: segments, result: v))
         }
         return try E.number(v, nil)
     }

@@ -31,9 +31,10 @@ struct StepRecorder: EvalObserver {
 /// One fact of an explanation. Renderers turn these into sentences in the
 /// rep's language; JSON carries them as they are. The facts every kind
 /// shares are cases here; a kind's own facts are `.rule` (its own struct).
-public enum Step: Sendable {
+public indirect enum Step: Sendable {
     /// The formula with its inputs' values substituted, and its result.
-    case formula(source: String, substituted: [Segment], result: Value)
+    /// `name` is what the formula gives (`base`, `cap`), nil for a metric's own formula.
+    case formula(name: String?, source: String, substituted: [Segment], result: Value)
     /// `sum(tx.amount where new_product)` over `count` transactions.
     case aggregate(description: String, count: Int, result: Value)
     /// An `if` condition and the branch it chose.
@@ -73,6 +74,9 @@ public protocol FlagFacts: Sendable {
     var level: String { get }
     /// The measure the flag was decided on.
     var measure: Exact? { get }
+    /// The line below which the measure is flagged, if the rule has one
+    /// (`payplan progress` offers reaching it as a step).
+    var below: Exact? { get }
     /// Why the rep was flagged, in a few words (`below 0.6; 2 periods in a row`).
     func reason(_ w: Words) -> String
 }

@@ -109,7 +109,8 @@ public final class ExplanationRenderer {
 
     func lines(_ step: Step) -> [String] {
         switch step {
-        case .formula(let source, let substituted, let result):
+        case .formula(let name, let formula, let substituted, let result):
+            let source = name.map { "\($0) = \(formula)" } ?? formula
             let filled = segments(substituted)
             let shown = v(result)
             if filled == shown { return ["\(source) = \(shown)"] }

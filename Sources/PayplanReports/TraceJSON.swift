@@ -95,7 +95,8 @@ extension ExplanationRenderer {
     /// The facts of one step, as fields of the object already open.
     func write(_ step: Step, to w: inout JSONStream) {
         switch step {
-        case .formula(let source, _, let result):
+        case .formula(let name, let formula, _, let result):
+            let source = name.map { "\($0) = \(formula)" } ?? formula
             w.field("type", "formula")
             w.field("formula", source)
             write("result", result, to: &w)
