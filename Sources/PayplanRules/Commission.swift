@@ -17,7 +17,7 @@ import PayplanYAML
 struct CommissionKind: RuleKind {
     let codes: [any DiagnosticCode] = CommissionCode.allCases
     let name = "commission"
-    let keys = ["amount", "where", "rate_on", "tiers", "shape", "rates"] + PlanParser.limiterKeys
+    let keys = ["amount", "where", "rate_on", "tiers", "shape", "rates", "credits"] + PlanParser.limiterKeys
     let outputs = [RuleOutput("", .money, .payout)]
 
     func read(_ f: inout Fields, _ node: YAMLNode, _ p: Path, _ c: inout ReadContext, _ what: String) -> (any RuleBodySyntax)? {
@@ -25,8 +25,14 @@ struct CommissionKind: RuleKind {
         let filter = f.take("where").flatMap { c.formula($0, p.key("where"), "a condition on a transaction") }
         let rateOnNode = f.take("rate_on")
         let rateOn = rateOnNode.flatMap { c.choice($0, p.key("rate_on"), "`rate_on`", Commission.RateOn.self) }
+        let credits = f.take("credits").flatMap { c.choice($0, p.key("credits"), "how credits are rated", Commission.Credits.self) }
         var rating: Commission.Rating?
         if let table = f.take("rates") {
+            if let k = credits {
+                c.error(
+                    CommissionCode.creditsWhere, "a rate table rates a credit at its row's rate already; `credits` is for tiers", at: k.range,
+                    help: "leave `credits` out")
+            }
             if f.has("tiers") || f.has("shape") {
                 _ = f.take("tiers")
                 _ = f.take("shape")
@@ -46,7 +52,13 @@ struct CommissionKind: RuleKind {
         guard let amount, let rating else { return nil }
         var defaultRateOn = Commission.RateOn.total
         if case .table = rating { defaultRateOn = .each }
-        return Commission(amount: amount, filter: filter, rateOn: rateOn ?? Located(defaultRateOn, node.range), rating: rating, limiters: limiters)
+        let on = rateOn ?? Located(defaultRateOn, node.range)
+        if let k = credits, k.value == .reverse, on.value != .each {
+            c.error(
+                CommissionCode.creditsWhere, "`credits: reverse` reverses a credit line at the rate of its deal's sale; it needs `rate_on: each`",
+                at: k.range, help: "with `rate_on: \(on.value.rawValue)` credits are netted as they are; write `credits: net`")
+        }
+        return Commission(amount: amount, filter: filter, rateOn: on, rating: rating, limiters: limiters, credits: credits)
     }
 
     /// A rate table: rows `{when: CONDITION, rate: R}` or `{when: …,
@@ -123,7 +135,34 @@ struct CommissionKind: RuleKind {
         }
         let lim = c.limiters(b.limiters, symbol: me)
         guard let amount, let rating else { return nil }
-        return Commission.Checked(amount: amount, filter: filter, rateOn: b.rateOn.value, rating: rating, limiters: lim)
+        var checked = Commission.Checked(amount: amount, filter: filter, rateOn: b.rateOn.value, rating: rating, limiters: lim)
+        checked.credits = b.credits?.value
+        if case .tiers(let i) = rating, case .tiers(let t, _, _) = c.shapes[i].kind, let lowest = t.rows.map(\.from.value).min() {
+            checked.negativesPayZero = !lowest.isNegative
+        }
+        if checked.negativesPayZero, checked.rateOn == .each, b.credits == nil, !CommissionKind.excludesCredits(filter, amount) {
+            c.warning(
+                CommissionCode.creditsUnrated,
+                "a credit (a negative amount) rated alone on tiers that start at 0 pays 0: a refunded sale would keep its commission",
+                at: amount.range,
+                help:
+                    "declare `credits: reverse` (a credit pays back at the rate of its deal's sale) or `credits: net` (a deal's lines are netted before rating), or rate sales only: `where: \(amount) > 0`"
+            )
+        }
+        return checked
+    }
+
+    /// Whether `filter` keeps only lines whose `amount` is 0 or more (one of
+    /// its `and`-ed conditions is `amount > N` or `amount >= N`, N ≥ 0).
+    static func excludesCredits(_ filter: TExpr?, _ amount: TExpr) -> Bool {
+        guard let filter else { return false }
+        if case .binary(let op, let l, let r) = filter.kind {
+            if op == .and { return excludesCredits(l, amount) || excludesCredits(r, amount) }
+            if op == .greater || op == .greaterEqual, l.description == amount.description, case .number(let n) = r.kind {
+                return !n.isNegative
+            }
+        }
+        return false
     }
 
     /// A rate table's rows: each condition typed per transaction, each rate
@@ -210,8 +249,11 @@ struct CommissionKind: RuleKind {
         guard let b = rule.body as? Commission.Checked else { return nil }
         switch b.rating {
         case .tiers(let shape):
-            return Commission.Compiled(
+            var compiled = Commission.Compiled(
                 list: c.registerList(value: b.amount, filter: b.filter), rateOn: b.rateOn, shape: shape, table: nil, limits: c.limits(b.limiters))
+            compiled.credits = b.credits
+            compiled.negativesPayZero = b.negativesPayZero
+            return compiled
         case .table(let rows):
             // Row k rates the lines where it holds and no row before it does.
             var compiled: [Commission.CompiledRateRow] = []
@@ -241,6 +283,15 @@ struct Commission: RuleBodySyntax {
         case total
     }
 
+    /// How a credit (a line with a negative amount) is rated.
+    enum Credits: String, Sendable, CaseIterable {
+        /// A credit pays back at the rate its deal's sale earned in the
+        /// period (a credit carries the deal_id of the deal it reverses).
+        case reverse
+        /// A deal's lines are netted before they are rated.
+        case net
+    }
+
     /// How the lines are rated: on a tier table, or by a rate table.
     enum Rating: Sendable {
         case tiers(ShapeUse)
@@ -260,6 +311,7 @@ struct Commission: RuleBodySyntax {
     var rateOn: Located<RateOn>
     var rating: Rating
     var limiters: Limiters
+    var credits: Located<Credits>? = nil
 
     var canonicalFields: [(String, String)] {
         let rated: (String, String)
@@ -272,14 +324,16 @@ struct Commission: RuleBodySyntax {
                     .joined(separator: "; ")
             )
         }
+        // `credits` only when written: plans without it keep their fingerprints.
         return [("amount", amount.description), ("where", filter?.description ?? "-"), ("rate_on", rateOn.value.rawValue), rated]
-            + CanonicalText.limiters(limiters)
+            + (credits.map { [("credits", $0.value.rawValue)] } ?? []) + CanonicalText.limiters(limiters)
     }
 
     func describe<S: ParameterSink>(_ s: inout S, key k: String, label l: String, owner: String) {
         s.formula(k + ".amount", "\(l) amount", amount, owner: owner)
         s.formula(k + ".where", "\(l) counts transactions where", filter, owner: owner)
         s.add(k + ".rate_on", "\(l) rates", rateOn.value.rawValue, nil, rateOn.range, owner: owner)
+        if let credits { s.add(k + ".credits", "\(l) rates credits", credits.value.rawValue, nil, credits.range, owner: owner) }
         switch rating {
         case .tiers(let shape): s.shapeUse(shape, key: k, label: l, owner: owner)
         case .table(let rows, _):
@@ -319,6 +373,9 @@ struct Commission: RuleBodySyntax {
         var rateOn: RateOn
         var rating: CheckedRating
         var limiters: CheckedLimiters
+        var credits: Credits? = nil
+        /// The tiers start at 0 or above: a negative amount rated alone pays 0.
+        var negativesPayZero = false
 
         var expressions: [TExpr] { limiters.all }
         var transactionExpressions: [TExpr] {
@@ -348,6 +405,8 @@ struct Commission: RuleBodySyntax {
         var shape: Int
         var table: [CompiledRateRow]?
         var limits: CompiledLimiters
+        var credits: Credits? = nil
+        var negativesPayZero = false
 
         var isGroupStage: Bool { false }
         var expressions: [CExpr] { limits.all }
@@ -361,7 +420,10 @@ struct Commission: RuleBodySyntax {
         }
 
         func treeLines(_ r: (CExpr) -> String, _ plan: CompiledPlan) -> [String] {
-            guard let table else { return ["rate list#\(list) with \(plan.shapes[shape].name), on \(rateOn.rawValue)"] + limits.treeLines(r) }
+            guard let table else {
+                let credited = credits.map { ", credits \($0.rawValue)" } ?? ""
+                return ["rate list#\(list) with \(plan.shapes[shape].name), on \(rateOn.rawValue)\(credited)"] + limits.treeLines(r)
+            }
             return ["rate table, the first row that holds rates each line:"]
                 + table.enumerated().map { i, row in
                     "  row \(i + 1) when \(row.text): \(row.rate.map { "rate \($0)" } ?? row.amount.map { "amount \($0) per line" } ?? "") (list#\(row.list))"
@@ -381,12 +443,9 @@ struct Commission: RuleBodySyntax {
             var lines: [Commission.Line] = []
             switch rateOn {
             case .each:
-                for e in entries {
-                    let pay = try rate(e.value)
-                    let t = total
-                    total = try s.arithmetic { () throws(ArithmeticError) in try t + pay }
-                    if s.tracing { lines.append(.init(date: e.date, deal: e.deal, amount: e.value, before: nil, pay: pay)) }
-                }
+                let rated = try rateEach(entries, &s, rate)
+                total = rated.total
+                lines = rated.lines
             case .running:
                 var running = Exact.zero
                 var paidSoFar = Exact.zero
@@ -414,7 +473,8 @@ struct Commission: RuleBodySyntax {
                 let at = rateOn == .each ? (amounts.max() ?? .zero) : amounts.reduce(Exact.zero) { (try? $0 + $1) ?? $0 }
                 s.step(
                     .rule(
-                        Commission.RatingStep(rateOn: rateOn, lines: Array(lines.prefix(200)), count: lines.count, total: total, shape: shape, at: at)
+                        Commission.RatingStep(
+                            rateOn: rateOn, lines: Array(lines.prefix(200)), count: lines.count, total: total, shape: shape, at: at, credits: credits)
                     ))
                 if rateOn == .total, let detail = try? ShapeEvaluator.evaluate(table, [entries.reduce(Exact.zero) { (try? $0 + $1.value) ?? $0 }]) {
                     s.step(.shape(index: shape, name: table.name, labels: table.labels, inputs: [], detail: detail.1, result: detail.0))
@@ -435,6 +495,31 @@ struct Commission: RuleBodySyntax {
         var row: Int? = nil
         /// Its line in the transactions file (orders lines of one deal).
         var line = 0
+        /// How a credit was rated (nil for a sale).
+        var credit: CreditRating? = nil
+    }
+
+    /// How one credit line (or a deal's negative net) was rated.
+    enum CreditRating: Sendable {
+        /// At the effective rate of its deal's sales in the period.
+        case reversed(rate: Exact)
+        /// Its deal has no sale in the period: at the rate a sale of its size earns.
+        case asSale(size: Exact)
+        /// A deal's lines netted (how many).
+        case netted(lines: Int)
+
+        func words(_ deal: String, _ w: Words) -> String {
+            switch self {
+            case .reversed(let rate):
+                return w.t(" (a credit: reverses \(deal) at the rate its sale earned, \(w.n(rate)))", "（退款：按 \(deal) 销售所得费率 \(w.n(rate)) 冲回）")
+            case .asSale(let size):
+                return w.t(
+                    " (a credit whose sale is not in this period: paid back at the rate a sale of \(w.n(size)) earns)",
+                    "（退款，原销售不在本期：按 \(w.n(size)) 销售的费率冲回）")
+            case .netted(let n):
+                return w.t(" (the net of \(n) lines of \(deal))", "（\(deal) 的 \(n) 笔净额）")
+            }
+        }
     }
 
     /// Each line of a rate table commission and the row that rated it.
@@ -502,6 +587,7 @@ struct Commission: RuleBodySyntax {
         var shape: Int
         /// Where the tier chart marks the rep: the period's total, or the largest deal when each is rated alone.
         var at: Exact
+        var credits: Credits? = nil
 
         var measureWords: (en: String, zh: String) { rateOn == .each ? ("largest deal", "最大单笔") : ("total of the period", "本期合计") }
 
@@ -515,9 +601,18 @@ struct Commission: RuleBodySyntax {
             case .total: how = zh ? "本期合计一次计提" : "the period's total rated once"
             }
             out.append("\(how):")
+            switch credits {
+            case .reverse?:
+                out.append(
+                    w.t(
+                        "a credit pays back at the rate its deal's sale earned", "退款按其所属成交所得费率冲回"))
+            case .net?: out.append(w.t("each deal's lines are netted before they are rated", "同一成交的各笔先轧差再计提"))
+            case nil: break
+            }
             for l in lines {
                 let before = l.before.map { zh ? "（此前累计 \(w.n($0))）" : " (running total before: \(w.n($0)))" } ?? ""
-                out.append("  \(l.date) \(l.deal): \(w.n(l.amount))\(before)\(rateOn == .total ? "" : " → \(w.n(l.pay))")")
+                let note = l.credit.map { $0.words(l.deal, w) } ?? ""
+                out.append("  \(l.date) \(l.deal): \(w.n(l.amount))\(before)\(rateOn == .total ? "" : " → \(w.n(l.pay))")\(note)")
             }
             if count > lines.count { out.append(zh ? "  …（共 \(count) 笔）" : "  … (\(count) in all)") }
             out.append(zh ? "合计 \(w.n(total))" : "total \(w.n(total))")
@@ -544,6 +639,87 @@ struct Commission: RuleBodySyntax {
 }
 
 extension Commission.Compiled {
+    /// `rate_on: each`: every line rated alone, credits as the rule declares.
+    /// Without `credits:`, a credit on tiers that pay it 0 stops the run at
+    /// its line of the transactions file (the plan was warned, L523).
+    func rateEach(
+        _ entries: [TxEntry], _ s: inout RuleScope, _ rate: (Exact) throws(EvalError) -> Exact
+    ) throws(EvalError) -> (total: Exact, lines: [Commission.Line]) {
+        var lines: [Commission.Line] = []
+        func add(_ l: Commission.Line) { lines.append(l) }
+        switch credits {
+        case nil:
+            for e in entries {
+                if e.value.isNegative && negativesPayZero {
+                    throw EvalError(
+                        .invalid(
+                            "\(s.plan.plan.data.transactions.file):\(e.line): deal \(e.deal) is a credit of \(e.value) rated alone on tiers that start at 0: it would pay 0 and its sale keep its commission; declare `credits: reverse` or `credits: net` in the rule, or rate sales only (`where: tx.amount > 0`)"
+                        ), s.rule.range)
+                }
+                add(.init(date: e.date, deal: e.deal, amount: e.value, before: nil, pay: try rate(e.value), line: e.line))
+            }
+        case .reverse?:
+            // Sales first: each deal's amount and pay in the period.
+            var sold: [String: (amount: Exact, pay: Exact)] = [:]
+            var pays: [Exact] = []
+            for e in entries {
+                guard !e.value.isNegative else {
+                    pays.append(.zero)
+                    continue
+                }
+                let pay = try rate(e.value)
+                pays.append(pay)
+                let before = sold[e.deal] ?? (.zero, .zero)
+                sold[e.deal] = try s.arithmetic { () throws(ArithmeticError) in (try before.amount + e.value, try before.pay + pay) }
+            }
+            for (k, e) in entries.enumerated() {
+                guard e.value.isNegative else {
+                    add(.init(date: e.date, deal: e.deal, amount: e.value, before: nil, pay: pays[k], line: e.line))
+                    continue
+                }
+                if let sale = sold[e.deal], sale.amount.isPositive {
+                    let r = try s.arithmetic { () throws(ArithmeticError) in try sale.pay / sale.amount }
+                    let pay = try s.arithmetic { () throws(ArithmeticError) in try e.value * r }
+                    add(.init(date: e.date, deal: e.deal, amount: e.value, before: nil, pay: pay, line: e.line, credit: .reversed(rate: r)))
+                } else {
+                    add(try asSale(e, &s, rate))
+                }
+            }
+        case .net?:
+            // One line per deal, at its first line's date, in (date, deal) order.
+            var order: [String] = []
+            var net: [String: (first: TxEntry, amount: Exact, count: Int)] = [:]
+            for e in entries {
+                guard let n = net[e.deal] else {
+                    order.append(e.deal)
+                    net[e.deal] = (e, e.value, 1)
+                    continue
+                }
+                net[e.deal] = (n.first, try s.arithmetic { () throws(ArithmeticError) in try n.amount + e.value }, n.count + 1)
+            }
+            for deal in order {
+                let n = net[deal]!
+                var line = n.first
+                line.value = n.amount
+                var l = line.value.isNegative ? try asSale(line, &s, rate) : .init(date: line.date, deal: deal, amount: n.amount, before: nil, pay: try rate(n.amount), line: line.line)
+                if n.count > 1 { l.credit = .netted(lines: n.count) }
+                add(l)
+            }
+        }
+        var total = Exact.zero
+        for l in lines { total = try s.arithmetic { () throws(ArithmeticError) in try total + l.pay } }
+        return (total, s.tracing ? lines : [])
+    }
+
+    /// A credit (or a deal's negative net) with no sale in the period to
+    /// reverse: paid back at the rate a sale of its size earns.
+    func asSale(_ e: TxEntry, _ s: inout RuleScope, _ rate: (Exact) throws(EvalError) -> Exact) throws(EvalError) -> Commission.Line {
+        let size = try s.arithmetic { () throws(ArithmeticError) in try e.value.negated() }
+        let earned = try rate(size)
+        let pay = try s.arithmetic { () throws(ArithmeticError) in try earned.negated() }
+        return .init(date: e.date, deal: e.deal, amount: e.value, before: nil, pay: pay, line: e.line, credit: .asSale(size: size))
+    }
+
     /// A rate table: each line by the first row that holds for it.
     func evaluateTable(_ table: [Commission.CompiledRateRow], _ s: inout RuleScope) throws(EvalError) {
         var total = Exact.zero
@@ -578,6 +754,8 @@ extension Commission.Compiled {
 enum CommissionCode: String, DiagnosticCode {
     case commissionShape = "C448"
     case tableRatesEachLine = "C476"
+    case creditsWhere = "C477"
+    case creditsUnrated = "L523"
     case unreachableRateRow = "L521"
     case rateTableGap = "L522"
     case rateOrAmount = "P342"
@@ -586,6 +764,8 @@ enum CommissionCode: String, DiagnosticCode {
         switch self {
         case .commissionShape: "a commission rated on a shape that is not tiers"
         case .tableRatesEachLine: "a rate table with `rate_on` other than `each`"
+        case .creditsWhere: "`credits` where it does not apply (a rate table; `reverse` without `rate_on: each`)"
+        case .creditsUnrated: "credits rated alone on tiers that pay them 0"
         case .unreachableRateRow: "a rate table row after a row that takes every line"
         case .rateTableGap: "a rate table without a row for every line"
         case .rateOrAmount: "a rate table row without exactly one of `rate` and `amount`"
@@ -594,7 +774,7 @@ enum CommissionCode: String, DiagnosticCode {
 
     var severity: Severity {
         switch self {
-        case .unreachableRateRow, .rateTableGap: .warning
+        case .unreachableRateRow, .rateTableGap, .creditsUnrated: .warning
         default: .error
         }
     }

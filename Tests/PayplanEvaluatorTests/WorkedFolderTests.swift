@@ -31,6 +31,9 @@ struct WorkedFolderTests {
         Example(
             folder: "tier-pattern", period: "2026-Q3",
             expected: ["total": ["R1": "11500.00", "R2": "38000.00"]]),
+        Example(
+            folder: "clawback", period: "2026-07",
+            expected: ["total": ["R1": "800.00", "R2": "500.00"]]),
     ]
 
     /// The output as rep_id → column → text, from the payout CSV.

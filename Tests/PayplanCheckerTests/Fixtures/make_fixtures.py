@@ -136,6 +136,8 @@ cases = {
     "rate-table-misspelt-column": add_rule("  deal:\n    kind: commission\n    amount: tx.amount\n    rates:\n      - {when: product.categry == \"hw\", rate: 5%}\n"),
     "rate-table-row-after-true": add_rule("  deal:\n    kind: commission\n    amount: tx.amount\n    rates:\n      - {when: product.category == \"hw\", rate: 5%}\n      - {when: true, rate: 1%}\n      - {when: tx.amount > 0, rate: 2%}\n"),
     "streak-after-zero": add_rule("  review:\n    kind: elimination\n    measure: revenue\n    below: 30000\n    after: 0\n    levels: [eliminate]\n"),
+    "credits-reverse-on-the-total": add_rule("  deal:\n    kind: commission\n    amount: tx.amount\n    rate_on: total\n    credits: reverse\n    tiers: {method: marginal, rows: [{from: 0, rate: 1%}]}\n"),
+    "credits-rated-alone-on-tiers-from-zero": add_rule("  deal:\n    kind: commission\n    amount: tx.amount\n    rate_on: each\n    tiers: {method: retroactive, rows: [{from: 0, rate: 10%}, {from: 10000, rate: 12%}]}\n"),
 }
 
 here = os.path.dirname(os.path.abspath(__file__))
