@@ -66,6 +66,7 @@ public enum CheckCode: String, DiagnosticCode {
     case populationAggregateScope = "C472"
     case shapeInTransaction = "C473"
     case tierPattern = "C474"
+    case monthWeights = "C479"
 
     public var title: String {
         switch self {
@@ -127,6 +128,7 @@ public enum CheckCode: String, DiagnosticCode {
         case .percentAsMoney: "a percentage where money is expected"
         case .moneyTooPrecise: "money written with more decimals than the plan pays in"
         case .negativeCap: "a cap below zero"
+        case .monthWeights: "`months_active` or `active_weight` where it cannot run, or weights that do not fit the period"
         case .populationAggregateArguments: "an aggregate over reps with wrong arguments"
         case .populationAggregateScope: "an aggregate over reps where it cannot run"
         case .shapeInTransaction: "a shape applied to one transaction's values"

@@ -69,7 +69,7 @@ public struct ExpressionChecker {
     var hasTotal = false
 
     static let reservedNames: Set<String> = [
-        "rep", "tx", "product", "period", "active_days", "total", "capped", "members", "score", "group",
+        "rep", "tx", "product", "period", "active_days", "months_active", "total", "capped", "members", "score", "group",
     ]
     static let aggregateNames = ["sum", "count", "min", "max", "reach_date", "reach_deal"]
     static let specialFunctions = ["previous", "ytd", "avg"]
@@ -251,7 +251,7 @@ public struct ExpressionChecker {
         var names = ["rep", "period"]
         switch scope {
         case .rep:
-            names += plan.metrics.map(\.name.value) + plan.rules.map(\.name.value) + ["target", "active_days"]
+            names += plan.metrics.map(\.name.value) + plan.rules.map(\.name.value) + ["target", "active_days", "months_active"]
             if hasTotal { names += ["total", "capped"] }
         case .transaction:
             names += ["tx", "product"] + plan.filters.map(\.name.value)
@@ -260,7 +260,7 @@ public struct ExpressionChecker {
         case .ranking(let potVisible):
             names += ["members"] + (potVisible ? ["pot"] : [])
         case .data:
-            names += ["target", "active_days"]
+            names += ["target", "active_days", "months_active"]
         }
         return names
     }
@@ -358,16 +358,18 @@ public struct ExpressionChecker {
         if head == "period" {
             guard parts.count == 2, let field = PeriodField(rawValue: parts[1].text) else {
                 error(
-                    CheckCode.badField, "`period` has the fields `start`, `end` and `days`", at: range,
-                    help: parts.count == 2 ? Suggest.didYouMean(parts[1].text, among: ["start", "end", "days"]) : nil)
+                    CheckCode.badField, "`period` has the fields `start`, `end`, `days` and `months`", at: range,
+                    help: parts.count == 2 ? Suggest.didYouMean(parts[1].text, among: ["start", "end", "days", "months"]) : nil)
                 return nil
             }
-            return TExpr(.period(field), field == .days ? .count : .date, range)
+            return TExpr(.period(field), field == .days || field == .months ? .count : .date, range)
         }
         if parts.count == 1 {
             switch (head, scope) {
             case ("active_days", .rep), ("active_days", .data):
                 return TExpr(.activeDays, .count, range)
+            case ("months_active", .rep), ("months_active", .data):
+                return TExpr(.function(.monthsActive, []), .count, range)
             case ("members", .group), ("members", .ranking):
                 return TExpr(.groupMembers, .count, range)
             case ("pot", .ranking(true)):
@@ -773,6 +775,8 @@ public struct ExpressionChecker {
             return TExpr(.function(f, typed), .bool, range)
         case .date:
             return nil
+        case .monthsActive, .activeWeight:
+            return monthProration(f, typed, range, scope)
         }
     }
 

@@ -113,13 +113,22 @@ public enum Symbol: Sendable, Hashable {
 }
 
 public enum PeriodField: String, Sendable, Hashable {
-    case start, end, days
+    case start, end, days, months
 }
 
 public enum Function: String, Sendable, Hashable, CaseIterable {
     case min, max, clamp, round, abs, floor, ceil, divide, coalesce
     case isSet = "is_set"
     case date
+    /// Months of the period the rep is active on the first day of.
+    case monthsActive = "months_active"
+    /// The share of the period's weights (one per equal part of the period)
+    /// that falls in the months the rep is active.
+    case activeWeight = "active_weight"
+
+    /// Functions that read the rep's dates and the period: never folded into
+    /// a constant, never in a transaction formula.
+    public var readsRep: Bool { self == .monthsActive || self == .activeWeight }
 }
 
 public enum AggregateKind: String, Sendable, Hashable {

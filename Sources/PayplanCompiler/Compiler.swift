@@ -303,7 +303,7 @@ public struct CompileRun {
         case .function(.coalesce, let args): return a.add(.coalesce(compile(args[0]), compile(args[1])))
         case .function(let f, let args):
             let compiled = args.map { compile($0) }
-            if f != .round, compiled.allSatisfy({ constant($0) != nil }),
+            if f != .round, !f.readsRep, compiled.allSatisfy({ constant($0) != nil }),
                 let v = try? Semantics.function(f, compiled.compactMap { constant($0) }, rounding: checked.plan.rounding)
             {
                 return a.constant(v)

@@ -166,7 +166,7 @@ public struct Period: Hashable, Comparable, Sendable, CustomStringConvertible {
         }
     }
 
-    var firstMonth: Int {
+    public var firstMonth: Int {
         switch kind {
         case .month: index
         case .quarter: (index - 1) * 3 + 1
@@ -174,7 +174,7 @@ public struct Period: Hashable, Comparable, Sendable, CustomStringConvertible {
         }
     }
 
-    var monthCount: Int {
+    public var monthCount: Int {
         switch kind {
         case .month: 1
         case .quarter: 3

@@ -275,6 +275,7 @@ public enum ExpressionEvaluator {
         var values: [Value] = []
         values.reserveCapacity(Int(count))
         for k in 0..<Int(count) { values.append(try eval(c.arg(first, k), rep, c, &o)) }
+        if f.readsRep { return try Proration.value(f, values, c.data.hire[rep], c.data.exit[rep], c.period, c.plan.arena.sourceRange(e)) }
         do throws(EvalFailure) { return try Semantics.function(f, values, rounding: c.plan.rounding) } catch {
             throw EvalError(error, c.plan.arena.sourceRange(e))
         }
@@ -342,6 +343,7 @@ public enum ExpressionEvaluator {
         case .start: .date(p.start)
         case .end: .date(p.end)
         case .days: .number(Exact(p.days))
+        case .months: .number(Exact(p.monthCount))
         }
     }
 

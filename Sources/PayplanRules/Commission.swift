@@ -701,7 +701,10 @@ extension Commission.Compiled {
                 let n = net[deal]!
                 var line = n.first
                 line.value = n.amount
-                var l = line.value.isNegative ? try asSale(line, &s, rate) : .init(date: line.date, deal: deal, amount: n.amount, before: nil, pay: try rate(n.amount), line: line.line)
+                var l =
+                    line.value.isNegative
+                    ? try asSale(line, &s, rate)
+                    : .init(date: line.date, deal: deal, amount: n.amount, before: nil, pay: try rate(n.amount), line: line.line)
                 if n.count > 1 { l.credit = .netted(lines: n.count) }
                 add(l)
             }

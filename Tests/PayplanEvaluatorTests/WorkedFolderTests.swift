@@ -34,6 +34,9 @@ struct WorkedFolderTests {
         Example(
             folder: "clawback", period: "2026-07",
             expected: ["total": ["R1": "800.00", "R2": "500.00"]]),
+        Example(
+            folder: "month-proration", period: "2026",
+            expected: ["total": ["R1": "12500.00", "R2": "9000.00"]]),
     ]
 
     /// The output as rep_id → column → text, from the payout CSV.

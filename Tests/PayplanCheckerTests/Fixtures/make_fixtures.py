@@ -138,6 +138,7 @@ cases = {
     "streak-after-zero": add_rule("  review:\n    kind: elimination\n    measure: revenue\n    below: 30000\n    after: 0\n    levels: [eliminate]\n"),
     "credits-reverse-on-the-total": add_rule("  deal:\n    kind: commission\n    amount: tx.amount\n    rate_on: total\n    credits: reverse\n    tiers: {method: marginal, rows: [{from: 0, rate: 1%}]}\n"),
     "credits-rated-alone-on-tiers-from-zero": add_rule("  deal:\n    kind: commission\n    amount: tx.amount\n    rate_on: each\n    tiers: {method: retroactive, rows: [{from: 0, rate: 10%}, {from: 10000, rate: 12%}]}\n"),
+    "active-weights-not-adding-up": sub("  attainment: revenue", "  quota: target.revenue * active_weight(30%, 30%, 30%)\n  attainment: revenue / quota"),
 }
 
 here = os.path.dirname(os.path.abspath(__file__))
