@@ -52,9 +52,10 @@ extension ExpressionChecker {
 
     static func months(of kind: PeriodKind) -> Int {
         switch kind {
-        case .month: 1
+        case .month, .halfMonth: 1
         case .quarter: 3
         case .year: 12
+        case .halfYear: 6
         }
     }
 

@@ -203,7 +203,8 @@ public enum DataLoader {
                 problems.append(
                     DataProblem(
                         Diagnostic(
-                            .error, "D632", "column period: \"\(text)\" is not a period (2026-07, 2026-Q3 or 2026)", at: here, file: targets.path),
+                            .error, "D632", "column period: \"\(text)\" is not a period (2026-07, 2026-Q3, 2026, 2026-H2 or 2026-07-H1)", at: here,
+                            file: targets.path),
                         rep: id))
                 continue
             }
@@ -213,9 +214,9 @@ public enum DataLoader {
                     Diagnostic(.warning, "D641", "target for unknown rep \"\(id)\" (not in reps.csv) is ignored", at: here, file: targets.path))
                 continue
             }
-            // Months, quarters and years have distinct keys: ordinal × 4 + kind.
+            // Periods of different kinds have distinct keys: ordinal × 8 + kind.
             let kindCode = Int64(PeriodKind.allCases.firstIndex(of: p.kind) ?? 0)
-            let key = (Int64(p.ordinal) * 4 + kindCode) << 32 | Int64(r)
+            let key = (Int64(p.ordinal) * 8 + kindCode) << 32 | Int64(r)
             if let first = seenTarget[key] {
                 problems.append(
                     DataProblem(

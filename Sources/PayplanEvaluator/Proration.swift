@@ -8,9 +8,11 @@ import PayplanCore
 ///     months_active                          10 for a rep hired 2026-03-01, in 2026
 ///     active_weight(20%, 20%, 20%, 40%)      20 % × 1/3 + 20 % + 20 % + 40 % = 86.67 %
 enum Proration {
-    /// The first day of each month of `period`.
+    /// The first day of each month of `period` (of a half-month: its own
+    /// first day, the 1st or the 16th).
     static func monthStarts(_ period: Period) -> [CivilDate] {
-        (0..<period.monthCount).compactMap { CivilDate(year: period.year, month: period.firstMonth + $0, day: 1) }
+        if period.kind == .halfMonth { return [period.start] }
+        return (0..<period.monthCount).compactMap { CivilDate(year: period.year, month: period.firstMonth + $0, day: 1) }
     }
 
     static func activeOn(_ day: CivilDate, _ hire: CivilDate, _ exit: CivilDate?) -> Bool {

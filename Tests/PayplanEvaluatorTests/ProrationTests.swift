@@ -53,6 +53,29 @@ struct ProrationTests {
         #expect(value(r, "value", "A") == money("2073"))
     }
 
+    @Test func aHalfMonthPlanReadsThePreviousHalfAndTheYearToDate() throws {
+        let plan = """
+            plan: P
+            currency: CNY
+            rounding: {scale: 2, mode: half_away_from_zero}
+            period: half_month
+            metrics:
+              revenue: sum(tx.amount)
+              last: previous(revenue, 0)
+              year: ytd(revenue)
+              months: months_active
+            output: [rep.rep_id, revenue, last, year, months]
+            """
+        let data = try dataFolder(
+            reps: ["A,N,T,X,rep,2026-07-01,,0"], targets: ["A,2026-07-H2,1"],
+            transactions: ["D1,A,2026-07-15,P1,100,0", "D2,A,2026-07-16,P1,200,0", "D3,A,2026-07-31,P1,400,0"])
+        let r = try evaluate(try compile(plan), data, "2026-07-H2")
+        #expect(r.period.description == "2026-07-H2")
+        #expect(value(r, "revenue", "A") == money("600") && value(r, "last", "A") == money("100") && value(r, "year", "A") == money("700"))
+        // Active on the half's first day (the 16th).
+        #expect(value(r, "months", "A") == money("1"))
+    }
+
     static func diagnostics(_ formula: String, period: String = "year") -> [String] {
         let plan = """
             plan: P
