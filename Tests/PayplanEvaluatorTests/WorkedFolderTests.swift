@@ -39,6 +39,18 @@ struct WorkedFolderTests {
             expected: ["total": ["R1": "12500.00", "R2": "9000.00"]]),
     ]
 
+    /// "4133.34" as the explanations write it: "¥4,133.34".
+    static func yuan(_ plain: String) -> String {
+        let parts = plain.split(separator: ".", omittingEmptySubsequences: false)
+        var digits = Array(parts[0])
+        var grouped = ""
+        while digits.count > 3 {
+            grouped = "," + String(digits.suffix(3)) + grouped
+            digits.removeLast(3)
+        }
+        return "¥" + String(digits) + grouped + (parts.count > 1 ? "." + parts[1] : "")
+    }
+
     /// The output as rep_id → column → text, from the payout CSV.
     static func table(_ csv: String) -> [String: [String: String]] {
         let lines = csv.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
@@ -64,10 +76,13 @@ struct WorkedFolderTests {
         }
         // Every rep is explained in both languages, and the explanation
         // ends at the number paid.
-        for trace in try result.allTraces().values {
+        let traces = try result.allTraces()
+        for (rep, total) in example.expected["total"] ?? [:] {
+            let index = try #require(result.data.repIndex(rep))
+            let trace = try #require(traces[index], "\(folder): \(rep) explained")
             for language in [Language.en, .zh] {
                 let text = ExplanationRenderer(plan: plan, language: language).text(trace, fingerprint: "")
-                #expect(!text.isEmpty)
+                #expect(text.contains(WorkedFolderTests.yuan(total)), "\(folder): \(rep) \(language) names the total paid\n\(text)")
             }
         }
     }
