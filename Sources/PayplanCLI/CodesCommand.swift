@@ -7,6 +7,7 @@ import PayplanLanguage
 import PayplanLedger
 import PayplanProgress
 import PayplanRules
+import PayplanServe
 import PayplanSideFiles
 import PayplanTargets
 import PayplanYAML
@@ -22,6 +23,7 @@ enum DiagnosticRegistry {
             ("output files", OutputCode.allCases),
             ("targets plans", TargetsCode.allCases), ("progress", ProgressCode.allCases),
             ("side files (commitments, opportunities)", SideFileCode.allCases), ("period ledger", LedgerCode.allCases),
+            ("workbench (payplan serve)", ServeCode.allCases),
         ].map { ($0.0, $0.1.sorted { $0.rawValue < $1.rawValue }) }
     }
 
