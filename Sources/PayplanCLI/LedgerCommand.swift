@@ -167,7 +167,7 @@ struct LedgerReopen: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Who reopens it (default: the login name).", valueName: "name")) var by: String?
 
     func validate() throws {
-        if Period(period) == nil { throw ValidationError("'\(period)' is not a period; write 2026-Q3, 2026-07 or 2026") }
+        if Period(period) == nil { throw ValidationError("'\(period)' is not a period; write 2026-Q3, 2026-07, 2026, 2026-H2 or 2026-07-H1") }
     }
 
     func run() throws {

@@ -85,7 +85,9 @@ struct DataOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("The folder holding reps.csv, targets.csv, transactions.csv, products.csv.", valueName: "dir"))
     var data: String
 
-    @Option(name: .long, help: ArgumentHelp("The period to pay: 2026-Q3, 2026-07 or 2026, matching the plan's period.", valueName: "period"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp("The period to pay: 2026-Q3, 2026-07, 2026, 2026-H2 or 2026-07-H1, matching the plan's period.", valueName: "period"))
     var period: String
 
     @Option(name: .long, help: ArgumentHelp("Threads for reading and evaluating (default: all cores). Results do not depend on it.", valueName: "n"))
@@ -102,7 +104,7 @@ struct DataOptions: ParsableArguments {
 
     func validate() throws {
         if Period(period) == nil {
-            throw ValidationError("'\(period)' is not a period; write 2026-Q3, 2026-07 or 2026")
+            throw ValidationError("'\(period)' is not a period; write 2026-Q3, 2026-07, 2026, 2026-H2 or 2026-07-H1")
         }
         if let threads, threads < 1 || threads > 256 {
             throw ValidationError("--threads takes a number from 1 to 256")

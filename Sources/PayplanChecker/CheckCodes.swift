@@ -57,12 +57,16 @@ public enum CheckCode: String, DiagnosticCode {
     case tierBounds = "C455"
     case tierOrder = "C456"
     case tierOverlap = "C457"
-    case openRetroactiveTop = "C458"
     case amountTierWithoutEnd = "C459"
     case divisionByZeroConstant = "C460"
     case percentAsMoney = "C461"
     case moneyTooPrecise = "C462"
     case negativeCap = "C463"
+    case populationAggregateArguments = "C471"
+    case populationAggregateScope = "C472"
+    case shapeInTransaction = "C473"
+    case tierPattern = "C474"
+    case monthWeights = "C479"
 
     public var title: String {
         switch self {
@@ -119,12 +123,16 @@ public enum CheckCode: String, DiagnosticCode {
         case .tierBounds: "a tier that ends at or before its start"
         case .tierOrder: "tiers not in increasing order"
         case .tierOverlap: "tiers that overlap"
-        case .openRetroactiveTop: "a retroactive table open at the top"
         case .amountTierWithoutEnd: "a last tier paying an amount without `to`"
         case .divisionByZeroConstant: "a division by the constant 0"
         case .percentAsMoney: "a percentage where money is expected"
         case .moneyTooPrecise: "money written with more decimals than the plan pays in"
         case .negativeCap: "a cap below zero"
+        case .monthWeights: "`months_active` or `active_weight` where it cannot run, or weights that do not fit the period"
+        case .populationAggregateArguments: "an aggregate over reps with wrong arguments"
+        case .populationAggregateScope: "an aggregate over reps where it cannot run"
+        case .shapeInTransaction: "a shape applied to one transaction's values"
+        case .tierPattern: "a tier pattern that cannot generate its tiers"
         }
     }
 

@@ -66,7 +66,15 @@ struct DefinitionOrder {
             case .unary(_, let x): stack.append(x)
             case .binary(_, let l, let r): stack += [r, l]
             case .conditional(let c, let t, let f): stack += [f, t, c]
-            case .call(let fn, let args, _):
+            case .over(let value, let group): stack += [group, value]
+            case .call(let fn, let args, let filter):
+                // An aggregate over reps reads each member's metrics, and its
+                // `where` is a condition on a rep.
+                if let first = args.first, case .over = first.kind {
+                    stack += args.reversed()
+                    if let filter { stack.append(filter) }
+                    continue
+                }
                 switch fn.text {
                 case "sum", "min", "max", "count": continue
                 case "reach_date", "reach_deal": stack += args.dropFirst().reversed()

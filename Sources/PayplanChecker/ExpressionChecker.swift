@@ -7,8 +7,12 @@ public enum Scope: Equatable, Sendable {
     case rep
     /// Once per transaction while data is read: filters, `where` clauses.
     case transaction
-    /// Once per group of reps: team scores, eligibility, tie-breakers.
+    /// Once per group of reps: team scores, eligibility, tie-breakers, a
+    /// pool's pot.
     case group(scoreVisible: Bool)
+    /// Once per period for a whole ranking: its pot and its prizes. Member
+    /// aggregates read every member of every group; prizes read `pot`.
+    case ranking(potVisible: Bool)
     /// Population conditions: data only, decided before anything is computed.
     case data
 
@@ -17,7 +21,16 @@ public enum Scope: Equatable, Sendable {
         case .rep: "a rep formula"
         case .transaction: "a transaction condition"
         case .group: "a group formula"
+        case .ranking(let pot): pot ? "a prize formula" : "a pot formula"
         case .data: "a population condition"
+        }
+    }
+
+    /// Reads aggregates over a set of members (`sum(revenue)`, `members`).
+    var hasMembers: Bool {
+        switch self {
+        case .group, .ranking: true
+        default: false
         }
     }
 }
@@ -56,7 +69,7 @@ public struct ExpressionChecker {
     var hasTotal = false
 
     static let reservedNames: Set<String> = [
-        "rep", "tx", "product", "period", "active_days", "total", "capped", "members", "score", "group",
+        "rep", "tx", "product", "period", "active_days", "months_active", "total", "capped", "members", "score", "group",
     ]
     static let aggregateNames = ["sum", "count", "min", "max", "reach_date", "reach_deal"]
     static let specialFunctions = ["previous", "ytd", "avg"]
@@ -213,6 +226,11 @@ public struct ExpressionChecker {
             return TExpr(.conditional(cond, adapt(whenTrue, to: type), adapt(whenFalse, to: type)), type, e.range)
         case .call(let name, let args, let filter):
             return call(name, args, filter, e.range, scope, selfSymbol: selfSymbol)
+        case .over(_, let group):
+            error(
+                CheckCode.populationAggregateArguments, "`over` names the reps an aggregate runs over; it belongs inside sum, min, max, avg or count",
+                at: group.range, help: "e.g. sum(\(e)) — the sum of the value over those reps")
+            return nil
         }
     }
 
@@ -233,14 +251,16 @@ public struct ExpressionChecker {
         var names = ["rep", "period"]
         switch scope {
         case .rep:
-            names += plan.metrics.map(\.name.value) + plan.rules.map(\.name.value) + ["target", "active_days"]
+            names += plan.metrics.map(\.name.value) + plan.rules.map(\.name.value) + ["target", "active_days", "months_active"]
             if hasTotal { names += ["total", "capped"] }
         case .transaction:
             names += ["tx", "product"] + plan.filters.map(\.name.value)
         case .group(let scoreVisible):
             names += ["members", "group"] + (scoreVisible ? ["score"] : [])
+        case .ranking(let potVisible):
+            names += ["members"] + (potVisible ? ["pot"] : [])
         case .data:
-            names += ["target", "active_days"]
+            names += ["target", "active_days", "months_active"]
         }
         return names
     }
@@ -258,7 +278,7 @@ public struct ExpressionChecker {
                         CheckCode.repValueInOtherScope, "`\(name)` is a rep's value and cannot be used in \(scope.words)", at: range,
                         help: "transaction conditions are applied while the data is read, before metrics exist")
                     return
-                case .group:
+                case .group, .ranking:
                     error(
                         CheckCode.repValueInOtherScope, "`\(name)` is a rep's value; in \(scope.words) aggregate it over the members", at: range,
                         help: "e.g. sum(\(name)), max(\(name)) or avg(\(name))")
@@ -270,6 +290,12 @@ public struct ExpressionChecker {
                     return
                 case .rep: break
                 }
+            }
+            if name == "pot", scope.hasMembers {
+                error(
+                    CheckCode.unknownName, "`pot` is the ranking's pot; only its prizes read it", at: range,
+                    help: "write the condition on the group's own values, e.g. sum(revenue) > 0")
+                return
             }
             if filterIndex[name] != nil {
                 error(
@@ -303,7 +329,7 @@ public struct ExpressionChecker {
             }
             let type = ValueType(BaseType(col.type), optional: col.optional)
             switch (table, scope) {
-            case (.reps, .group):
+            case (.reps, .group), (.reps, .ranking):
                 error(CheckCode.wrongScope, "`rep.\(column)` differs between members; in \(scope.words) aggregate a metric instead", at: range)
                 return nil
             case (.reps, _):
@@ -332,18 +358,22 @@ public struct ExpressionChecker {
         if head == "period" {
             guard parts.count == 2, let field = PeriodField(rawValue: parts[1].text) else {
                 error(
-                    CheckCode.badField, "`period` has the fields `start`, `end` and `days`", at: range,
-                    help: parts.count == 2 ? Suggest.didYouMean(parts[1].text, among: ["start", "end", "days"]) : nil)
+                    CheckCode.badField, "`period` has the fields `start`, `end`, `days` and `months`", at: range,
+                    help: parts.count == 2 ? Suggest.didYouMean(parts[1].text, among: ["start", "end", "days", "months"]) : nil)
                 return nil
             }
-            return TExpr(.period(field), field == .days ? .count : .date, range)
+            return TExpr(.period(field), field == .days || field == .months ? .count : .date, range)
         }
         if parts.count == 1 {
             switch (head, scope) {
             case ("active_days", .rep), ("active_days", .data):
                 return TExpr(.activeDays, .count, range)
-            case ("members", .group):
+            case ("months_active", .rep), ("months_active", .data):
+                return TExpr(.function(.monthsActive, []), .count, range)
+            case ("members", .group), ("members", .ranking):
                 return TExpr(.groupMembers, .count, range)
+            case ("pot", .ranking(true)):
+                return TExpr(.groupPot, .money, range)
             case ("score", .group(true)):
                 return TExpr(.groupScore, .number, range)
             case ("group", .group):
@@ -584,6 +614,9 @@ public struct ExpressionChecker {
         _ name: NamePart, _ args: [Expr], _ filter: Expr?, _ range: SourceRange, _ scope: Scope, selfSymbol: Symbol?
     ) -> TExpr? {
         let fn = name.text
+        if args.contains(where: { if case .over = $0.kind { return true } else { return false } }) {
+            return population(fn, name, args, filter, range, scope, selfSymbol: selfSymbol)
+        }
         // Aggregates over a rep's transactions.
         if scope == .rep, ExpressionChecker.aggregateNames.contains(fn) {
             let isAggregate =
@@ -591,7 +624,7 @@ public struct ExpressionChecker {
                 || (args.count == 1 && mentionsTransaction(args[0]))
             if isAggregate { return aggregate(fn, name, args, filter, range) }
         }
-        if case .group = scope, ["sum", "min", "max", "avg", "count"].contains(fn), args.count == 1 || fn == "count" {
+        if scope.hasMembers, ["sum", "min", "max", "avg", "count"].contains(fn), args.count == 1 || fn == "count" {
             if fn == "count" {
                 error(CheckCode.countInGroup, "count members with `members`", at: range, help: "e.g. `members >= 3`")
                 return nil
@@ -600,7 +633,7 @@ public struct ExpressionChecker {
                 error(CheckCode.whereMisplaced, "`where` is not supported in a group aggregate", at: filter.range)
                 return nil
             }
-            guard let x = check(args[0], .rep) else { return nil }
+            guard let x = check(args[0], .rep, selfSymbol: selfSymbol) else { return nil }
             guard requireValue(x) else { return nil }
             guard x.type.base.isNumeric || x.type.literal else {
                 error(CheckCode.groupAggregateType, "`\(fn)` over members needs numbers, found \(x.type)", at: x.range)
@@ -618,6 +651,14 @@ public struct ExpressionChecker {
         }
         if fn == "previous" || fn == "ytd" { return history(fn, args, range, scope) }
         if let s = shapeIndex[fn] {
+            if scope == .transaction {
+                // The scan computes transaction values while the data is read;
+                // a shape there has no rep or period to stand in.
+                error(
+                    CheckCode.shapeInTransaction, "the shape `\(fn)` cannot be applied to one transaction's values", at: range,
+                    help: "rate transactions on tiers with a `commission` rule (`rate_on: each`), or apply the shape to an aggregate in a metric")
+                return nil
+            }
             guard args.count == shapeArity[s] else {
                 error(
                     CheckCode.shapeArity, "shape `\(fn)` takes \(shapeArity[s]) input\(shapeArity[s] == 1 ? "" : "s"), found \(args.count)", at: range
@@ -734,6 +775,8 @@ public struct ExpressionChecker {
             return TExpr(.function(f, typed), .bool, range)
         case .date:
             return nil
+        case .monthsActive, .activeWeight:
+            return monthProration(f, typed, range, scope)
         }
     }
 

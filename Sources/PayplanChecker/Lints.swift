@@ -138,11 +138,6 @@ extension CheckRun {
                 }
             }
         }
-        if t.method.value == .retroactive, let last = t.rows.last, let to = last.to {
-            error(
-                CheckCode.openRetroactiveTop, "a retroactive tier table is open at the top: a value above \(to.value) would fall out of every tier",
-                at: to.range, help: "remove `to` from the last tier; limit the payout with `cap`")
-        }
         if t.method.value == .marginal, let last = t.rows.last, last.amount != nil, last.to == nil {
             error(
                 CheckCode.amountTierWithoutEnd,

@@ -118,7 +118,8 @@ public struct CheckRun {
             }
             lintBand(b, name)
             return CheckedShape(name: name, labels: labels, kind: .band(b, values: values), range: range)
-        case .tiers(let t):
+        case .tiers(let written):
+            guard let t = expandPatterns(written, name) else { return nil }
             var rates: [TExpr?] = []
             var amounts: [TExpr?] = []
             for row in t.rows {
@@ -140,7 +141,9 @@ public struct CheckRun {
                 }
             }
             lintTiers(t, name)
-            return CheckedShape(name: name, labels: labels, kind: .tiers(t, rates: rates, amounts: amounts), range: range)
+            var checked = CheckedShape(name: name, labels: labels, kind: .tiers(t, rates: rates, amounts: amounts), range: range)
+            checked.generated = written.rows.contains { $0.pattern != nil }
+            return checked
         case .matrix(let m):
             lintAxis(m.rowTests, hit: m.hit.value, what: "the row bands of \(name)")
             lintAxis(m.columnTests, hit: m.hit.value, what: "the column bands of \(name)")
@@ -438,6 +441,7 @@ public struct CheckRun {
             case .conditional(let a, let b, let c): stack += [a, b, c]
             case .function(_, let args), .shape(_, _, let args): stack += args
             case .groupAggregate(_, let a): stack.append(a)
+            case .population(let a): stack += a.parts
             case .aggregate(let a):
                 if let t = a.threshold { stack.append(t) }
             default: break

@@ -113,13 +113,22 @@ public enum Symbol: Sendable, Hashable {
 }
 
 public enum PeriodField: String, Sendable, Hashable {
-    case start, end, days
+    case start, end, days, months
 }
 
 public enum Function: String, Sendable, Hashable, CaseIterable {
     case min, max, clamp, round, abs, floor, ceil, divide, coalesce
     case isSet = "is_set"
     case date
+    /// Months of the period the rep is active on the first day of.
+    case monthsActive = "months_active"
+    /// The share of the period's weights (one per equal part of the period)
+    /// that falls in the months the rep is active.
+    case activeWeight = "active_weight"
+
+    /// Functions that read the rep's dates and the period: never folded into
+    /// a constant, never in a transaction formula.
+    public var readsRep: Bool { self == .monthsActive || self == .activeWeight }
 }
 
 public enum AggregateKind: String, Sendable, Hashable {
@@ -154,6 +163,44 @@ public enum GroupAggregateKind: String, Sendable, Hashable {
     case sum, min, max, avg
 }
 
+/// An aggregate over reps: `sum(revenue over company)`,
+/// `avg(attainment over rep.team where rep.role == "rep")`,
+/// `count(rep over rep.region)`. Computed once per group and period (a
+/// group stage of its own), then read by each rep of the group.
+public struct PopulationAggregate: Sendable, Hashable {
+    public enum Kind: String, Sendable, Hashable, CaseIterable {
+        case sum, min, max, avg, count
+    }
+
+    public var kind: Kind
+    /// Each member's value (absent for `count`).
+    public var value: TExpr?
+    /// The rep's group (`rep.team`); nil for the whole population (`company`).
+    public var group: TExpr?
+    /// Which reps of the group count (`where`); all when nil.
+    public var filter: TExpr?
+
+    public init(kind: Kind, value: TExpr?, group: TExpr?, filter: TExpr?) {
+        self.kind = kind
+        self.value = value
+        self.group = group
+        self.filter = filter
+    }
+
+    /// Canonical text, and the key under which it is computed once.
+    public var key: String {
+        var s = kind.rawValue + "(" + (value?.description ?? "rep") + " over " + (group?.description ?? "company")
+        if let filter { s += " where " + filter.description }
+        return s + ")"
+    }
+
+    /// The formulas it reads for each rep.
+    public var parts: [TExpr] { [value, group, filter].compactMap { $0 } }
+
+    public static func == (a: PopulationAggregate, b: PopulationAggregate) -> Bool { a.key == b.key }
+    public func hash(into hasher: inout Hasher) { hasher.combine(key) }
+}
+
 /// A checked formula: names resolved, every node typed.
 public struct TExpr: Sendable, CustomStringConvertible {
     public indirect enum Kind: Sendable {
@@ -178,6 +225,9 @@ public struct TExpr: Sendable, CustomStringConvertible {
         case groupMembers
         case groupScore
         case groupKey
+        /// A ranking's pot, in its prizes.
+        case groupPot
+        case population(PopulationAggregate)
         case previous(Symbol, name: String, TExpr?)
         case yearToDate(Symbol, name: String)
         case shape(Int, name: String, [TExpr])
@@ -218,6 +268,8 @@ public struct TExpr: Sendable, CustomStringConvertible {
         case .groupMembers: return "members"
         case .groupScore: return "score"
         case .groupKey: return "group"
+        case .groupPot: return "pot"
+        case .population(let a): return a.key
         case .previous(_, let name, let d): return "previous(\(name)\(d.map { ", \($0)" } ?? ""))"
         case .yearToDate(_, let name): return "ytd(\(name))"
         case .shape(_, let name, let args): return "\(name)(\(args.map(\.description).joined(separator: ", ")))"
@@ -254,6 +306,7 @@ public struct TExpr: Sendable, CustomStringConvertible {
             case .conditional(let c, let t, let f): stack += [f, t, c]
             case .function(_, let args), .shape(_, _, let args): stack += args.reversed()
             case .groupAggregate(_, let x): stack.append(x)
+            case .population(let a): stack += a.parts.reversed()
             case .previous(_, _, let d): if let d { stack.append(d) }
             case .aggregate(let a):
                 if let f = a.filter { stack.append(f) }
@@ -293,6 +346,8 @@ public struct CheckedShape: Sendable {
     public var labels: Labels
     public var kind: CheckedShapeKind
     public var range: SourceRange
+    /// Tiers generated from a pattern row (`check --tree` lists them).
+    public var generated = false
 
     public var arity: Int {
         if case .matrix = kind { return 2 }

@@ -289,6 +289,7 @@ enum Formula {
         case .call(var name, let args, let filter):
             if let n = renames[name.text] { name.text = n }
             copy.kind = .call(name, args.map { renamed($0, renames) }, filter: filter.map { renamed($0, renames) })
+        case .over(let value, let group): copy.kind = .over(renamed(value, renames), group: renamed(group, renames))
         default: break
         }
         return copy
@@ -466,6 +467,17 @@ struct Entries: ParameterSink {
                         row.to.map { e.spelled(rk + ".to", $0.value.description) } ?? "-", row.to?.range ?? row.range, owner: owner)
                     e.formula(rk + ".rate", "\(label) tier \(i + 1) rate", row.rate, owner: owner)
                     e.formula(rk + ".amount", "\(label) tier \(i + 1) amount", row.amount, owner: owner)
+                    if let p = row.pattern {
+                        for (name, words, v) in [
+                            ("every", "pattern width", p.every), ("step", "pattern rate step", p.step),
+                            ("max_rate", "pattern highest rate", p.maxRate),
+                        ] {
+                            e.add(
+                                "\(rk).\(name)", "\(label) tier \(i + 1) \(words)", v.value.description,
+                                e.spelled("\(rk).\(name)", v.value.description),
+                                v.range, owner: owner)
+                        }
+                    }
                 }
             }
         case .matrix(let m):

@@ -25,6 +25,11 @@ public struct CompileRun {
     var accumulatorKeys: [String: Int] = [:]
     var listKeys: [String: Int] = [:]
     var filterKeys: [String: Int] = [:]
+    var populationKeys: [String: Int] = [:]
+    var populations: [CompiledPopulation] = []
+    /// Aggregates over reps compiled since the last node was placed: their
+    /// nodes go right before the node that reads them first.
+    var pendingPopulations: [Int] = []
 
     init(checked: CheckedPlan) {
         self.checked = checked
@@ -57,31 +62,36 @@ public struct CompileRun {
 
         var nodes: [TreeNode] = []
         for symbol in checked.order {
+            var node: TreeNode?
             switch symbol {
             case .metric(let i):
                 let m = checked.metrics[i]
-                nodes.append(.metric(index: i, slot: symbolSlots[.metric(i)]!, expr: compile(m.expr)))
+                node = .metric(index: i, slot: symbolSlots[.metric(i)]!, expr: compile(m.expr))
             case .rule(let i, _):
                 guard let r = checked.rules.first(where: { $0.name == checked.plan.rules[i].name.value }) else { continue }
-                if let rule = compileRule(r, index: i) { nodes.append(.rule(rule)) }
+                node = compileRule(r, index: i).map { .rule($0) }
             default:
                 break
             }
+            placePopulations(&nodes)
+            if let node { nodes.append(node) }
         }
         if let t = checked.total {
-            nodes.append(
-                .total(
-                    CompiledTotal(
-                        components: t.components.map { (symbolSlots[$0.0]!, $0.1) }, cap: t.cap.map { compile($0) },
-                        floor: t.floor.map { compile($0) }, rounding: t.rounding, totalSlot: symbolSlots[.total]!,
-                        cappedSlot: symbolSlots[.capped]!)))
+            let total = CompiledTotal(
+                components: t.components.map { (symbolSlots[$0.0]!, $0.1) }, cap: t.cap.map { compile($0) },
+                floor: t.floor.map { compile($0) }, rounding: t.rounding, totalSlot: symbolSlots[.total]!,
+                cappedSlot: symbolSlots[.capped]!)
+            placePopulations(&nodes)
+            nodes.append(.total(total))
         }
         let output = checked.output.map { CompiledColumn(header: $0.header, expr: compile($0.expr), type: $0.expr.type, decimals: $0.decimals) }
         let populationWhen = checked.populationWhen.map { compile($0) }
         let require = checked.populationRequire.map { (compile($0), $0.description, $0.range) }
+        placePopulations(&nodes)
         let plan = CompiledPlan(
             checked: checked, arena: arena, slots: slots, symbolSlots: symbolSlots, nodes: nodes, scan: scan, shapes: checked.shapes,
             output: output, populationWhen: populationWhen, populationRequire: require, rounding: checked.plan.rounding)
+        plan.populations = populations
         plan.neededInHistory = CompileRun.historyNeeds(nodes, arena)
         (plan.localIndex, plan.localCount) = CompileRun.localSlots(plan)
         arena.localize(plan.localIndex)
@@ -110,6 +120,7 @@ public struct CompileRun {
             case .total(let t):
                 writes[t.totalSlot] = i
                 writes[t.cappedSlot] = i
+            case .population(let p): writes[p.slot] = i
             }
         }
         var needed = [Bool](repeating: false, count: nodes.count)
@@ -164,7 +175,31 @@ public struct CompileRun {
         case .metric(_, _, let e): return [e]
         case .total(let t): return [t.cap, t.floor].compactMap { $0 }
         case .rule(let r): return r.body.expressions
+        case .population(let p): return p.expressions
         }
+    }
+
+    /// The nodes of the aggregates over reps compiled since the last node,
+    /// placed before the node that reads them first: everything they read
+    /// comes before that node (dependency order), so before them too.
+    mutating func placePopulations(_ nodes: inout [TreeNode]) {
+        for i in pendingPopulations { nodes.append(.population(populations[i])) }
+        pendingPopulations = []
+    }
+
+    /// An aggregate over reps: compiled once (by its canonical text), with a
+    /// slot of its own holding each rep's group's value.
+    mutating func population(_ a: PopulationAggregate, _ type: ValueType, _ range: SourceRange) -> CExpr {
+        if let i = populationKeys[a.key] { return arena.add(.population(index: i, slot: populations[i].slot)) }
+        let slot = slots.count
+        slots.append(SlotInfo(name: a.key, type: type, labels: Labels()))
+        let p = CompiledPopulation(
+            index: populations.count, kind: a.kind, value: a.value.map { compile($0) }, group: a.group.map { compile($0) },
+            filter: a.filter.map { compile($0) }, slot: slot, description: a.key, range: range)
+        populationKeys[a.key] = p.index
+        populations.append(p)
+        pendingPopulations.append(p.index)
+        return arena.add(.population(index: p.index, slot: slot))
     }
 
     // MARK: - Rules
@@ -268,7 +303,7 @@ public struct CompileRun {
         case .function(.coalesce, let args): return a.add(.coalesce(compile(args[0]), compile(args[1])))
         case .function(let f, let args):
             let compiled = args.map { compile($0) }
-            if f != .round, compiled.allSatisfy({ constant($0) != nil }),
+            if f != .round, !f.readsRep, compiled.allSatisfy({ constant($0) != nil }),
                 let v = try? Semantics.function(f, compiled.compactMap { constant($0) }, rounding: checked.plan.rounding)
             {
                 return a.constant(v)
@@ -287,6 +322,8 @@ public struct CompileRun {
         case .groupMembers: return a.add(.groupMembers)
         case .groupScore: return a.add(.groupScore)
         case .groupKey: return a.add(.groupKey)
+        case .groupPot: return a.add(.groupPot)
+        case .population(let agg): return population(agg, e.type, e.range)
         case .previous(let sym, _, let d): return a.add(.previous(slot: symbolSlots[sym] ?? 0, fallback: d.map { compile($0) }))
         case .yearToDate(let sym, _): return a.add(.yearToDate(slot: symbolSlots[sym] ?? 0))
         case .shape(let i, _, let args):

@@ -41,6 +41,11 @@ public enum ExprNode: Sendable {
     case groupMembers
     case groupScore
     case groupKey
+    /// A ranking's pot, in its prizes.
+    case groupPot
+    /// An aggregate over reps (`plan.populations[index]`), computed for the
+    /// rep's group by its own group stage into `slot`.
+    case population(index: Int, slot: Int)
     /// A metric read only by later nodes of its own per-rep stage, for the
     /// same rep: kept in a per-thread scratch row (`index`), never in the
     /// period's table (a chain of 2,000 metrics over many reps would
@@ -127,7 +132,7 @@ public final class ExprArena: @unchecked Sendable {
     /// Slots the formula reads in the same period, and slots it reads in an earlier one.
     public func slotsRead(_ e: CExpr, sameTime: inout Set<Int>, earlier: inout Set<Int>) {
         switch self[e] {
-        case .slot(let s), .local(let s, _): sameTime.insert(s)
+        case .slot(let s), .local(let s, _), .population(_, let s): sameTime.insert(s)
         case .previous(let s, let f):
             earlier.insert(s)
             if let f { slotsRead(f, sameTime: &sameTime, earlier: &earlier) }
@@ -353,20 +358,45 @@ public enum TreeNode: Sendable {
     case metric(index: Int, slot: Int, expr: CExpr)
     case rule(CompiledRule)
     case total(CompiledTotal)
+    /// An aggregate over reps: a group stage of its own.
+    case population(CompiledPopulation)
 
     public var slotsWritten: [Int] {
         switch self {
         case .metric(_, let slot, _): [slot]
         case .rule(let r): r.slots.values
         case .total(let t): [t.totalSlot, t.cappedSlot]
+        case .population(let p): [p.slot]
         }
     }
 
     /// Runs once per rep (not a group stage).
     public var isPerRep: Bool {
-        if case .rule(let r) = self { return !r.isGroupStage }
-        return true
+        switch self {
+        case .rule(let r): !r.isGroupStage
+        case .population: false
+        case .metric, .total: true
+        }
     }
+}
+
+/// An aggregate over reps (`sum(revenue over rep.team)`), compiled: each
+/// rep's value, group and membership, and the slot where every rep finds
+/// its group's result. Computed once per group and period.
+public struct CompiledPopulation: Sendable {
+    /// Its position in `CompiledPlan.populations`.
+    public var index: Int
+    public var kind: PopulationAggregate.Kind
+    public var value: CExpr?
+    /// nil: the whole population.
+    public var group: CExpr?
+    public var filter: CExpr?
+    public var slot: Int
+    /// `sum(revenue over rep.team)`, as the plan writes it.
+    public var description: String
+    public var range: SourceRange
+
+    public var expressions: [CExpr] { [value, group, filter].compactMap { $0 } }
 }
 
 public struct SlotInfo: Sendable {
@@ -409,6 +439,8 @@ public final class CompiledPlan: @unchecked Sendable {
     /// its per-rep stage (`ExprNode.local`), else -1.
     public var localIndex: [Int] = []
     public var localCount: Int = 0
+    /// The aggregates over reps, each computed by its own node.
+    public var populations: [CompiledPopulation] = []
 
     init(
         checked: CheckedPlan, arena: ExprArena, slots: [SlotInfo], symbolSlots: [Symbol: Int], nodes: [TreeNode], scan: ScanPlan,

@@ -96,7 +96,9 @@ public struct ExprPrinter: Sendable {
         case .coalesce(let a, let b):
             if let values, let v = values[a.index] { return append(v.isMissing ? b : a, values: values, to: &out) }
             call("coalesce", [a, b], values, &out)
-        case .function(let f, let first, let count, _): call(f.rawValue, arena.arguments(first, count), values, &out)
+        case .function(.monthsActive, _, _, _): out.append(.text("months_active"))
+        case .function(let f, let first, let count, _):
+            call(f.rawValue, arena.arguments(first, count), values, &out)
         case .shape(let i, let first, let count): call(plan.shapes[i].name, arena.arguments(first, count), values, &out)
         case .groupAggregate(let k, let x):
             out.append(.text(tree ? "\(k.rawValue) over members(" : "\(k.rawValue)("))
@@ -117,7 +119,7 @@ public struct ExprPrinter: Sendable {
     func leafValue(_ e: CExpr, _ values: [Int32: Value]) -> Value? {
         switch arena[e] {
         case .constant, .slot, .local, .repColumn, .targetColumn, .period, .activeDays, .aggregate, .reach, .previous, .yearToDate, .groupMembers,
-            .groupScore, .groupKey:
+            .groupScore, .groupKey, .groupPot, .population, .function(.monthsActive, _, _, _):
             return values[e.index]
         default: return nil
         }
@@ -143,6 +145,8 @@ public struct ExprPrinter: Sendable {
         case .groupMembers: return "members"
         case .groupScore: return "score"
         case .groupKey: return "group"
+        case .groupPot: return "pot"
+        case .population(let i, let s): return tree ? "s\(s)" : plan.populations[i].description
         default: return ""
         }
     }

@@ -20,17 +20,14 @@ public enum TreePrinter {
         for (i, l) in scan.lists.enumerated() {
             out.append("  list#\(i) (date, deal_id, \(l.description)) kept per rep, ordered by (date, deal_id)")
         }
+        out += generatedTiers(plan)
         out.append("population: \(plan.populationWhen.map { render($0, plan) } ?? "active_days > 0")")
         for (_, source, _) in plan.populationRequire { out.append("  require \(source) (else: a data error in the run period)") }
         out.append("nodes, in evaluation order:")
         var stage = 0
         var lastPerRep: Bool?
         for node in plan.nodes {
-            let perRep: Bool
-            switch node {
-            case .metric, .total: perRep = true
-            case .rule(let r): perRep = !r.isGroupStage
-            }
+            let perRep = node.isPerRep
             if perRep != lastPerRep || !perRep {
                 stage += 1
                 out.append("  stage \(stage): \(perRep ? "per rep, in parallel" : "group stage (needs every rep)")")
@@ -49,10 +46,30 @@ public enum TreePrinter {
                     "    s\(t.totalSlot) total = round(min(\(t.components.map(\.name).joined(separator: " + ")), \(t.cap.map { render($0, plan) } ?? "no cap")))"
                 )
                 out.append("    s\(t.cappedSlot) capped = sum of components − total")
+            case .population(let p):
+                let over = p.group.map { "each group of \(render($0, plan))" } ?? "the whole population"
+                out.append("    s\(p.slot) \(p.description) : \(plan.slots[p.slot].type.base.rawValue) = once per period over \(over)")
+                if let v = p.value { out.append("      value \(render(v, plan))") }
+                if let f = p.filter { out.append("      members where \(render(f, plan))") }
             }
         }
         out.append("output: " + plan.output.map { "\($0.header)=\(render($0.expr, plan))" }.joined(separator: ", "))
         return out.joined(separator: "\n") + "\n"
+    }
+
+    /// The rows of tier tables generated from patterns, as they will rate.
+    static func generatedTiers(_ plan: CompiledPlan) -> [String] {
+        var out: [String] = []
+        for shape in plan.shapes where shape.generated {
+            guard case .tiers(let t, let rates, _) = shape.kind else { continue }
+            out.append("shape \(shape.name): \(t.method.value.rawValue) tiers, generated from a pattern")
+            for (i, row) in t.rows.enumerated() {
+                let to = row.to.map { "\($0.value)" } ?? (i + 1 < t.rows.count ? "\(t.rows[i + 1].from.value)" : "∞")
+                let pay = rates[i]?.constantValue.map { "rate \($0)" } ?? row.amount.map { "amount \($0)" } ?? "-"
+                out.append("  tier \(i + 1): \(row.from.value) to \(to), \(pay)")
+            }
+        }
+        return out
     }
 
     public static func render(_ e: CExpr, _ plan: CompiledPlan) -> String { ExprPrinter(plan, style: .tree).text(e) }

@@ -239,6 +239,9 @@ public enum Semantics {
             return .bool(!args[0].isMissing)
         case .date:
             return args[0]
+        case .monthsActive, .activeWeight:
+            // Computed where the rep is known (the evaluator's `Proration`).
+            throw .invalid("`\(f.rawValue)` reads the rep's dates")
         }
     }
 }

@@ -91,13 +91,20 @@ func pad(_ v: Int, _ width: Int) -> String {
 
 /// The length of a plan's pay period.
 public enum PeriodKind: String, Sendable, CaseIterable, Codable {
-    case month, quarter, year
+    /// The 1st–15th and the 16th–last of a month: `2026-07-H1`, `2026-07-H2`.
+    case halfMonth = "half_month"
+    case month, quarter
+    /// January–June and July–December: `2026-H1`, `2026-H2`.
+    case halfYear = "half_year"
+    case year
 
-    var periodsPerYear: Int {
+    public var periodsPerYear: Int {
         switch self {
         case .month: 12
         case .quarter: 4
         case .year: 1
+        case .halfMonth: 24
+        case .halfYear: 2
         }
     }
 }
@@ -116,8 +123,12 @@ public struct Period: Hashable, Comparable, Sendable, CustomStringConvertible {
         self.index = index
     }
 
-    /// Parses `2026-07`, `2026-Q3`, `2026`.
+    /// Parses `2026-07`, `2026-Q3`, `2026`, `2026-H2`, `2026-07-H1`.
     public init?(_ text: Substring) {
+        if text.utf8.count == 10, text.hasSuffix("-H1") || text.hasSuffix("-H2"), let month = Period(text.dropLast(3)), month.kind == .month {
+            self.init(kind: .halfMonth, year: month.year, index: (month.index - 1) * 2 + (text.hasSuffix("1") ? 1 : 2))
+            return
+        }
         guard text.utf8.count <= 7 else { return nil }
         var u: [UInt8] = []
         u.reserveCapacity(7)
@@ -137,6 +148,10 @@ public struct Period: Hashable, Comparable, Sendable, CustomStringConvertible {
             let q = number(u[6..<7]), (1...4).contains(q), y >= 1
         {
             self.init(kind: .quarter, year: y, index: q)
+        } else if u.count == 7, u[4] == 45, u[5] == 72 || u[5] == 104, let y = number(u[0..<4]),
+            let h = number(u[6..<7]), (1...2).contains(h), y >= 1
+        {
+            self.init(kind: .halfYear, year: y, index: h)
         } else if u.count == 7, u[4] == 45, let y = number(u[0..<4]), let m = number(u[5..<7]),
             (1...12).contains(m), y >= 1
         {
@@ -155,6 +170,8 @@ public struct Period: Hashable, Comparable, Sendable, CustomStringConvertible {
         case .month: self.init(kind: .month, year: y, index: m)
         case .quarter: self.init(kind: .quarter, year: y, index: (m - 1) / 3 + 1)
         case .year: self.init(kind: .year, year: y, index: 1)
+        case .halfMonth: self.init(kind: .halfMonth, year: y, index: (m - 1) * 2 + (date.components.day <= 15 ? 1 : 2))
+        case .halfYear: self.init(kind: .halfYear, year: y, index: (m - 1) / 6 + 1)
         }
     }
 
@@ -163,30 +180,38 @@ public struct Period: Hashable, Comparable, Sendable, CustomStringConvertible {
         case .month: "\(pad(year, 4))-\(pad(index, 2))"
         case .quarter: "\(pad(year, 4))-Q\(index)"
         case .year: pad(year, 4)
+        case .halfMonth: "\(pad(year, 4))-\(pad(firstMonth, 2))-H\(2 - index % 2)"
+        case .halfYear: "\(pad(year, 4))-H\(index)"
         }
     }
 
-    var firstMonth: Int {
+    public var firstMonth: Int {
         switch kind {
         case .month: index
         case .quarter: (index - 1) * 3 + 1
         case .year: 1
+        case .halfMonth: (index - 1) / 2 + 1
+        case .halfYear: (index - 1) * 6 + 1
         }
     }
 
-    var monthCount: Int {
+    /// Months the period spans (a half-month: the one it lies in).
+    public var monthCount: Int {
         switch kind {
-        case .month: 1
+        case .month, .halfMonth: 1
         case .quarter: 3
         case .year: 12
+        case .halfYear: 6
         }
     }
 
     public var start: CivilDate {
-        CivilDate(dayNumber: Int32(CivilDate.daysFromCivil(year, firstMonth, 1)))
+        let day = kind == .halfMonth && index % 2 == 0 ? 16 : 1
+        return CivilDate(dayNumber: Int32(CivilDate.daysFromCivil(year, firstMonth, day)))
     }
 
     public var end: CivilDate {
+        if kind == .halfMonth && index % 2 == 1 { return CivilDate(dayNumber: Int32(CivilDate.daysFromCivil(year, firstMonth, 15))) }
         let lastMonth = firstMonth + monthCount - 1
         let day = CivilDate.daysInMonth(year: year, month: lastMonth)
         return CivilDate(dayNumber: Int32(CivilDate.daysFromCivil(year, lastMonth, day)))

@@ -149,7 +149,7 @@ extension DataLoad {
         var period = PeriodCache()
         for row in 0..<targets.count {
             guard let p = period.parse(periodTexts[row]) else {
-                let message = "column period: \"\(periodTexts[row])\" is not a period (2026-07, 2026-Q3 or 2026)"
+                let message = "column period: \"\(periodTexts[row])\" is not a period (2026-07, 2026-Q3, 2026, 2026-H2 or 2026-07-H1)"
                 problems.append(
                     DataProblem(
                         Diagnostic(.error, DataCode.notPeriod.rawValue, message, at: here(targets.path, targets.lines[row]), file: targets.path),
@@ -324,9 +324,9 @@ struct TargetSlots {
     /// Records `row` for (`p`, `rep`); the first row when there is one.
     mutating func insert(_ p: Period, rep: Int, row: Int) -> Int? {
         guard p.kind == kind && ordinals.contains(p.ordinal) else {
-            // Months, quarters and years have distinct keys: ordinal × 4 + kind.
+            // Periods of different kinds have distinct keys: ordinal × 8 + kind.
             let code = Int64(PeriodKind.allCases.firstIndex(of: p.kind) ?? 0)
-            return others.insert((Int64(p.ordinal) * 4 + code) << 32 | Int64(rep), row: row)
+            return others.insert((Int64(p.ordinal) * 8 + code) << 32 | Int64(rep), row: row)
         }
         if last.ordinal != p.ordinal { last = (p.ordinal, slot(p.ordinal)) }
         let earlier = rows[last.slot][rep]

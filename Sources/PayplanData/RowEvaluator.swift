@@ -28,6 +28,7 @@ enum RowEvaluator {
             case .start: return .date(c.period.start)
             case .end: return .date(c.period.end)
             case .days: return .number(Exact(c.period.days))
+            case .months: return .number(Exact(c.period.monthCount))
             }
         case .negate(let x): return try Semantics.negate(try eval(x, c))
         case .not(let x): return try Semantics.not(try eval(x, c))

@@ -361,12 +361,7 @@ struct EvaluationRun {
 
     // MARK: - Stages
 
-    func isPerRep(_ node: TreeNode) -> Bool {
-        switch node {
-        case .metric, .total: return true
-        case .rule(let r): return !r.isGroupStage
-        }
-    }
+    func isPerRep(_ node: TreeNode) -> Bool { node.isPerRep }
 
     /// Runs the nodes in order; in an earlier (history) period only those a
     /// later period reads. Consecutive per-rep nodes form one parallel stage.
@@ -382,9 +377,15 @@ struct EvaluationRun {
                 PhaseTimer.shared.mark("  \(c.period) per-rep stage of \(j - i) nodes")
                 i = j
             } else {
-                guard case .rule(let rule) = nodes[i] else { continue }
-                try groupStage(rule, c)
-                PhaseTimer.shared.mark("  \(c.period) group stage \(rule.name)")
+                switch nodes[i] {
+                case .rule(let rule):
+                    try groupStage(rule, c)
+                    PhaseTimer.shared.mark("  \(c.period) group stage \(rule.name)")
+                case .population(let p):
+                    try populationStage(p, c)
+                    PhaseTimer.shared.mark("  \(c.period) aggregate over reps \(p.description)")
+                case .metric, .total: break
+                }
                 i += 1
             }
         }
@@ -472,6 +473,7 @@ struct EvaluationRun {
         case .metric(let i, _, _): return "`\(plan.checked.metrics[i].name)`"
         case .rule(let r): return "rule `\(r.name)`"
         case .total: return "the total"
+        case .population(let p): return "`\(p.description)`"
         }
     }
 
@@ -512,6 +514,9 @@ struct EvaluationRun {
                     try TotalEvaluator.total(t, rep, c, &none) { slot, v in values[slot * stride + rep] = v }
                 } catch { return (p, error) }
             }
+        case .population:
+            // A group stage of its own (`populationStage`), never per rep.
+            break
         }
         return nil
     }
@@ -563,6 +568,8 @@ struct EvaluationRun {
             return TraceEntry(
                 name: "total", labels: plan.slots[t.totalSlot].labels, kind: .total, ruleKind: nil, isFlag: false,
                 value: c.slot(t.totalSlot, rep), steps: steps ?? [])
+        case .population(let p):
+            throw EvalError(.invalid("internal error: `\(p.description)` is not evaluated per rep"), p.range)
         }
     }
 

@@ -82,6 +82,9 @@ public final class PeriodState: @unchecked Sendable {
     var traces: TraceStore?
     /// Group rules' period-wide results (a ranking's groups), by rule index.
     public var boards: [Int: GroupBoard] = [:]
+    /// For the explained reps: the group and member count behind each
+    /// aggregate over reps they read, by the aggregate's index, then rep.
+    var populationFacts: [Int: [Int: PopulationStep]] = [:]
 
     /// nil when the period's values do not fit in memory.
     init?(period: Period, dataIndex: Int, repCount: Int, stored: [Bool]) {
@@ -167,6 +170,8 @@ struct GroupScope {
     var members: [Int]
     var score: Value?
     var key: String
+    /// A ranking's pot, where its prizes read it.
+    var pot: Value? = nil
 }
 
 /// The one interpreter of compiled formulas. Explanations are an observer
@@ -270,6 +275,7 @@ public enum ExpressionEvaluator {
         var values: [Value] = []
         values.reserveCapacity(Int(count))
         for k in 0..<Int(count) { values.append(try eval(c.arg(first, k), rep, c, &o)) }
+        if f.readsRep { return try Proration.value(f, values, c.data.hire[rep], c.data.exit[rep], c.period, c.plan.arena.sourceRange(e)) }
         do throws(EvalFailure) { return try Semantics.function(f, values, rounding: c.plan.rounding) } catch {
             throw EvalError(error, c.plan.arena.sourceRange(e))
         }
@@ -323,6 +329,11 @@ public enum ExpressionEvaluator {
         case .groupMembers: return .number(Exact(c.group?.members.count ?? 0))
         case .groupScore: return c.group?.score ?? .missing
         case .groupKey: return .text(c.group?.key ?? "")
+        case .groupPot: return c.group?.pot ?? .missing
+        case .population(let i, let slot):
+            let v = c.slot(slot, rep)
+            if O.isOn, let facts = c.state.populationFacts[i]?[rep] { o.step(.rule(facts)) }
+            return v
         default: return .missing
         }
     }
@@ -332,6 +343,7 @@ public enum ExpressionEvaluator {
         case .start: .date(p.start)
         case .end: .date(p.end)
         case .days: .number(Exact(p.days))
+        case .months: .number(Exact(p.monthCount))
         }
     }
 

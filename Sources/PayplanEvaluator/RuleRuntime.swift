@@ -189,9 +189,9 @@ public struct GroupRun {
     public func truth(_ e: CExpr, _ rep: Int) throws(EvalError) -> Bool { try ExpressionEvaluator.truth(try value(e, rep), rule.range) }
 
     /// A group formula (`sum(revenue) / sum(target)`) over `members`.
-    public func groupValue(_ e: CExpr, members: [Int], score: Value?, key: String) throws(EvalError) -> Value {
+    public func groupValue(_ e: CExpr, members: [Int], score: Value?, key: String, pot: Value? = nil) throws(EvalError) -> Value {
         var scope = c
-        scope.group = GroupScope(members: members, score: score, key: key)
+        scope.group = GroupScope(members: members, score: score, key: key, pot: pot)
         return try ExpressionEvaluator.eval(e, members[0], scope)
     }
 

@@ -18,6 +18,11 @@ public struct Expr: Sendable {
         /// `f(a, b where cond)`; the `where` filter is only meaningful for
         /// aggregates over transactions.
         case call(NamePart, [Expr], filter: Expr?)
+        /// `revenue over rep.team`: the argument of an aggregate over reps,
+        /// with the group it runs over (`company`, or a rep's text such as
+        /// `rep.team`). Only meaningful as the argument of `sum`, `min`,
+        /// `max`, `avg` or `count`.
+        case over(Expr, group: Expr)
     }
 
     public var kind: Kind
@@ -165,6 +170,9 @@ extension Expr: CustomStringConvertible {
             var inner = args.map { $0.render(parentPrecedence: 0) }.joined(separator: ", ")
             if let filter { inner += " where " + filter.render(parentPrecedence: 0) }
             return "\(name.text)(\(inner))"
+        case .over(let value, let group):
+            let text = "\(value.render(parentPrecedence: 1)) over \(group.render(parentPrecedence: 1))"
+            return parentPrecedence > 0 ? "(\(text))" : text
         }
     }
 
@@ -194,6 +202,7 @@ extension Expr: CustomStringConvertible {
             case .call(_, let args, let filter):
                 if let filter { stack.append((filter, level + 1)) }
                 stack += args.reversed().map { ($0, level + 1) }
+            case .over(let value, let group): stack += [(group, level + 1), (value, level + 1)]
             default: break
             }
         }
@@ -217,6 +226,9 @@ extension Expr: CustomStringConvertible {
             case .call(_, let args, let filter):
                 if let filter { stack.append(filter) }
                 stack.append(contentsOf: args.reversed())
+            case .over(let value, let group):
+                stack.append(group)
+                stack.append(value)
             default: break
             }
         }

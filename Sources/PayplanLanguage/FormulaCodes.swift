@@ -36,6 +36,7 @@ public enum FormulaCode: String, DiagnosticCode {
     case intervalComma = "F233"
     case intervalReversed = "F234"
     case bareNumberTest = "F235"
+    case overOutsideAggregate = "F236"
 
     public var title: String {
         switch self {
@@ -71,6 +72,7 @@ public enum FormulaCode: String, DiagnosticCode {
         case .intervalComma: "an interval's bounds not separated by `,`"
         case .intervalReversed: "an interval whose upper bound is below its lower"
         case .bareNumberTest: "a bare number used as a test"
+        case .overOutsideAggregate: "`over` outside the argument of an aggregate"
         }
     }
 

@@ -77,7 +77,8 @@ struct Token: Sendable {
 ///     product     := unary (('*' | '/') unary)*
 ///     unary       := '-' unary | primary
 ///     primary     := number ['%'] | string | 'true' | 'false' | name | call | '(' expr ')'
-///     call        := identifier '(' [expr (',' expr)*] ['where' expr] ')'
+///     call        := identifier '(' [arg (',' arg)*] ['where' expr] ')'
+///     arg         := expr ['over' expr]     -- `over` is a word only here
 ///     name        := identifier ('.' identifier)*
 ///
 /// `×`, `÷`, `−`, `≤`, `≥` and `≠` are accepted for `*`, `/`, `-`, `<=`,
@@ -128,6 +129,10 @@ public struct FormulaParser {
                 help = "numbers are written without thousands separators: 30000, not 30,000"
             } else if t.kind == .symbol(")") {
                 throw .error(FormulaCode.unmatchedClose, "unexpected `)` with no matching `(`", at: range(t))
+            } else if t.kind == .identifier("over") {
+                throw .error(
+                    FormulaCode.overOutsideAggregate, "`over` names the reps an aggregate runs over; it goes inside sum, min, max, avg or count",
+                    at: range(t), help: "e.g. sum(revenue over company) or avg(attainment over rep.team)")
             }
             throw .error(
                 FormulaCode.trailingText, "unexpected \(describe(t)) after a complete formula", at: range(t),
@@ -328,7 +333,19 @@ public struct FormulaParser {
         if !isSymbol(")") {
             while true {
                 if isKeyword("where") { break }
-                args.append(try parseExpression())
+                var arg = try parseExpression()
+                // `sum(revenue over rep.team)`: `over` is not a keyword, so a
+                // metric named `over` still reads as a name elsewhere.
+                if peek().kind == .identifier("over") {
+                    _ = advance()
+                    let group = try parseExpression()
+                    if peek().kind == .identifier("over") {
+                        throw .error(
+                            FormulaCode.overOutsideAggregate, "an aggregate runs over one group; `over` is written once", at: range(peek()))
+                    }
+                    arg = Expr(.over(arg, group: group), SourceRange(start: arg.range.start, end: group.range.end))
+                }
+                args.append(arg)
                 if isSymbol(",") {
                     _ = advance()
                     continue

@@ -393,6 +393,34 @@ public struct TierRow: Sendable {
     /// Paid for the whole tier (marginal: interpolated within it).
     public var amount: Expr?
     public var range: SourceRange
+    /// Set when the row is a pattern that stands for several tiers.
+    public var pattern: TierPattern?
+
+    public init(from: Located<Exact>, to: Located<Exact>?, rate: Expr?, amount: Expr?, range: SourceRange, pattern: TierPattern? = nil) {
+        self.from = from
+        self.to = to
+        self.rate = rate
+        self.amount = amount
+        self.range = range
+        self.pattern = pattern
+    }
+}
+
+/// A row that stands for tiers generated from a pattern (`+1 point for
+/// each further 100,000, at most 6 %`): from the row's `from`, one tier
+/// every `every`, the first at the row's `rate`, each next one `step`
+/// higher, until `maxRate`; the tier at `maxRate` runs on (to the row's
+/// `to`, the next row, or without end). The checker generates the rows.
+public struct TierPattern: Sendable {
+    public var every: Located<Exact>
+    public var step: Located<Exact>
+    public var maxRate: Located<Exact>
+
+    public init(every: Located<Exact>, step: Located<Exact>, maxRate: Located<Exact>) {
+        self.every = every
+        self.step = step
+        self.maxRate = maxRate
+    }
 }
 
 /// A tier table.

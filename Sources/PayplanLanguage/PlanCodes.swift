@@ -31,6 +31,7 @@ public enum PlanCode: String, DiagnosticCode {
     case matrixShape = "P325"
     case columnHeader = "P333"
     case columnTwiceInOutput = "P334"
+    case tierPattern = "P340"
 
     public var title: String {
         switch self {
@@ -61,6 +62,7 @@ public enum PlanCode: String, DiagnosticCode {
         case .matrixShape: "a matrix whose values do not match its bands"
         case .columnHeader: "a computed output column without a header"
         case .columnTwiceInOutput: "an output column named twice"
+        case .tierPattern: "a tier pattern without `every`, `step`, `max_rate` and a `rate`"
         }
     }
 

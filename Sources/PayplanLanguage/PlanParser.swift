@@ -476,7 +476,7 @@ public enum PlanParser {
         var failed = false
         for (i, item) in items.enumerated() {
             let rp = p.key("rows").index(i)
-            guard var rf = Fields(item, "a tier", known: ["from", "to", "rate", "amount"], context: &c) else {
+            guard var rf = Fields(item, "a tier", known: ["from", "to", "rate", "amount"] + patternKeys, context: &c) else {
                 failed = true
                 continue
             }
@@ -490,12 +490,17 @@ public enum PlanParser {
                     at: item.range)
                 failed = true
             }
+            var pattern: TierPattern?
+            if patternKeys.contains(where: { rf.has($0) }) {
+                pattern = readTierPattern(&rf, item, rp, &c)
+                if pattern == nil { failed = true }
+            }
             rf.finish(&c)
             guard let from else {
                 failed = true
                 continue
             }
-            rows.append(TierRow(from: from, to: to, rate: rate, amount: amount, range: item.range))
+            rows.append(TierRow(from: from, to: to, rate: rate, amount: amount, range: item.range, pattern: pattern))
         }
         if failed { return nil }
         if rows.isEmpty {
@@ -503,6 +508,30 @@ public enum PlanParser {
             return nil
         }
         return Tiers(method: method, boundary: boundary, rows: rows, range: node.range)
+    }
+
+    static let patternKeys = ["every", "step", "max_rate"]
+
+    /// The pattern part of a tier row: `every`, `step` and `max_rate`,
+    /// all three, with a `rate` (the first tier's) rather than an `amount`.
+    static func readTierPattern(_ rf: inout Fields, _ item: YAMLNode, _ rp: Path, _ c: inout ReadContext) -> TierPattern? {
+        let missing = patternKeys.filter { !rf.has($0) }
+        let every = rf.take("every").flatMap { c.number($0, rp.key("every"), "the width of each generated tier") }
+        let step = rf.take("step").flatMap { c.number($0, rp.key("step"), "the rate step between generated tiers") }
+        let maxRate = rf.take("max_rate").flatMap { c.number($0, rp.key("max_rate"), "the highest generated rate") }
+        if !missing.isEmpty {
+            c.error(
+                PlanCode.tierPattern,
+                "a tier pattern needs `every`, `step` and `max_rate`; \(missing.map { "`\($0)`" }.joined(separator: " and ")) \(missing.count == 1 ? "is" : "are") missing",
+                at: item.range, help: "e.g. `{from: 100000, every: 100000, rate: 3%, step: 1%, max_rate: 6%}`")
+            return nil
+        }
+        if rf.has("amount") && !rf.has("rate") {
+            c.error(PlanCode.tierPattern, "a tier pattern generates rates: give the first tier's `rate`, not an `amount`", at: item.range)
+            return nil
+        }
+        guard let every, let step, let maxRate else { return nil }
+        return TierPattern(every: every, step: step, maxRate: maxRate)
     }
 
     static func readMatrix(_ node: YAMLNode, _ p: Path, _ c: inout ReadContext, inline: Bool, inputs: inout [Expr]) -> Matrix? {

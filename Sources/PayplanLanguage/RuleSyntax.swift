@@ -110,6 +110,7 @@ public enum CanonicalText {
         case .tiers(let t):
             let rows = t.rows.map { r in
                 "from=\(r.from.value) to=\(r.to.map { "\($0.value)" } ?? "-") rate=\(r.rate?.description ?? "-") amount=\(r.amount?.description ?? "-")"
+                    + (r.pattern.map { " every=\($0.every.value) step=\($0.step.value) max_rate=\($0.maxRate.value)" } ?? "")
             }
             return "tiers method=\(t.method.value.rawValue) on_boundary=\(t.boundary.value.rawValue) rows=[\(rows.joined(separator: "; "))]"
         case .matrix(let m):

@@ -39,6 +39,8 @@ struct PlanShape: Sendable {
                 if needed { carried += r.slots.values }
             case .total(let t):
                 if needed { carried += [t.totalSlot, t.cappedSlot] }
+            case .population(let p):
+                if needed { carried.append(p.slot) }
             }
         }
         self.components = components

@@ -19,10 +19,10 @@ import PayplanYAML
 struct EliminationKind: RuleKind {
     let codes: [any DiagnosticCode] = EliminationCode.allCases
     let name = "elimination"
-    let keys = ["measure", "among", "exempt", "below", "bottom", "levels", "none"]
+    let keys = ["measure", "among", "exempt", "below", "bottom", "after", "levels", "none"]
     let outputs = [
         RuleOutput("", .text, .flag), RuleOutput("flag", .text, .flag), RuleOutput("flagged", .bool), RuleOutput("exempt", .bool),
-        RuleOutput("consecutive", .count),
+        RuleOutput("consecutive", .count), RuleOutput("streak", .count),
     ]
 
     func read(_ f: inout Fields, _ node: YAMLNode, _ p: Path, _ c: inout ReadContext, _ what: String) -> (any RuleBodySyntax)? {
@@ -31,6 +31,9 @@ struct EliminationKind: RuleKind {
         let exempt = f.take("exempt").flatMap { c.formula($0, p.key("exempt"), "an exemption condition") }
         let below = f.take("below").flatMap { c.formula($0, p.key("below"), "the threshold") }
         let bottom = f.take("bottom").flatMap { readBottom($0, p.key("bottom"), &c) }
+        let after = f.take("after").flatMap {
+            c.integer($0, p.key("after"), "the number of periods in a row before a rep is flagged", range: 1...c.limits.historyPeriods)
+        }
         var levels: [Located<String>] = []
         if let ln = f.require("levels", &c, help: "e.g. `levels: [warning, eliminate]`") {
             if let items = ln.sequence, !items.isEmpty {
@@ -54,7 +57,8 @@ struct EliminationKind: RuleKind {
             c.error(EliminationCode.flagsNobody, "\(what) flags nobody: give `below: THRESHOLD`, `bottom: {share: ...}`, or both", at: node.range)
         }
         guard let measure, !levels.isEmpty else { return nil }
-        return Elimination(measure: measure, among: among, exempt: exempt, below: below, bottom: bottom, levels: levels, none: none)
+        return Elimination(
+            measure: measure, among: among, exempt: exempt, below: below, bottom: bottom, after: after, levels: levels, none: none)
     }
 
     func readBottom(_ bn: YAMLNode, _ bp: Path, _ c: inout ReadContext) -> Elimination.Bottom? {
@@ -117,14 +121,15 @@ struct EliminationKind: RuleKind {
         }
         guard let measure else { return nil }
         return Elimination.Checked(
-            measure: measure, among: among, exempt: exempt, below: below, bottom: bottom, levels: e.levels.map(\.value), none: e.none.value)
+            measure: measure, among: among, exempt: exempt, below: below, bottom: bottom, after: e.after?.value ?? 1, levels: e.levels.map(\.value),
+            none: e.none.value)
     }
 
     func compile(_ rule: CheckedRule, _ c: inout CompileRun) -> (any CompiledRuleBody)? {
         guard let b = rule.body as? Elimination.Checked else { return nil }
         return Elimination.Compiled(
             measure: c.compile(b.measure), among: b.among.map { c.compile($0) }, exempt: b.exempt.map { c.compile($0) },
-            below: b.below.map { c.compile($0) }, bottom: b.bottom, levels: b.levels, none: b.none)
+            below: b.below.map { c.compile($0) }, bottom: b.bottom, after: b.after, levels: b.levels, none: b.none)
     }
 }
 
@@ -155,12 +160,25 @@ struct Elimination: RuleBodySyntax {
     /// Flagged when the measure is below this.
     var below: Expr?
     var bottom: Bottom?
+    /// A rep is flagged from the `after`-th period in a row below the
+    /// threshold or in the bottom group (the streak); 1 when omitted.
+    var after: Located<Int>?
     /// Level names for 1, 2, ... consecutive flagged periods.
     var levels: [Located<String>]
     /// The value for reps not flagged.
     var none: Located<String>
 
     var flagLevels: [String]? { levels.map(\.value) }
+
+    /// `3rd`, `11th`, `22nd`.
+    static func nth(_ k: Int) -> String {
+        switch (k % 10, k % 100) {
+        case (1, let t) where t != 11: "\(k)st"
+        case (2, let t) where t != 12: "\(k)nd"
+        case (3, let t) where t != 13: "\(k)rd"
+        default: "\(k)th"
+        }
+    }
 
     func textValues(of output: String) -> [String]? {
         output.isEmpty || output == "flag" ? [none.value] + levels.map(\.value) : nil
@@ -179,7 +197,7 @@ struct Elimination: RuleBodySyntax {
             ("measure", measure.description), ("among", among?.description ?? "-"), ("exempt", exempt?.description ?? "-"),
             ("below", below?.description ?? "-"), ("bottom", bottomText), ("levels", levels.map(\.value).joined(separator: ", ")),
             ("none", none.value),
-        ]
+        ] + ((after?.value ?? 1) > 1 ? [("after", String(after!.value))] : [])
     }
 
     func describe<S: ParameterSink>(_ s: inout S, key k: String, label l: String, owner: String) {
@@ -200,6 +218,7 @@ struct Elimination: RuleBodySyntax {
                 k + ".bottom.ties", "\(l) reps tied at the bottom cut", b.includeTies.value ? "flagged too" : "taken by rep_id", nil,
                 b.includeTies.range, owner: owner)
         }
+        if let a = after { s.add(k + ".after", "\(l) flags from the period in a row", String(a.value), nil, a.range, owner: owner) }
         s.add(k + ".levels", "\(l) levels", levels.map(\.value).joined(separator: " → "), nil, levels.first?.range, owner: owner)
         s.add(k + ".none", "\(l) no-flag value", none.value, nil, none.range, owner: owner)
     }
@@ -221,11 +240,13 @@ struct Elimination: RuleBodySyntax {
         var exempt: TExpr?
         var below: TExpr?
         var bottom: CheckedBottom?
+        var after: Int
         var levels: [String]
         var none: String
 
         var expressions: [TExpr] { [measure] + [among, exempt, below].compactMap { $0 } }
-        var ownHistory: Int { levels.count - 1 }
+        /// A streak of `after` periods, then one more per further level.
+        var ownHistory: Int { after + levels.count - 2 }
     }
 
     struct Compiled: CompiledRuleBody, RunnableRule {
@@ -234,12 +255,15 @@ struct Elimination: RuleBodySyntax {
         var exempt: CExpr?
         var below: CExpr?
         var bottom: CheckedBottom?
+        var after: Int
         var levels: [String]
         var none: String
 
         var isGroupStage: Bool { true }
         var hasPerRepPart: Bool { false }
         var readsOwnHistory: Bool { true }
+        /// The longest streak a level tells apart: `after` + levels − 1.
+        var longestStreak: Int { after + levels.count - 1 }
         var expressions: [CExpr] { [measure] + [among, exempt, below].compactMap { $0 } }
 
         func treeLines(_ r: (CExpr) -> String, _ plan: CompiledPlan) -> [String] {
@@ -253,6 +277,7 @@ struct Elimination: RuleBodySyntax {
                 case .count(let k): out.append("flag bottom \(k), ties \(ties)")
                 }
             }
+            if after > 1 { out.append("flagged from the \(Elimination.nth(after)) period in a row") }
             out.append("levels over consecutive periods: \(levels.joined(separator: " → "))")
             return out
         }
@@ -276,6 +301,12 @@ struct Elimination: RuleBodySyntax {
         var flagged: Bool
         var consecutive: Int
         var level: String
+        /// Periods in a row below the threshold or in the bottom group, and
+        /// how many make a flag (1: every such period is a flag).
+        var streak = 0
+        var after = 1
+        /// Where counting stops (a streak this long may be longer).
+        var longest = 1
 
         func lines(_ w: Words) -> [String] {
             let zh = w.zh
@@ -296,7 +327,9 @@ struct Elimination: RuleBodySyntax {
             } else if bottomCount == 0 {
                 out.append(zh ? "参评 \(population) 人，末位比例对应 0 人" : "\(population) reps ranked: the bottom share is 0 reps")
             }
-            if flagged {
+            if after > 1 {
+                out.append(streakLine(w))
+            } else if flagged {
                 out.append(
                     zh ? "连续 \(consecutive) 期被标记 → \(level)" : "flagged \(consecutive) period\(consecutive == 1 ? "" : "s") in a row → \(level)")
             } else {
@@ -305,11 +338,28 @@ struct Elimination: RuleBodySyntax {
             return out
         }
 
+        /// Where the rep stands in a streak (`after` > 1).
+        func streakLine(_ w: Words) -> String {
+            if flagged {
+                let more = streak >= longest ? w.t(" or more", " 期及以上") : w.t("", " 期")
+                return w.t(
+                    "\(streak)\(more) periods in a row (flagged from the \(Elimination.nth(after))) → \(level)",
+                    "连续 \(streak)\(more)（满 \(after) 期起标记）→ \(level)")
+            }
+            if streak > 0 {
+                return w.t(
+                    "\(streak) period\(streak == 1 ? "" : "s") in a row so far; flagged from the \(Elimination.nth(after)): not flagged",
+                    "目前连续 \(streak) 期，满 \(after) 期才标记：未被标记")
+            }
+            return w.t("not flagged (no streak)", "未被标记（未连续）")
+        }
+
         func reason(_ w: Words) -> String {
             var parts: [String] = []
             if belowHit, let b = below { parts.append(w.t("below \(w.formatter.number(b, places: 4))", "低于 \(w.formatter.number(b, places: 4))")) }
             if bottomHit { parts.append(w.t("in the bottom \(bottomCount) of \(population)", "处于 \(population) 人中末位 \(bottomCount) 名")) }
-            if consecutive > 1 { parts.append(w.t("\(consecutive) periods in a row", "连续 \(consecutive) 期")) }
+            let inRow = after > 1 ? streak : consecutive
+            if inRow > 1 { parts.append(w.t("\(inRow) periods in a row", "连续 \(inRow) 期")) }
             return parts.joined(separator: "; ")
         }
 
@@ -327,6 +377,10 @@ struct Elimination: RuleBodySyntax {
             j.field("flagged", flagged)
             j.field("consecutive", consecutive)
             j.field("level", level)
+            if after > 1 {
+                j.field("streak", streak)
+                j.field("after", after)
+            }
         }
     }
 }
@@ -376,20 +430,18 @@ struct EliminationRun {
             var bottomHit = false
             if let cutoff { bottomHit = includeTies ? m <= cutoff : positions[rep]! <= k }
             let below = belowHit.contains(rep)
-            let flagged = below || bottomHit
-            var consecutive = 0
-            if flagged {
-                consecutive = 1
-                if case .number(let prev)? = g.previousResult(4, rep) { consecutive = Int(prev.floor()) + 1 }
-            }
+            let (streak, consecutive) = count(rep, hit: below || bottomHit)
+            let flagged = consecutive > 0
             let level = flagged ? rule.levels[min(consecutive, rule.levels.count) - 1] : rule.none
             g.write(0, rep, .text(level))
             g.write(1, rep, .text(level))
             g.write(2, rep, .bool(flagged))
             g.write(4, rep, .number(Exact(consecutive)))
+            g.write(5, rep, .number(Exact(streak)))
             let step = Elimination.FlagStep(
                 exempt: false, measure: m, below: belowThreshold[rep], belowHit: below, population: candidates.count, bottomCount: k, cutoff: cutoff,
-                position: positions[rep], bottomHit: bottomHit, flagged: flagged, consecutive: consecutive, level: level)
+                position: positions[rep], bottomHit: bottomHit, flagged: flagged, consecutive: consecutive, level: level, streak: streak,
+                after: rule.after, longest: rule.longestStreak)
             g.note(rep, .rule(step))
         }
         for rep in exempt {
@@ -398,6 +450,24 @@ struct EliminationRun {
                 bottomHit: false, flagged: false, consecutive: 0, level: rule.none)
             g.note(rep, .rule(step))
         }
+    }
+
+    /// The rep's streak (periods in a row below the threshold or in the
+    /// bottom group, carried from the previous period as `previous` is) and
+    /// its flagged periods in a row: those from the `after`-th of the streak.
+    func count(_ rep: Int, hit: Bool) -> (streak: Int, consecutive: Int) {
+        guard hit else { return (0, 0) }
+        if rule.after == 1 {
+            // One period makes a flag: the streak is the flagged run.
+            var consecutive = 1
+            if case .number(let prev)? = g.previousResult(4, rep) { consecutive = Int(prev.floor()) + 1 }
+            return (consecutive, consecutive)
+        }
+        // Counted up to what the last level needs: the plan looks back that
+        // far, and no further count changes a level.
+        var streak = 1
+        if case .number(let prev)? = g.previousResult(5, rep) { streak = min(Int(prev.floor()) + 1, rule.longestStreak) }
+        return (streak, max(0, streak - rule.after + 1))
     }
 
     func readInputs() throws(EvalError) -> [Input] {
@@ -409,6 +479,7 @@ struct EliminationRun {
             g.write(2, rep, .bool(false))
             g.write(3, rep, .bool(false))
             g.write(4, rep, .number(.zero))
+            g.write(5, rep, .number(.zero))
             if let among = rule.among, !(try g.truth(among, rep)) {
                 return Input(ranked: false, exempt: false, measure: .zero, threshold: nil)
             }

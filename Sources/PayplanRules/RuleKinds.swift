@@ -15,6 +15,6 @@ protocol RuleKind: RuleKindCompiling {}
 /// documentation lists them.
 public enum RuleKinds {
     public static let standard = RuleKindSet([
-        AttainmentBonusKind(), ProductAwardKind(), TeamRankingKind(), EliminationKind(), CommissionKind(), FormulaRuleKind(),
+        AttainmentBonusKind(), ProductAwardKind(), TeamRankingKind(), PoolKind(), EliminationKind(), CommissionKind(), FormulaRuleKind(),
     ])
 }

@@ -19,7 +19,7 @@ import PayplanYAML
 struct TeamRankingKind: RuleKind {
     let codes: [any DiagnosticCode] = TeamRankingCode.allCases
     let name = "team_ranking"
-    let keys = ["group_by", "members", "score", "eligible", "order", "prizes", "ties", "split"]
+    let keys = ["group_by", "members", "score", "eligible", "order", "pot", "prizes", "unclaimed", "ties", "split"]
     let outputs = [
         RuleOutput("", .money, .payout), RuleOutput("group", .text, .group), RuleOutput("score", ValueType(.number, optional: true)),
         RuleOutput("rank", ValueType(.count, optional: true), .rank), RuleOutput("prize", .money, .prize), RuleOutput("eligible", .bool),
@@ -42,11 +42,16 @@ struct TeamRankingKind: RuleKind {
                 c.error(PlanCode.wrongKind, "expected `prizes` as a list [1st, 2nd, ...], found \(prizesNode.kindDescription)", at: prizesNode.range)
             }
         }
+        let pot = f.take("pot").flatMap { c.formula($0, p.key("pot"), "the pot") }
+        let unclaimed = f.take("unclaimed").flatMap {
+            c.choice($0, p.key("unclaimed"), "what happens to unclaimed prizes", TeamRanking.Unclaimed.self)
+        }
         let ties = f.take("ties").map { readTies($0, p.key("ties"), &c) } ?? .share(node.range)
         let split = f.require("split", &c, help: "e.g. `split: {pro_rata: max(revenue, 0)}`").flatMap { readSplit($0, p.key("split"), &c) }
         guard let groupBy, let score, let split, !prizes.isEmpty else { return nil }
         return TeamRanking(
-            groupBy: groupBy, members: members, score: score, eligible: eligible, order: order, prizes: prizes, ties: ties, split: split)
+            groupBy: groupBy, members: members, score: score, eligible: eligible, order: order, pot: pot, prizes: prizes, unclaimed: unclaimed,
+            ties: ties, split: split)
     }
 
     func readTies(_ tiesNode: YAMLNode, _ tp: Path, _ c: inout ReadContext) -> TeamRanking.TiePolicy {
@@ -130,7 +135,13 @@ struct TeamRankingKind: RuleKind {
                 eligible = nil
             }
         }
-        let prizes = checkPrizes(t.prizes, &c)
+        var pot: TExpr?
+        if let e = t.pot {
+            if let typed = c.x.check(e, .ranking(potVisible: false), selfSymbol: me) { pot = c.expect(typed, .money, "the pot") }
+            if pot == nil { c.failed = true }
+        }
+        let prizes = checkPrizes(t.prizes, potDeclared: t.pot != nil, symbol: me, &c)
+        checkUnclaimed(t, prizes, &c)
         var breakers: [(TExpr, SortOrder)] = []
         if case .breakBy(let list, _) = t.ties {
             for b in list {
@@ -156,17 +167,52 @@ struct TeamRankingKind: RuleKind {
             }
         }
         let exclude = c.rep(t.split.exclude, .bool, "the exclusion condition", symbol: me)
-        guard let groupBy, let score, let split, !prizes.isEmpty else { return nil }
+        guard let groupBy, let score, let split, !prizes.isEmpty, prizes.count == t.prizes.count else { return nil }
         return TeamRanking.Checked(
-            groupBy: groupBy, members: members, score: score, eligible: eligible, order: t.order.value, prizes: prizes, breakers: breakers,
-            split: split, exclude: exclude)
+            groupBy: groupBy, members: members, score: score, eligible: eligible, order: t.order.value, pot: pot, prizes: prizes,
+            unclaimed: t.unclaimed?.value, breakers: breakers, split: split, exclude: exclude)
     }
 
-    /// Constant money, not below zero, written to the cent; a prize larger
-    /// than the one before it is a warning.
-    func checkPrizes(_ list: [Expr], _ c: inout CheckRun) -> [TExpr] {
+    /// Prizes given by formulas (a pot and shares of it) leave open what
+    /// happens to the prizes no eligible group reaches: the plan must say.
+    /// A pot no prize reads is a mistake.
+    func checkUnclaimed(_ t: TeamRanking, _ prizes: [TExpr], _ c: inout CheckRun) {
+        if t.unclaimed == nil, let formula = prizes.first(where: { $0.constantValue == nil }) {
+            c.error(
+                TeamRankingCode.unclaimedNotDeclared, "prizes given by formulas need `unclaimed:`: what happens to a prize no eligible group reaches",
+                at: formula.range,
+                help:
+                    "add `unclaimed: not_paid` (such prizes are not paid) or `unclaimed: rolls_down` (they go to the groups paid, in proportion to their prizes)"
+            )
+        }
+        if let pot = t.pot, !prizes.isEmpty,
+            !prizes.contains(where: { p in
+                var reads = false
+                p.visit { if case .groupPot = $0.kind { reads = true } }
+                return reads
+            })
+        {
+            c.warning(
+                TeamRankingCode.potUnused, "no prize reads the pot", at: pot.range,
+                help: "write prizes as shares of it, e.g. `prizes: [50% * pot, 30% * pot]`")
+        }
+    }
+
+    /// Money, not below zero: a constant written to the cent, or a formula
+    /// over the whole ranking (`50% * pot`, `1% * sum(revenue)`); a prize
+    /// larger than the one before it is a warning.
+    func checkPrizes(_ list: [Expr], potDeclared: Bool, symbol: Symbol, _ c: inout CheckRun) -> [TExpr] {
         var prizes: [TExpr] = []
         for p in list {
+            if p.constantNumber == nil {
+                guard let typed = c.x.check(p, .ranking(potVisible: potDeclared), selfSymbol: symbol), let money = c.expect(typed, .money, "a prize")
+                else {
+                    c.failed = true
+                    continue
+                }
+                prizes.append(money)
+                continue
+            }
             if p.isPercentLiteral, let v = p.constantNumber {
                 c.x.percentAsMoney(TExpr(.number(v), ValueType(.number, literal: true, percent: true), p.range), "a prize must be money")
                 c.failed = true
@@ -196,9 +242,10 @@ struct TeamRankingKind: RuleKind {
         case .role(let role): split = .role(role)
         case .proRata(let w): split = .proRata(c.compile(w))
         }
+        let prizes: [TeamRanking.Prize] = b.prizes.map { p in p.constantValue.map { .constant($0) } ?? .formula(c.compile(p)) }
         return TeamRanking.Compiled(
             groupBy: c.compile(b.groupBy), members: b.members.map { c.compile($0) }, score: c.compile(b.score),
-            eligible: b.eligible.map { c.compile($0) }, order: b.order, prizes: b.prizes.compactMap(\.constantValue),
+            eligible: b.eligible.map { c.compile($0) }, order: b.order, pot: b.pot.map { c.compile($0) }, prizes: prizes, unclaimed: b.unclaimed,
             breakers: b.breakers.map { (c.compile($0.0), $0.1) }, split: split, exclude: b.exclude.map { c.compile($0) })
     }
 }
@@ -231,13 +278,24 @@ struct TeamRanking: RuleBodySyntax {
         var range: SourceRange
     }
 
+    /// What happens to the prizes no eligible group reaches.
+    enum Unclaimed: String, Sendable, CaseIterable {
+        /// They are not paid.
+        case notPaid = "not_paid"
+        /// They go to the groups that are paid, in proportion to their prizes.
+        case rollsDown = "rolls_down"
+    }
+
     var groupBy: Expr
     /// Which population reps are members; all when omitted.
     var members: Expr?
     var score: Expr
     var eligible: Expr?
     var order: Located<SortOrder>
+    /// Money over every member of the ranking, read by prizes as `pot`.
+    var pot: Expr?
     var prizes: [Expr]
+    var unclaimed: Located<Unclaimed>?
     var ties: TiePolicy
     var split: Split
 
@@ -258,7 +316,7 @@ struct TeamRanking: RuleBodySyntax {
             ("eligible", eligible?.description ?? "-"), ("order", order.value.rawValue),
             ("prizes", prizes.map(\.description).joined(separator: ", ")),
             ("ties", tieText), ("split", splitText), ("exclude", split.exclude?.description ?? "-"),
-        ]
+        ] + (pot.map { [("pot", $0.description)] } ?? []) + (unclaimed.map { [("unclaimed", $0.value.rawValue)] } ?? [])
     }
 
     func describe<S: ParameterSink>(_ s: inout S, key k: String, label l: String, owner: String) {
@@ -267,6 +325,8 @@ struct TeamRanking: RuleBodySyntax {
         s.formula(k + ".score", "\(l) score", score, owner: owner)
         s.formula(k + ".eligible", "\(l) eligible when", eligible, owner: owner)
         s.add(k + ".order", "\(l) ranks", order.value.rawValue, nil, order.range, owner: owner)
+        s.formula(k + ".pot", "\(l) pot", pot, owner: owner)
+        if let u = unclaimed { s.add(k + ".unclaimed", "\(l) prizes no eligible group reaches", u.value.rawValue, nil, u.range, owner: owner) }
         for (i, prize) in prizes.enumerated() {
             s.item(k + ".prizes", i + 1, "\(l) prize") { e in e.formula(k + ".prizes[\(i + 1)]", "\(l) prize \(i + 1)", prize, owner: owner) }
         }
@@ -298,13 +358,15 @@ struct TeamRanking: RuleBodySyntax {
         var score: TExpr
         var eligible: TExpr?
         var order: SortOrder
+        var pot: TExpr?
         var prizes: [TExpr]
+        var unclaimed: Unclaimed?
         var breakers: [(TExpr, SortOrder)]
         var split: CheckedSplit
         var exclude: TExpr?
 
         var expressions: [TExpr] {
-            var list = [groupBy, score] + [members, eligible, exclude].compactMap { $0 } + prizes + breakers.map(\.0)
+            var list = [groupBy, score] + [members, eligible, exclude].compactMap { $0 } + prizes + breakers.map(\.0) + [pot].compactMap { $0 }
             if case .proRata(let w) = split { list.append(w) }
             return list
         }
@@ -316,13 +378,21 @@ struct TeamRanking: RuleBodySyntax {
         case role(String)
     }
 
+    /// A prize: money written in the plan, or a formula computed once per period.
+    enum Prize: Sendable {
+        case constant(Exact)
+        case formula(CExpr)
+    }
+
     struct Compiled: CompiledRuleBody, RunnableRule {
         var groupBy: CExpr
         var members: CExpr?
         var score: CExpr
         var eligible: CExpr?
         var order: SortOrder
-        var prizes: [Exact]
+        var pot: CExpr?
+        var prizes: [Prize]
+        var unclaimed: Unclaimed?
         var breakers: [(CExpr, SortOrder)]
         var split: CompiledSplit
         var exclude: CExpr?
@@ -330,7 +400,8 @@ struct TeamRanking: RuleBodySyntax {
         var isGroupStage: Bool { true }
         var hasPerRepPart: Bool { false }
         var expressions: [CExpr] {
-            var list = [groupBy, score] + [members, eligible, exclude].compactMap { $0 } + breakers.map(\.0)
+            var list = [groupBy, score] + [members, eligible, exclude].compactMap { $0 } + breakers.map(\.0) + [pot].compactMap { $0 }
+            for case .formula(let e) in prizes { list.append(e) }
             if case .proRata(let w) = split { list.append(w) }
             return list
         }
@@ -343,9 +414,18 @@ struct TeamRanking: RuleBodySyntax {
             case .role(let role): splitText = "to role \(role)"
             }
             if let exclude { splitText += ", excluding \(r(exclude))" }
+            let prizeText = prizes.map { p in
+                switch p {
+                case .constant(let v): v.description
+                case .formula(let e): r(e)
+                }
+            }
             return [
                 "group by \(r(groupBy)); score \(r(score)) \(order.rawValue)", "eligible \(eligible.map(r) ?? "always")",
-                "prizes \(prizes.map(\.description).joined(separator: ", "))", "split \(splitText); cents by largest remainder",
+            ] + (pot.map { ["pot \(r($0)), rounded to the cent"] } ?? []) + [
+                "prizes \(prizeText.joined(separator: ", "))"
+            ] + (unclaimed.map { ["prizes no eligible group reaches: \($0.rawValue)"] } ?? []) + [
+                "split \(splitText); cents by largest remainder"
             ]
         }
 
@@ -375,12 +455,15 @@ struct TeamRanking: RuleBodySyntax {
         var floorShare: Exact
         var extraCent: Bool
         var share: Exact
+        /// A pot, prizes by formula, unclaimed prizes (absent otherwise).
+        var extra: PotFacts?
 
         func lines(_ w: Words) -> [String] {
             let zh = w.zh
             var out: [String] = []
             out.append(
                 zh ? "团队 \(group)（\(members) 人），团队得分 \(score.map(w.n) ?? "—")" : "team \(group) (\(members) members), score \(score.map(w.n) ?? "—")")
+            if let extra { out += extra.lines(w) }
             if !eligible {
                 out.append(
                     zh ? "团队未达到参评条件（\(eligibility ?? "")），无团队奖" : "the team is not eligible (`\(eligibility ?? "")` is false): no team prize")
@@ -436,6 +519,49 @@ struct TeamRanking: RuleBodySyntax {
             j.field("excluded", excluded)
             j.field("largest_remainder_cent", extraCent)
             j.field("share", share)
+            if let extra {
+                j.field("pot", extra.pot)
+                j.field("unclaimed", extra.unclaimed)
+                j.field("rolled_down", extra.rolled)
+            }
+        }
+    }
+
+    /// The period's pot and prizes by formula, and the prizes no eligible
+    /// group reached: the same for every member of every group.
+    struct PotFacts: Sendable {
+        var potFormula: String?
+        var potExact: Exact?
+        var pot: Exact?
+        /// Each place's prize, when prizes are formulas.
+        var prizes: [Exact]?
+        var unclaimed: Exact
+        var policy: Unclaimed?
+        /// What rolled down to this group.
+        var rolled: Exact
+
+        func lines(_ w: Words) -> [String] {
+            var out: [String] = []
+            if let potFormula, let potExact, let pot {
+                let rounded = potExact == pot ? "" : w.t(", rounded to \(w.m(pot))", "，舍入到分：\(w.m(pot))")
+                out.append(w.t("pot = \(potFormula) = \(w.n(potExact))\(rounded)", "奖金池 = \(potFormula) = \(w.n(potExact))\(rounded)"))
+            }
+            if let prizes {
+                let list = prizes.enumerated().map { "\(w.ordinal($0.offset + 1)) \(w.m($0.element))" }.joined(separator: w.t(", ", "，"))
+                out.append(w.t("prizes by place: \(list)", "各名次奖金：\(list)"))
+            }
+            if unclaimed.isPositive {
+                switch policy {
+                case .rollsDown?:
+                    out.append(
+                        w.t(
+                            "prizes no eligible team reached (\(w.m(unclaimed))) roll down to the teams paid, in proportion to their prizes: this team gets \(w.m(rolled)) more",
+                            "无合格团队获得的名次奖金（\(w.m(unclaimed))）按各获奖团队奖金比例顺延分配：本队增加 \(w.m(rolled))"))
+                default:
+                    out.append(w.t("prizes no eligible team reached (\(w.m(unclaimed))) are not paid", "无合格团队获得的名次奖金（\(w.m(unclaimed))）不发放"))
+                }
+            }
+            return out
         }
     }
 }
@@ -462,11 +588,23 @@ struct TeamRankingRun {
         var prize: Exact = .zero
         var pool: Exact = .zero
         var tied: [String] = []
+        /// What `unclaimed: rolls_down` added to the prize.
+        var rolled: Exact = .zero
+    }
+
+    /// The period's pot and prizes, computed once before the ranking.
+    struct Amounts {
+        var potExact: Exact?
+        var pot: Exact?
+        var prizes: [Exact]
+        /// The prizes no eligible group reached, and what became of them.
+        var unclaimed: Exact = .zero
     }
 
     let rule: Rule
     let g: GroupRun
     var inputs: [Int: Input] = [:]
+    var amounts = Amounts(prizes: [])
 
     init(rule: Rule, g: GroupRun) {
         self.rule = rule
@@ -476,7 +614,9 @@ struct TeamRankingRun {
     mutating func run() throws(EvalError) {
         try readInputs()
         var groups = try scoreGroups()
+        amounts = try computeAmounts(groups)
         try rank(&groups)
+        try settleUnclaimed(&groups)
         var rows: [GroupBoard.Row] = []
         for group in groups { rows.append(try split(group)) }
         g.board(GroupBoard(rows: rows))
@@ -550,6 +690,78 @@ struct TeamRankingRun {
         return 0
     }
 
+    /// The pot (rounded to the cent as the rule rounds, before any prize is
+    /// taken from it) and each prize, over every member of every group.
+    /// Prizes written as numbers are used as written.
+    func computeAmounts(_ groups: [Group]) throws(EvalError) -> Amounts {
+        let isMember = Set(groups.flatMap(\.members))
+        let everyone = g.population.filter { isMember.contains($0) }
+        var out = Amounts(prizes: [])
+        if let e = rule.pot, !everyone.isEmpty {
+            let exact = try ExpressionEvaluator.number(try g.groupValue(e, members: everyone, score: nil, key: ""), g.rule.range)
+            let rounding = g.rule.rounding ?? g.rounding
+            let pot = try g.arithmetic { () throws(ArithmeticError) in try exact.rounded(scale: rounding.scale, mode: rounding.mode) }
+            if pot.isNegative { throw EvalError(.invalid("the pot is \(exact), below zero: prizes cannot take money"), g.rule.range) }
+            out.potExact = exact
+            out.pot = pot
+        }
+        for (place, prize) in rule.prizes.enumerated() {
+            switch prize {
+            case .constant(let v): out.prizes.append(v)
+            case .formula(let e):
+                guard !everyone.isEmpty else {
+                    out.prizes.append(.zero)
+                    continue
+                }
+                let v = try ExpressionEvaluator.number(
+                    try g.groupValue(e, members: everyone, score: nil, key: "", pot: out.pot.map { .number($0) }), g.rule.range)
+                let rounded = try g.arithmetic { () throws(ArithmeticError) in try v.rounded(scale: g.rounding.scale, mode: g.rounding.mode) }
+                if rounded.isNegative {
+                    throw EvalError(.invalid("prize \(place + 1) is \(v), below zero: a prize cannot take money"), g.rule.range)
+                }
+                out.prizes.append(rounded)
+            }
+        }
+        return out
+    }
+
+    /// The prizes of the places no eligible group reached: not paid, or
+    /// rolled down to the groups paid in proportion to their prizes (to the
+    /// cent by largest remainder, leftover cents by place, then name).
+    /// Prizes written as numbers are not paid when the rule does not say (as
+    /// before `unclaimed:` existed; the explanation says so); prizes by
+    /// formula must say (the checker's C475), and are stopped if they do not.
+    mutating func settleUnclaimed(_ all: inout [Group]) throws(EvalError) {
+        let reached = all.filter { $0.rank != nil }.count
+        var left = Exact.zero
+        var places: [Int] = []
+        for p in reached..<max(reached, amounts.prizes.count) where !amounts.prizes[p].isZero {
+            left = try g.arithmetic { () throws(ArithmeticError) in try left + amounts.prizes[p] }
+            places.append(p + 1)
+        }
+        amounts.unclaimed = left
+        guard !left.isZero else { return }
+        let numbered = !rule.prizes.contains { if case .formula = $0 { return true } else { return false } }
+        guard let policy = rule.unclaimed ?? (numbered ? .notPaid : nil) else {
+            throw EvalError(
+                .invalid(
+                    "only \(reached) group\(reached == 1 ? "" : "s") \(reached == 1 ? "is" : "are") eligible for \(amounts.prizes.count) prizes, and the rule does not say what happens to prize\(places.count == 1 ? "" : "s") \(places.map(String.init).joined(separator: ", ")) (add `unclaimed: not_paid` or `unclaimed: rolls_down`)"
+                ), g.rule.range)
+        }
+        guard policy == .rollsDown else { return }
+        let paid = all.indices.filter { all[$0].rank != nil }.sorted { a, b in
+            all[a].rank! != all[b].rank! ? all[a].rank! < all[b].rank! : CodePoint.less(all[a].key, all[b].key)
+        }
+        let scale = g.rounding.scale
+        let order = paid.indices.map { String(repeating: "0", count: 10 - String($0).count) + String($0) }
+        let split = try Splitting.largestRemainder(try Splitting.units(left, scale), weights: paid.map { all[$0].prize }, order: order)
+        for (k, i) in paid.enumerated() {
+            let extra = Exact(units: split.shares[k], scale: scale)
+            all[i].rolled = extra
+            all[i].prize = try g.arithmetic { () throws(ArithmeticError) in try all[i].prize + extra }
+        }
+    }
+
     /// Ranks eligible groups; tied groups take consecutive positions and
     /// share the sum of those positions' prizes, to the cent by largest
     /// remainder (leftover cents to the tied groups in name order).
@@ -565,8 +777,8 @@ struct TeamRankingRun {
             var end = position
             while end + 1 < ranked.count && compare(all[ranked[position]], all[ranked[end + 1]]) == 0 { end += 1 }
             var pool = Exact.zero
-            for p in position...end where p < rule.prizes.count {
-                pool = try g.arithmetic { () throws(ArithmeticError) in try pool + rule.prizes[p] }
+            for p in position...end where p < amounts.prizes.count {
+                pool = try g.arithmetic { () throws(ArithmeticError) in try pool + amounts.prizes[p] }
             }
             let tiedIndexes = Array(ranked[position...end])
             let names = tiedIndexes.map { all[$0].key }
@@ -580,6 +792,16 @@ struct TeamRankingRun {
             }
             position = end + 1
         }
+    }
+
+    /// What a pot, prizes by formula and unclaimed prizes add to a step
+    /// (nil for a ranking that uses none of them).
+    func extraFacts(_ group: Group) -> TeamRanking.PotFacts? {
+        let formulas = rule.prizes.contains { if case .formula = $0 { return true } else { return false } }
+        guard rule.pot != nil || formulas || !amounts.unclaimed.isZero else { return nil }
+        return TeamRanking.PotFacts(
+            potFormula: rule.pot.map(g.render), potExact: amounts.potExact, pot: amounts.pot, prizes: formulas ? amounts.prizes : nil,
+            unclaimed: amounts.unclaimed, policy: rule.unclaimed, rolled: group.rolled)
     }
 
     /// Splits a group's prize among its members by weight, to the cent by
@@ -616,7 +838,8 @@ struct TeamRankingRun {
                 eligibility: !group.eligible ? rule.eligible.map(g.render) : nil, rank: group.rank, tiedWith: group.tied, pool: group.pool,
                 teamPrize: group.prize, weight: weights[k], totalWeight: totalWeight, excluded: excluded[k], exclusion: rule.exclude.map(g.render),
                 exactShare: try g.arithmetic { () throws(ArithmeticError) in try shares.exact[k] * unit },
-                floorShare: Exact(units: shares.shares[k] - (shares.extra[k] ? 1 : 0), scale: scale), extraCent: shares.extra[k], share: share)
+                floorShare: Exact(units: shares.shares[k] - (shares.extra[k] ? 1 : 0), scale: scale), extraCent: shares.extra[k], share: share,
+                extra: extraFacts(group))
             g.note(rep, .rule(step))
         }
         return GroupBoard.Row(
@@ -628,16 +851,20 @@ struct TeamRankingRun {
 /// The diagnostics only this kind raises.
 enum TeamRankingCode: String, DiagnosticCode {
     case negativePrize = "C447"
+    case unclaimedNotDeclared = "C475"
     case prizesNotDecreasing = "L508"
+    case potUnused = "L520"
     case splitMethod = "P328"
 
     var title: String {
         switch self {
         case .negativePrize: "a negative prize"
+        case .unclaimedNotDeclared: "prizes by formula without `unclaimed:`"
         case .prizesNotDecreasing: "a prize larger than the one before it"
+        case .potUnused: "a ranking's pot that no prize reads"
         case .splitMethod: "a split without exactly one method"
         }
     }
 
-    var severity: Severity { self == .prizesNotDecreasing ? .warning : .error }
+    var severity: Severity { self == .prizesNotDecreasing || self == .potUnused ? .warning : .error }
 }

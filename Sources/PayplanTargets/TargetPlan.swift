@@ -101,10 +101,6 @@ public struct Stretch: Sendable {
 extension PeriodKind {
     /// Periods of this kind in a year.
     public var periodsInYear: Int {
-        switch self {
-        case .month: 12
-        case .quarter: 4
-        case .year: 1
-        }
+        periodsPerYear
     }
 }

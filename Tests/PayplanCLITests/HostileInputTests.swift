@@ -481,6 +481,11 @@ struct HostileInputTests {
             #expect(diagnostics(r.stderr) == diagnostics(check.stdout), "run reports exactly what check reports")
             #expect(r.stderr.hasSuffix("nothing was computed\n"))
             #expect(ws.read("out.csv") == HostileInputTests.previous)
+        } else if check.stdout.contains("[L523]") {
+            // Warned that a credit would pay 0; the data holds credits, so
+            // the run stops at the first one, naming its line.
+            #expect(r.status == 4 && r.stderr.contains("is a credit of"), "\(r.stderr)")
+            #expect(ws.read("out.csv") == HostileInputTests.previous)
         } else {
             #expect(r.status == 0)
         }

@@ -102,7 +102,7 @@ struct DataLoaderTests {
                 "\(p)/reps.csv:4: error: duplicate rep_id \"R1\" (first on line 2) [D630]",
                 "\(p)/reps.csv:5: error: column hire_date: \"2024-13-01\" is not a date (YYYY-MM-DD) [D612]",
                 "\(p)/targets.csv:4: error: rep R1 has a second target row for 2026-Q3 (first on line 2) [D633]",
-                "\(p)/targets.csv:5: error: column period: \"2026Q3\" is not a period (2026-07, 2026-Q3 or 2026) [D632]",
+                "\(p)/targets.csv:5: error: column period: \"2026Q3\" is not a period (2026-07, 2026-Q3, 2026, 2026-H2 or 2026-07-H1) [D632]",
                 "\(p)/transactions.csv:6: error: column rep_id: unknown rep \"R9\" (not in reps.csv) [D620]",
                 "\(p)/transactions.csv:7: error: column product: unknown product \"P9\" (not in products.csv) [D621]",
                 "\(p)/transactions.csv:8: error: column amount: \"12,34\" is not a decimal [D613]",

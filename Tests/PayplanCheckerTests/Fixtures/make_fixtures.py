@@ -61,8 +61,10 @@ cases = {
         "    band:\n      rows:\n        - [\"< 0.8\", 0]\n        - [\"(0.8, 1.0]\", 1.0]\n        - [\"> 1.0\", 1.5]"),
     "tier-boundary-claimed-twice": sub("    curve: [[0.8, 0.5], [1.0, 1.0], [1.5, 2.0]]",
         "    tiers:\n      method: retroactive\n      rows:\n        - {from: 0, to: 1.0, rate: 0.5}\n        - {from: 0.9, rate: 1.0}"),
-    "retroactive-tiers-closed-at-top": sub("    curve: [[0.8, 0.5], [1.0, 1.0], [1.5, 2.0]]",
-        "    tiers:\n      method: retroactive\n      rows:\n        - {from: 0, rate: 0.5}\n        - {from: 1.0, to: 2.0, rate: 1.0}"),
+    # A bounded last retroactive tier is allowed (values above it pay 0); in
+    # its place, a tier pattern whose rates fall.
+    "tier-pattern-rates-falling": sub("    curve: [[0.8, 0.5], [1.0, 1.0], [1.5, 2.0]]",
+        "    tiers:\n      method: retroactive\n      rows:\n        - {from: 0, every: 0.2, rate: 0.8, step: -0.1, max_rate: 0.5}"),
     "tier-rate-and-amount": sub("    curve: [[0.8, 0.5], [1.0, 1.0], [1.5, 2.0]]",
         "    tiers:\n      method: marginal\n      rows:\n        - {from: 0, rate: 0.5, amount: 10}"),
     "unused-metric": sub("  attainment: revenue", "  collected: sum(tx.collected)\n  attainment: revenue"),
@@ -115,6 +117,28 @@ cases = {
     # in a cycle.
     "operator-chain-over-the-depth-limit": sub("  attainment: revenue", "  long: \"" + " + ".join(["revenue"] * 101) + "\"\n  attainment: revenue"),
     "metrics-in-a-cycle-of-2000": sub("  attainment: revenue", "\n".join(f"  m{i}: m{(i + 1) % 1998} * 1" for i in range(1998)) + "\n  attainment: revenue"),
+    # The constructs of issue 14.
+    "over-outside-an-aggregate": sub("  attainment: revenue", "  company: revenue over company\n  attainment: revenue"),
+    "aggregate-over-reps-in-a-filter": sub("metrics:", "filters:\n  big: tx.amount > avg(revenue over company)\nmetrics:"),
+    "team-aggregate-in-a-group-formula": add_rule("  prize:\n    kind: team_ranking\n    group_by: rep.team\n    score: sum(revenue over rep.team)\n    prizes: [1000]\n    split: equal\n"),
+    "aggregate-over-reps-nested": sub("  attainment: revenue", "  share: revenue / sum(sum(revenue over rep.team) over company)\n  attainment: revenue"),
+    "shape-in-a-transaction-formula": sub("rules:", "shapes:\n  uplift: {curve: [[0, 1], [100000, 1.2]]}\nrules:\n  deal:\n    kind: commission\n    amount: tx.amount * uplift(tx.amount)\n    tiers: {method: marginal, rows: [{from: 0, rate: 1%}]}"),
+    "tier-pattern-without-step": sub("    curve: [[0.8, 0.5], [1.0, 1.0], [1.5, 2.0]]",
+        "    tiers:\n      method: marginal\n      rows:\n        - {from: 0, every: 0.2, rate: 0.5, max_rate: 1.0}"),
+    "pool-without-split": add_rule("  pool:\n    kind: pool\n    pot: 2% * sum(revenue)\n"),
+    "pool-split-misspelt": add_rule("  pool:\n    kind: pool\n    pot: 2% * sum(revenue)\n    qualifies: attainment >= 1\n    split: equall\n"),
+    "pool-pot-a-percentage": add_rule("  pool:\n    kind: pool\n    pot: 2%\n    split: equal\n"),
+    "prizes-by-formula-without-unclaimed": add_rule("  prize:\n    kind: team_ranking\n    group_by: rep.team\n    score: sum(revenue) / sum(target.revenue)\n    pot: 1% * sum(revenue)\n    prizes: [50% * pot, 30% * pot]\n    split: equal\n"),
+    "pot-no-prize-reads": add_rule("  prize:\n    kind: team_ranking\n    group_by: rep.team\n    score: sum(revenue) / sum(target.revenue)\n    pot: 1% * sum(revenue)\n    prizes: [5000, 3000]\n    unclaimed: not_paid\n    split: equal\n"),
+    "pot-outside-prizes": add_rule("  prize:\n    kind: team_ranking\n    group_by: rep.team\n    score: sum(revenue) / sum(target.revenue)\n    eligible: pot > 0\n    pot: 1% * sum(revenue)\n    prizes: [50% * pot]\n    unclaimed: not_paid\n    split: equal\n"),
+    "rate-table-row-with-rate-and-amount": add_rule("  deal:\n    kind: commission\n    amount: tx.amount\n    rates:\n      - {when: product.category == \"hw\", rate: 5%, amount: 200}\n      - {when: else, rate: 1%}\n"),
+    "rate-table-running": add_rule("  deal:\n    kind: commission\n    amount: tx.amount\n    rate_on: running\n    rates:\n      - {when: else, rate: 1%}\n"),
+    "rate-table-misspelt-column": add_rule("  deal:\n    kind: commission\n    amount: tx.amount\n    rates:\n      - {when: product.categry == \"hw\", rate: 5%}\n"),
+    "rate-table-row-after-true": add_rule("  deal:\n    kind: commission\n    amount: tx.amount\n    rates:\n      - {when: product.category == \"hw\", rate: 5%}\n      - {when: true, rate: 1%}\n      - {when: tx.amount > 0, rate: 2%}\n"),
+    "streak-after-zero": add_rule("  review:\n    kind: elimination\n    measure: revenue\n    below: 30000\n    after: 0\n    levels: [eliminate]\n"),
+    "credits-reverse-on-the-total": add_rule("  deal:\n    kind: commission\n    amount: tx.amount\n    rate_on: total\n    credits: reverse\n    tiers: {method: marginal, rows: [{from: 0, rate: 1%}]}\n"),
+    "credits-rated-alone-on-tiers-from-zero": add_rule("  deal:\n    kind: commission\n    amount: tx.amount\n    rate_on: each\n    tiers: {method: retroactive, rows: [{from: 0, rate: 10%}, {from: 10000, rate: 12%}]}\n"),
+    "active-weights-not-adding-up": sub("  attainment: revenue", "  quota: target.revenue * active_weight(30%, 30%, 30%)\n  attainment: revenue / quota"),
 }
 
 here = os.path.dirname(os.path.abspath(__file__))
