@@ -1,5 +1,6 @@
 import ArgumentParser
 import PayplanChecker
+import PayplanCompare
 import PayplanCompiler
 import PayplanCore
 import PayplanEvaluator
@@ -18,7 +19,7 @@ enum DiagnosticRegistry {
             ("names, types, cycles, tables", CheckCode.allCases), ("lints", LintCode.allCases),
             ("rule kinds", RuleKinds.standard.all.flatMap { $0.codes }),
             ("evaluation", (EvalCode.allCases as [any DiagnosticCode]) + CompileCode.allCases),
-            ("output files", OutputCode.allCases),
+            ("output files", OutputCode.allCases), ("what-if --set", OverrideCode.allCases),
             ("targets plans", TargetsCode.allCases), ("progress", ProgressCode.allCases),
             ("side files (commitments, opportunities)", SideFileCode.allCases),
         ].map { ($0.0, $0.1.sorted { $0.rawValue < $1.rawValue }) }

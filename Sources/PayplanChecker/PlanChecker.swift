@@ -361,7 +361,13 @@ public struct CheckRun {
                             at: c.range,
                             help: "list paying rules only; other rules read the flag, e.g. `exclude: \(parts[0]).flag != \"none\"`")
                     } else {
-                        error(CheckCode.badTotalComponent, "`\(c.value)` is not a payout (money) of rule `\(parts[0])`", at: c.range)
+                        let payouts = outputs.filter { $0.type.base == .money && !$0.type.optional }.map {
+                            $0.name.isEmpty ? parts[0] : "\(parts[0]).\($0.name)"
+                        }
+                        error(
+                            CheckCode.badTotalComponent, "`\(c.value)` is not a payout (money) of rule `\(parts[0])`", at: c.range,
+                            help: Suggest.didYouMean(c.value, among: payouts)
+                                ?? (payouts.isEmpty ? nil : "its payouts: " + payouts.map { "`\($0)`" }.joined(separator: ", ")))
                     }
                     continue
                 }
