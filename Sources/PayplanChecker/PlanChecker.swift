@@ -148,11 +148,13 @@ public struct CheckRun {
         }
     }
 
-    public mutating func constantNumber(_ e: Expr, _ what: String) -> TExpr? {
+    /// `help`: the fix where the place has a better one than the tables' (a
+    /// prize cannot come from a metric at all).
+    public mutating func constantNumber(_ e: Expr, _ what: String, help: String? = nil) -> TExpr? {
         guard let v = e.constantNumber else {
             error(
                 CheckCode.constantExpected, "\(what) must be a constant number, found `\(e)`", at: e.range,
-                help: "tables hold constants; compute per-rep values in a metric")
+                help: help ?? "tables hold constants; compute per-rep values in a metric")
             return nil
         }
         return TExpr(.number(v), .number, e.range)

@@ -172,7 +172,11 @@ struct TeamRankingKind: RuleKind {
                 c.failed = true
                 continue
             }
-            guard let v = c.constantNumber(p, "a prize") else {
+            guard
+                let v = c.constantNumber(
+                    p, "a prize",
+                    help: "prizes are amounts fixed by the plan, one per place (`prizes: [30000, 20000, 10000]`); a metric cannot set them")
+            else {
                 c.failed = true
                 continue
             }

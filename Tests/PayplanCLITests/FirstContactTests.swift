@@ -103,6 +103,20 @@ struct FirstContactTests {
         #expect(text.contains("  = help: did you mean `np_award.first_mover`?\n"))
     }
 
+    @Test func aPrizeFromAFormulaIsToldPrizesAreFixedAmounts() throws {
+        let ws = try Workspace(copyExamples: false)
+        let plan = try #require(ws.read("plan.yaml"))
+        try ws.write("prize.yaml", plan.replacingOccurrences(of: "prizes: [30000, 20000, 10000]", with: "prizes: [revenue, 20000, 10000]"))
+        let r = try payplan(["check", "prize.yaml"], in: ws.path)
+        #expect(r.status == 1)
+        let text = r.stdout + r.stderr
+        #expect(text.contains("error: a prize must be a constant number, found `revenue` [C443]"))
+        #expect(
+            text.contains(
+                "  = help: prizes are amounts fixed by the plan, one per place (`prizes: [30000, 20000, 10000]`); a metric cannot set them\n"))
+        #expect(!text.contains("compute per-rep values in a metric"))
+    }
+
     @Test func diffTextAndMarkdownPrintTheParameterPath() throws {
         let text = try payplan(["diff", "rules/reference-plan.yaml", "examples/candidate-plan.yaml"])
         #expect(
