@@ -66,7 +66,7 @@ enum Page {
         .meta { color: var(--muted); font-size: 12px; } .meta code { font-size: 11px; }
         .cards { display: flex; flex-wrap: wrap; gap: 12px; margin: 16px 0; }
         .card { border: 1px solid var(--line); border-radius: 6px; padding: 10px 14px; min-width: 150px; }
-        .card .value { font-size: 20px; font-weight: 600; } .card .label { color: var(--muted); font-size: 12px; }
+        .card .value { font-size: 20px; font-weight: 600; } .card .label { color: var(--muted); font-size: 12px; } .card .card-note { color: var(--ink); font-size: 13px; font-weight: 600; max-width: 220px; }
         table { border-collapse: collapse; width: 100%; margin: 6px 0 12px; font-size: 13px; }
         th, td { border-bottom: 1px solid var(--line); padding: 4px 8px; text-align: left; vertical-align: top; }
         td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }

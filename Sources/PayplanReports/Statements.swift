@@ -179,7 +179,12 @@ public struct StatementBook {
             card(&h, t("Total paid", "应发合计"), money(f.total), id: "total")
             for (name, amount) in f.components { card(&h, renderer.componentLabel(name), money(amount), id: nil) }
             if f.capped.isPositive { card(&h, t("Cut by the cap", "封顶扣减"), money(f.capped), id: nil) }
-            if let level = f.flagLevel { card(&h, t("Review flag", "考核标记"), level, id: nil) }
+            // The flag and what it is not, equally visible: in the same card.
+            if let level = f.flagLevel {
+                card(
+                    &h, t("Review flag", "考核标记"), level, id: "flag",
+                    note: t("a call for a review and coaching, not a dismissal", "只提示复核与辅导，不代表解聘决定"))
+            }
         }
         h.element("h2", text: t("Your total", "合计"))
         h.raw(totalChart(f))
@@ -228,10 +233,11 @@ public struct StatementBook {
         return Page.document(title: "\(t("Pay statement", "薪酬明细")) \(trace.repID) \(period)", language: language, body: h.text)
     }
 
-    func card(_ h: inout HTML, _ label: String, _ value: String, id: String?) {
+    func card(_ h: inout HTML, _ label: String, _ value: String, id: String?, note: String? = nil) {
         h.element("div", [("class", "card")] + (id.map { [("id", $0)] } ?? [])) { h in
             h.element("div", [("class", "value")], text: value)
             h.element("div", [("class", "label")], text: label)
+            if let note { h.element("div", [("class", "card-note")], text: note) }
         }
     }
 

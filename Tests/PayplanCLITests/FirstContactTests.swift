@@ -117,6 +117,42 @@ struct FirstContactTests {
         #expect(!text.contains("compute per-rep values in a metric"))
     }
 
+    @Test func yearToDateShowsEachPeriodInBothLanguages() throws {
+        let ws = try Workspace()
+        let plan = try #require(ws.read("plan.yaml"))
+        try ws.write(
+            "ytd.yaml", plan.replacingOccurrences(of: "\n  np_revenue:\n", with: "\n  ytd_revenue:\n    formula: ytd(revenue)\n  np_revenue:\n"))
+        let explain = ["explain", "ytd.yaml", "--data", "data", "--period", "2026-Q3", "--rep", "R07", "--lang"]
+        let en = try payplan(explain + ["en"], in: ws.path)
+        #expect(en.status == 0, "\(en.stderr)")
+        #expect(en.stdout.contains("\n     revenue for the year to date (2026-Q1 to 2026-Q3): 2026-Q2 440,000 + 2026-Q3 517,500 = 957,500\n"))
+        let zh = try payplan(explain + ["zh"], in: ws.path)
+        #expect(zh.stdout.contains("\n     revenue 年初至今（2026-Q1 至 2026-Q3）：2026-Q2 440,000 + 2026-Q3 517,500 = 957,500\n"))
+    }
+
+    @Test func aTotalWithoutComponentsSaysSo() throws {
+        let ws = try Workspace()
+        let plan = try #require(ws.read("plan.yaml"))
+        try ws.write(
+            "empty.yaml",
+            plan.replacingOccurrences(of: "components: [attainment_bonus, np_award, np_award.first_mover, team_prize]", with: "components: []"))
+        let r = try payplan(["explain", "empty.yaml", "--data", "data", "--period", "2026-Q3", "--rep", "R07", "--lang", "en"], in: ws.path)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("Total paid: ¥0.00\n  no payout is part of the total: ¥0.00\n"))
+    }
+
+    @Test func equalityReadsAsTheLanguageWritesIt() throws {
+        let ws = try Workspace()
+        let plan = try #require(ws.read("plan.yaml"))
+        try ws.write(
+            "eq.yaml",
+            plan.replacingOccurrences(
+                of: "  np_revenue:\n", with: "  east:\n    formula: if rep.team == \"East\" then 1 else 0\n  np_revenue:\n"))
+        let r = try payplan(["explain", "eq.yaml", "--data", "data", "--period", "2026-Q3", "--rep", "R07", "--lang", "en"], in: ws.path)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("`rep.team == \"East\"` is false"))
+    }
+
     @Test func diffTextAndMarkdownPrintTheParameterPath() throws {
         let text = try payplan(["diff", "rules/reference-plan.yaml", "examples/candidate-plan.yaml"])
         #expect(

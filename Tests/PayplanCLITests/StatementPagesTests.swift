@@ -36,6 +36,13 @@ struct StatementPagesTests {
         #expect(Double(you.attributes["y"] ?? "") ?? 0 < Double(capLine.attributes["y1"] ?? "") ?? 0)
     }
 
+    @Test func theFlagCardSaysItIsNotADismissal() throws {
+        let dir = try StatementsTests.generate("zh")
+        let (_, outline) = try StatementsTests.page(dir, "statement-R12.html")
+        let card = try #require(outline.elements.first { $0.attributes["id"] == "flag" })
+        #expect(card.text == "eliminate考核标记只提示复核与辅导，不代表解聘决定")
+    }
+
     @Test func longLabelsAreGivenRoomOrShortened() throws {
         let dir = try StatementsTests.generate("en")
         let (_, outline) = try StatementsTests.page(dir, "statement-R07.html")
