@@ -153,6 +153,51 @@ struct FirstContactTests {
         #expect(r.stdout.contains("`rep.team == \"East\"` is false"))
     }
 
+    @Test func aFormulaCutByAFlowMappingsCommaNamesTheYAMLCause() throws {
+        let ws = try Workspace(copyExamples: false)
+        let plan = try #require(ws.read("plan.yaml"))
+        try ws.write(
+            "flow.yaml",
+            plan.replacingOccurrences(
+                of: "  collection_rate:\n    formula: if revenue > 0 then collected / revenue else 0\n    label: {zh: 回款率, en: collection rate}\n",
+                with: "  collection_rate: {formula: divide(collected, revenue, 0), label: collection rate}\n"))
+        let r = try payplan(["check", "flow.yaml"], in: ws.path)
+        #expect(r.status == 1)
+        #expect(
+            r.stdout + r.stderr == """
+                flow.yaml:49:30: error: this formula was cut short at a comma: inside `{…}` a comma separates the entries, so YAML read the formula `divide(collected` [P335]
+                 49 |   collection_rate: {formula: divide(collected, revenue, 0), label: collection rate}
+                    |                              ^~~~~~~~~~~~~~~~
+                  = help: quote the formula: "divide(collected, revenue, 0)", or write the mapping's entries on lines of their own
+                flow.yaml: 1 error, 0 warnings
+
+                """)
+        // Quoted as the help says, the plan is clean.
+        try ws.write(
+            "quoted.yaml",
+            plan.replacingOccurrences(
+                of: "  collection_rate:\n    formula: if revenue > 0 then collected / revenue else 0\n    label: {zh: 回款率, en: collection rate}\n",
+                with: "  collection_rate: {formula: \"divide(collected, revenue, 0)\", label: collection rate}\n"))
+        #expect(try payplan(["check", "quoted.yaml"], in: ws.path).status == 0)
+    }
+
+    @Test func aRepLeftOutOfTheGroupsIsToldWhichConditionFailed() throws {
+        let ws = try Workspace()
+        let plan = try #require(ws.read("plan.yaml"))
+        try ws.write(
+            "members.yaml",
+            plan.replacingOccurrences(of: "    group_by: rep.team\n", with: "    group_by: rep.team\n    members: rep.role == \"rep\"\n"))
+        let explain = ["explain", "members.yaml", "--data", "data", "--period", "2026-Q3", "--rep", "R01", "--lang"]
+        let en = try payplan(explain + ["en"], in: ws.path)
+        #expect(en.status == 0, "\(en.stderr)")
+        #expect(
+            en.stdout.contains(
+                "     not a member of any group of this rule: its `members` condition is false\n     members = rep.role == \"rep\" = \"manager\" == \"rep\" = false\n"
+            ), "\(en.stdout)")
+        let zh = try payplan(explain + ["zh"], in: ws.path)
+        #expect(zh.stdout.contains("     不属于本规则的任何团队：成员条件不成立\n"))
+    }
+
     @Test func diffTextAndMarkdownPrintTheParameterPath() throws {
         let text = try payplan(["diff", "rules/reference-plan.yaml", "examples/candidate-plan.yaml"])
         #expect(
