@@ -198,6 +198,22 @@ struct FirstContactTests {
         #expect(zh.stdout.contains("     不属于本规则的任何团队：成员条件不成立\n"))
     }
 
+    @Test func aStructuralErrorDoesNotHideNameErrorsElsewhere() throws {
+        let ws = try Workspace(copyExamples: false)
+        let plan = try #require(ws.read("plan.yaml"))
+        try ws.write(
+            "both.yaml",
+            plan.replacingOccurrences(of: "        band:\n          hit: first", with: "        bnad:\n          hit: first")
+                .replacingOccurrences(of: "exclude: elimination.flag", with: "exclude: elimnation.flag"))
+        let r = try payplan(["check", "both.yaml"], in: ws.path)
+        #expect(r.status == 1)
+        let text = r.stdout + r.stderr
+        #expect(text.contains("both.yaml:73:9: error: unknown key `bnad` in a multiplier [P310]"))
+        #expect(text.contains("both.yaml:115:16: error: unknown name `elimnation.flag` [C408]"))
+        // The rule that could not be read is not reported again wherever it is named.
+        #expect(!text.contains("unknown name `attainment_bonus`"))
+    }
+
     @Test func diffTextAndMarkdownPrintTheParameterPath() throws {
         let text = try payplan(["diff", "rules/reference-plan.yaml", "examples/candidate-plan.yaml"])
         #expect(

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-/// Every sample of the docs is real output: each ```console block's
+/// Every sample of the docs (README.md, examples/README.md, rules/README.md) is real output: each ```console block's
 /// `$ payplan …` commands run against the built binary and print exactly the
 /// lines shown under them (standard output, then standard error). A line that
 /// is only `…` stands for any number of lines. Commands run in a scratch
@@ -9,7 +9,7 @@ import Testing
 /// write land there.
 @Suite("README samples")
 struct ReadmeSampleTests {
-    static let documents = ["README.md", "examples/README.md"]
+    static let documents = ["README.md", "examples/README.md", "rules/README.md"]
 
     static var samples: [ConsoleSample] {
         documents.flatMap { doc -> [ConsoleSample] in
