@@ -542,7 +542,9 @@ public struct ExpressionChecker {
                 error(
                     CheckCode.moneyTimesMoney, "money × money has no meaning: `\(a)` and `\(b)` are both amounts of money", at: range,
                     notes: [.init("`\(a)` is money", at: a.range), .init("`\(b)` is money", at: b.range)],
-                    help: "an amount times an amount is no amount; one side should be a ratio or a rate, e.g. base × factor or revenue ÷ target × bonus")
+                    help:
+                        "an amount times an amount is no amount; one side should be a ratio or a rate, e.g. base × factor or revenue ÷ target × bonus"
+                )
                 return nil
             }
             // 50% * 20000 is an amount; 5% * 5% is still a ratio.
