@@ -9,7 +9,8 @@
 //
 // Before and during a period: PayplanTargets (targets plans: parse, check,
 // decompose) and PayplanProgress (pace, projected pay, next steps) stand on
-// the same stages; PayplanSideFiles reads their small CSV files.
+// the same stages; PayplanSideFiles reads their small CSV files. After a
+// period: PayplanLedger records what was paid (SQLite through GRDB).
 //
 // PayplanCore holds what every stage shares: exact numbers, calendar dates and
 // periods, source locations and diagnostics, limits. Each stage defines the
@@ -41,6 +42,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.0"),
     ],
     targets: [
         .systemLibrary(
@@ -105,12 +108,24 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // The period ledger: closed periods, what was paid, adjustments, audit (SQLite through GRDB).
+        .target(
+            name: "PayplanLedger",
+            dependencies: [
+                "PayplanCore", "PayplanLanguage", "PayplanCompiler", "PayplanData", "PayplanEvaluator", "PayplanRules",
+                "PayplanReports", "PayplanCompare",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ],
+            swiftSettings: strictSettings
+        ),
         .target(
             name: "PayplanCLI",
             dependencies: [
                 "PayplanCore", "PayplanYAML", "PayplanLanguage", "PayplanChecker", "PayplanCompiler",
                 "PayplanData", "PayplanEvaluator", "PayplanRules", "PayplanReports", "PayplanCompare", "PayplanTargets",
-                "PayplanProgress", "PayplanSideFiles",
+                "PayplanProgress", "PayplanSideFiles", "PayplanLedger",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -153,6 +168,11 @@ let package = Package(
         .testTarget(
             name: "PayplanProgressTests",
             dependencies: ["PayplanProgress", "PayplanCompiler", "PayplanData", "PayplanEvaluator", "PayplanRules"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "PayplanLedgerTests",
+            dependencies: ["PayplanLedger", "PayplanCLI", "payplan", "payplan-gen", "PayplanEvaluator", "PayplanData", "PayplanLanguage"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -5,6 +5,7 @@ import PayplanCompiler
 import PayplanCore
 import PayplanEvaluator
 import PayplanLanguage
+import PayplanLedger
 import PayplanProgress
 import PayplanRules
 import PayplanSideFiles
@@ -21,7 +22,7 @@ enum DiagnosticRegistry {
             ("evaluation", (EvalCode.allCases as [any DiagnosticCode]) + CompileCode.allCases),
             ("output files", OutputCode.allCases), ("what-if --set", OverrideCode.allCases),
             ("targets plans", TargetsCode.allCases), ("progress", ProgressCode.allCases),
-            ("side files (commitments, opportunities)", SideFileCode.allCases),
+            ("side files (commitments, opportunities)", SideFileCode.allCases), ("period ledger", LedgerCode.allCases),
         ].map { ($0.0, $0.1.sorted { $0.rawValue < $1.rawValue }) }
     }
 

@@ -41,6 +41,7 @@ struct RunCommand: ParsableCommand {
 
     @Flag(name: .long, help: "CSV text cells exactly as in the data, without the leading ' that stops a spreadsheet running them as formulas.")
     var csvRaw = false
+    @OptionGroup var ledger: LedgerOption
 
     enum RunFormat: String, ExpressibleByArgument, CaseIterable {
         case table, csv, json
@@ -63,9 +64,11 @@ struct RunCommand: ParsableCommand {
             let (data, period, _, excluded, skipped) = try Session.data(loaded, options)
             timer.mark("data")
             let result = try Session.evaluate(
-                loaded, data, period, options, excluded: excluded, trace: explain == nil ? .none : .all, skipped: skipped)
+                loaded, data, period, options, excluded: excluded, trace: explain == nil ? .none : .all, skipped: skipped,
+                history: try ledger.history(loaded, data, period))
             timer.mark("evaluate")
-            let report = PayoutReport(result: result, fingerprint: loaded.fingerprint)
+            var report = PayoutReport(result: result, fingerprint: loaded.fingerprint)
+            let adjustments = try ledger.adjust(&report, loaded, data, period, options)
             timer.mark("output rows")
             let text: String
             switch chosenFormat {
@@ -77,6 +80,7 @@ struct RunCommand: ParsableCommand {
             try writeFiles(text, result, loaded)
             if out == nil { try Console.out(text) }
             timer.mark("report")
+            Console.error(LedgerSession.describe(adjustments, loaded, language: LedgerSession.language(lang, loaded)))
             Console.error(report.summary.text(Formatter(plan: loaded.compiled.plan)))
             Console.error(timer.report())
         }
@@ -140,6 +144,8 @@ struct ExplainCommand: ParsableCommand {
         transform: { $0.lowercased() })
     var lang: String?
 
+    @OptionGroup var ledger: LedgerOption
+
     enum ExplainFormat: String, ExpressibleByArgument, CaseIterable {
         case text, json
     }
@@ -160,7 +166,9 @@ struct ExplainCommand: ParsableCommand {
                 Console.error("error: no rep `\(rep)` in \(data.reps.path)\(suggestion)\n")
                 throw Stop(code: Exit.usage)
             }
-            let result = try Session.evaluate(loaded, data, period, options, excluded: excluded, trace: .reps([index]), skipped: skipped)
+            let result = try Session.evaluate(
+                loaded, data, period, options, excluded: excluded, trace: .reps([index]), skipped: skipped,
+                history: try ledger.history(loaded, data, period))
             guard let trace = result.traces[index] else {
                 Console.error("error: \(Session.whyNotPaid(rep, index, data, result, period)); there is no payout to explain\n")
                 throw Stop(code: Exit.usage)
@@ -168,7 +176,10 @@ struct ExplainCommand: ParsableCommand {
             let language = Language.choose(flag: lang, plan: loaded.compiled.plan, environment: getenv("LANG").map { String(cString: $0) })
             let renderer = ExplanationRenderer(plan: loaded.compiled, language: language)
             switch format {
-            case .text: try Console.out(renderer.text(trace, fingerprint: loaded.fingerprint))
+            case .text:
+                try Console.out(renderer.text(trace, fingerprint: loaded.fingerprint))
+                let adjustments = try ledger.adjustments(loaded, period, options).filter { $0.repID == rep }
+                try Console.out(LedgerSession.describe(adjustments, loaded, language: language))
             case .json: try Console.out(renderer.json(trace, fingerprint: loaded.fingerprint))
             }
         }

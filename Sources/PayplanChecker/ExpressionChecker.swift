@@ -245,7 +245,7 @@ public struct ExpressionChecker {
         return names
     }
 
-    /// Every rule result as a formula names it: `np_award`, `np_award.first_mover`, `elimination.flag`.
+    /// Every rule result as a formula names it: `np_award`, `np_award.first_mover`, `team_prize`.
     func dottedResults() -> [String] {
         plan.rules.indices.flatMap { i in
             ruleOutputs[i].map { $0.name.isEmpty ? plan.rules[i].name.value : "\(plan.rules[i].name.value).\($0.name)" }

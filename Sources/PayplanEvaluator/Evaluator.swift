@@ -21,11 +21,19 @@ public struct EvaluationOptions: Sendable {
     public var threads: Int
     public var skipInvalid: Bool
     public var trace: TraceSelection
+    /// The period ledger's hook: called right after each history period is
+    /// evaluated, to replace what was recomputed (the carried slots, the
+    /// population) with what was recorded when that period was closed.
+    public var recordedHistory: (@Sendable (PeriodState) -> Void)?
 
-    public init(threads: Int = DataLoader.processorCount, skipInvalid: Bool = false, trace: TraceSelection = .none) {
+    public init(
+        threads: Int = DataLoader.processorCount, skipInvalid: Bool = false, trace: TraceSelection = .none,
+        recordedHistory: (@Sendable (PeriodState) -> Void)? = nil
+    ) {
         self.threads = threads
         self.skipInvalid = skipInvalid
         self.trace = trace
+        self.recordedHistory = recordedHistory
     }
 }
 
@@ -225,6 +233,7 @@ struct EvaluationRun {
                 PhaseTimer.shared.mark("  \(pd.period) population")
                 try evaluateNodes(context, history: !isCurrent)
             }
+            if !isCurrent, let recorded = options.recordedHistory { recorded(state) }
             states.append(state)
         }
         guard let current = states.last else {
