@@ -5,6 +5,7 @@
 //
 //   CYAML → PayplanYAML → PayplanLanguage → PayplanChecker → PayplanCompiler
 //        → PayplanData → PayplanEvaluator → PayplanRules → PayplanReports / PayplanCompare
+//        → PayplanServe (the browser workbench, on Hummingbird)
 //        → PayplanCLI → payplan
 //
 // Before and during a period: PayplanTargets (targets plans: parse, check,
@@ -44,6 +45,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+        // Already in Hummingbird's graph; named for the server's logger, its bound port and header names.
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.80.0"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.0.0"),
     ],
     targets: [
         .systemLibrary(
@@ -120,12 +126,26 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // `payplan serve`: the managers' workbench (what-if in the browser, period pages, JSON API).
+        .target(
+            name: "PayplanServe",
+            dependencies: [
+                "PayplanCore", "PayplanYAML", "PayplanLanguage", "PayplanChecker", "PayplanCompiler",
+                "PayplanData", "PayplanEvaluator", "PayplanRules", "PayplanReports", "PayplanCompare",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strictSettings
+        ),
         .target(
             name: "PayplanCLI",
             dependencies: [
                 "PayplanCore", "PayplanYAML", "PayplanLanguage", "PayplanChecker", "PayplanCompiler",
                 "PayplanData", "PayplanEvaluator", "PayplanRules", "PayplanReports", "PayplanCompare", "PayplanTargets",
-                "PayplanProgress", "PayplanSideFiles", "PayplanLedger",
+                "PayplanProgress", "PayplanSideFiles", "PayplanLedger", "PayplanServe",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -173,6 +193,16 @@ let package = Package(
         .testTarget(
             name: "PayplanLedgerTests",
             dependencies: ["PayplanLedger", "PayplanCLI", "payplan", "payplan-gen", "PayplanEvaluator", "PayplanData", "PayplanLanguage"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "PayplanServeTests",
+            dependencies: [
+                "PayplanServe", "PayplanCompare", "PayplanCompiler", "PayplanRules", "PayplanCore", "payplan",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            exclude: ["Browser"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -8,6 +8,7 @@ import PayplanLanguage
 import PayplanLedger
 import PayplanProgress
 import PayplanRules
+import PayplanServe
 import PayplanSideFiles
 import PayplanTargets
 import PayplanYAML
@@ -23,6 +24,7 @@ enum DiagnosticRegistry {
             ("output files", OutputCode.allCases), ("what-if --set", OverrideCode.allCases),
             ("targets plans", TargetsCode.allCases), ("progress", ProgressCode.allCases),
             ("side files (commitments, opportunities)", SideFileCode.allCases), ("period ledger", LedgerCode.allCases),
+            ("workbench (payplan serve)", ServeCode.allCases),
         ].map { ($0.0, $0.1.sorted { $0.rawValue < $1.rawValue }) }
     }
 
