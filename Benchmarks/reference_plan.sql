@@ -1,4 +1,4 @@
--- The reference plan (../shared/spec/reference-plan.md) as the DuckDB SQL an
+-- The reference plan (rules/README.md, section 15) as the DuckDB SQL an
 -- analyst would write instead of a Payplan plan file, for the benchmark.
 --
 -- Exactness: DuckDB divides DECIMALs in DOUBLE, so this script keeps money in

@@ -1,5 +1,6 @@
 import ArgumentParser
 import PayplanChecker
+import PayplanCompare
 import PayplanCompiler
 import PayplanCore
 import PayplanData
@@ -21,7 +22,7 @@ enum DiagnosticRegistry {
             ("names, types, cycles, tables", CheckCode.allCases), ("lints", LintCode.allCases),
             ("rule kinds", RuleKinds.standard.all.flatMap { $0.codes }),
             ("evaluation", (EvalCode.allCases as [any DiagnosticCode]) + CompileCode.allCases),
-            ("data files", DataCode.allCases), ("output files", OutputCode.allCases),
+            ("data files", DataCode.allCases), ("output files", OutputCode.allCases), ("what-if --set", OverrideCode.allCases),
             ("targets plans", TargetsCode.allCases), ("progress", ProgressCode.allCases),
             ("side files (commitments, opportunities)", SideFileCode.allCases), ("period ledger", LedgerCode.allCases),
             ("workbench (payplan serve)", ServeCode.allCases),

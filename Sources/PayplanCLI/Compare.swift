@@ -27,13 +27,22 @@ enum PlanSource {
         var load = PlanPipeline.load(bytes: bytes, file: spec)
         if !overrides.isEmpty, let document = load.document, !load.hasErrors {
             do {
-                let (changed, _) = try Overrides.apply(overrides, to: document, known: Array((load.plan?.parameters ?? [:]).keys))
+                let (changed, _) = try Overrides.apply(overrides, to: document)
                 var again = PlanPipeline.load(document: changed)
                 again.sources = load.sources
                 for o in overrides { again.sources.add(file: o.sourceName, text: o.value) }
                 load = again
             } catch {
-                Console.error("error: \(error)\n")
+                Console.error(Session.render([error.diagnostic], error.sources))
+                throw Stop(code: Exit.usage)
+            }
+            // A value the plan refuses is a mistake on the command line: exit 2, like a bad path.
+            let setErrors = load.diagnostics.filter { d in
+                d.severity == .error && overrides.contains { (d.range?.start.file ?? d.file) == $0.sourceName }
+            }
+            if !setErrors.isEmpty {
+                Console.error(Session.render(setErrors, load.sources))
+                Console.error("\(setErrors.count) error\(setErrors.count == 1 ? "" : "s") in --set; nothing was computed\n")
                 throw Stop(code: Exit.usage)
             }
         }
@@ -338,12 +347,18 @@ enum DiffText {
     /// break in a label included.
     static func line(_ text: String) -> String { TerminalText.escape(text) }
 
+    /// A change with its parameter path, the name `whatif --set` takes
+    /// (`rules/README.md` §14): `…   (old:66:18 → new:73:18)   path: rules.x.threshold`.
+    static func line(_ change: PlanChange) -> String {
+        line(change.path.isEmpty ? change.line : "\(change.line)   path: \(change.path)")
+    }
+
     static func text(_ changes: [PlanChange], _ old: LoadedPlan, _ new: LoadedPlan, _ impact: WhatIfReport?) -> String {
         var out = header(old, new) + "\n"
         if changes.isEmpty {
             out += "no change in meaning\n"
         } else {
-            out += changes.map { line($0.line) }.joined(separator: "\n") + "\n"
+            out += changes.map { line($0) }.joined(separator: "\n") + "\n"
             out += "\(changes.count) change\(changes.count == 1 ? "" : "s") in meaning\n"
         }
         if let impact { out += "\npayout impact\n" + impact.summaryText() }
@@ -358,7 +373,9 @@ enum DiffText {
         } else {
             for c in changes {
                 let loc = [c.old.map { "`\($0.start)`" }, c.new.map { "`\($0.start)`" }].compactMap { $0 }.joined(separator: " → ")
-                out += "- **\(c.kind.rawValue)**: \(line(c.text).replacingOccurrences(of: "|", with: "\\|"))\(line(loc.isEmpty ? "" : " — \(loc)"))\n"
+                let path = c.path.isEmpty ? "" : " — path `\(c.path)`"
+                out +=
+                    "- **\(c.kind.rawValue)**: \(line(c.text).replacingOccurrences(of: "|", with: "\\|"))\(line(loc.isEmpty ? "" : " — \(loc)"))\(line(path))\n"
             }
         }
         if let impact {

@@ -85,8 +85,9 @@ enum FileFormats {
 enum ComplianceGate {
     static func tripped(_ impact: WhatIfReport, increase: Bool, decrease: Bool) -> String? {
         var gate: [String] = []
-        if increase { gate += impact.rows.filter { $0.delta.isPositive }.map { "\($0.repID) +\($0.delta)" } }
-        if decrease { gate += impact.rows.filter { $0.delta.isNegative }.map { "\($0.repID) \($0.delta)" } }
+        // Amounts as the summary prints them (`R08 −¥863.64`).
+        if increase { gate += impact.rows.filter { $0.delta.isPositive }.map { "\($0.repID) \(impact.signed($0.delta))" } }
+        if decrease { gate += impact.rows.filter { $0.delta.isNegative }.map { "\($0.repID) \(impact.signed($0.delta))" } }
         guard !gate.isEmpty else { return nil }
         let what = [increase ? "rise" : nil, decrease ? "fall" : nil].compactMap { $0 }.joined(separator: " or ")
         return "compliance gate: \(gate.count) rep\(gate.count == 1 ? "" : "s") would \(what): \(gate.joined(separator: ", "))\n"

@@ -30,7 +30,7 @@ struct ProgressCommand: ParsableCommand {
     @Option(name: .long, help: "Output format: table, csv or json.")
     var format: ProgressFormat = .table
 
-    @Option(name: .long, help: ArgumentHelp("Sentences in this language: zh or en.", valueName: "lang"))
+    @Option(name: .long, help: ArgumentHelp("Sentences in this language: zh or en.", valueName: "lang"), transform: { $0.lowercased() })
     var lang: String?
 
     @Option(name: .long, help: ArgumentHelp("Only this team.", valueName: "team"))

@@ -34,7 +34,9 @@ struct RunCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Write every rep's explanation to this file as JSON Lines.", valueName: "file"))
     var explain: String?
 
-    @Option(name: .long, help: ArgumentHelp("Language of explanations: zh or en (default: the plan's locale, then LANG).", valueName: "lang"))
+    @Option(
+        name: .long, help: ArgumentHelp("Language of explanations: zh or en (default: the plan's locale, then LANG).", valueName: "lang"),
+        transform: { $0.lowercased() })
     var lang: String?
 
     @Flag(name: .long, help: "CSV text cells exactly as in the data, without the leading ' that stops a spreadsheet running them as formulas.")
@@ -137,7 +139,9 @@ struct ExplainCommand: ParsableCommand {
     @Option(name: .long, help: "Output format: text or json.")
     var format: ExplainFormat = .text
 
-    @Option(name: .long, help: ArgumentHelp("Language: zh or en (default: the plan's locale, then LANG).", valueName: "lang"))
+    @Option(
+        name: .long, help: ArgumentHelp("Language: zh or en (default: the plan's locale, then LANG).", valueName: "lang"),
+        transform: { $0.lowercased() })
     var lang: String?
 
     @OptionGroup var ledger: LedgerOption
@@ -166,8 +170,7 @@ struct ExplainCommand: ParsableCommand {
                 loaded, data, period, options, excluded: excluded, trace: .reps([index]), skipped: skipped,
                 history: try ledger.history(loaded, data, period))
             guard let trace = result.traces[index] else {
-                let reason = result.current.notEvaluated[index] ?? "not active in \(period)"
-                Console.error("error: rep \(rep) is not in the \(period) population (\(reason)); there is no payout to explain\n")
+                Console.error("error: \(Session.whyNotPaid(rep, index, data, result, period)); there is no payout to explain\n")
                 throw Stop(code: Exit.usage)
             }
             let language = Language.choose(flag: lang, plan: loaded.compiled.plan, environment: getenv("LANG").map { String(cString: $0) })

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import PayplanChecker
 import PayplanCompare
 import PayplanCompiler
@@ -180,7 +181,7 @@ enum Session {
         }
         let missingFolder = result.problems.contains { $0.diagnostic.code == "D600" || $0.diagnostic.code == "D601" }
         guard let data = result.data, !missingFolder else {
-            Console.error(render(result.problems.map(\.diagnostic), sources))
+            Console.error(render(result.problems.map { folderSuggestion($0.diagnostic, options.data) }, sources))
             throw Stop(code: missingFolder ? Exit.usage : Exit.badData)
         }
         var excluded: Set<Int> = []
@@ -191,10 +192,7 @@ enum Session {
                 // Report the population's problems in the same pass.
                 let all = result.problems + Evaluator.populationProblems(plan: compiled, data: data, period: period)
                 Console.error(render(Diagnostic.sorted(all.map(\.diagnostic)), sources))
-                let n = all.filter { $0.diagnostic.severity == .error }.count
-                Console.error(
-                    "\(n) data problem\(n == 1 ? "" : "s"): nothing was written. Fix the data\(fatal.isEmpty ? ", or pass --skip-invalid to leave the reps named above out of this run" : "").\n"
-                )
+                Console.error(stopped(all, skipInvalid: options.skipInvalid))
                 throw Stop(code: Exit.badData)
             }
             for p in result.problems {
@@ -205,6 +203,36 @@ enum Session {
         }
         let skippedReps = skipped.keys.sorted { CodePoint.less($0, $1) }.map { SkippedRep(repID: $0, reasons: skipped[$0]!) }
         return (data, excluded, skippedReps)
+    }
+
+    /// A data folder that does not exist, with the closest folder beside it
+    /// (`exmaples` → `examples`).
+    static func folderSuggestion(_ d: Diagnostic, _ folder: String) -> Diagnostic {
+        guard d.code == "D600", d.help == nil, !FileReader.exists(folder) else { return d }
+        let trimmed = folder.hasSuffix("/") ? String(folder.dropLast()) : folder
+        let slash = trimmed.lastIndex(of: "/")
+        let parent = slash.map { String(trimmed[...$0]) } ?? ""
+        let name = slash.map { String(trimmed[trimmed.index(after: $0)...]) } ?? trimmed
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: parent.isEmpty ? "." : parent)) ?? []
+        let folders = entries.filter { FileReader.isDirectory(parent + $0) && !$0.hasPrefix(".") }
+        guard let near = Suggest.closest(to: name, among: folders) else { return d }
+        var copy = d
+        copy.help = "did you mean `\(parent + near)`?"
+        return copy
+    }
+
+    /// Why a rep has no payout in a run, in the words of the rule that left
+    /// it out: `--skip-invalid` and the problem, a failed requirement, or no
+    /// active day in the period (with the dates that decide it).
+    static func whyNotPaid(_ id: String, _ rep: Int, _ data: DataSet, _ result: EvaluationResult, _ period: Period) -> String {
+        if let skipped = result.skipped.first(where: { CodePoint.equal($0.repID, id) }) {
+            return "rep \(id) was left out of \(period) by --skip-invalid: \(skipped.reasons.joined(separator: "; "))"
+        }
+        if data.invalidReps.contains(rep) { return "rep \(id) is never paid: its row in \(data.reps.path) cannot be read" }
+        if let reason = result.current.notEvaluated[rep] { return "rep \(id) is not in the \(period) population (\(reason))" }
+        guard data.activeDays(rep, period) == 0 else { return "rep \(id) is not in the \(period) population" }
+        let left = data.exit[rep].map { ", left \($0)" } ?? ""
+        return "rep \(id) is not in the \(period) population: not active on any day of \(period) (hired \(data.hire[rep])\(left))"
     }
 
     static func evaluate(
@@ -225,14 +253,69 @@ enum Session {
         }
         if !result.problems.isEmpty {
             Console.error(render(Diagnostic.sorted(result.problems.map(\.diagnostic)), SourceTexts()))
-            let n = result.problems.count
-            Console.error(
-                "\(n) data problem\(n == 1 ? "" : "s"): nothing was written. Fix the data, or pass --skip-invalid to leave the reps named above out of this run.\n"
-            )
+            Console.error(stopped(result.problems, skipInvalid: options.skipInvalid))
             throw Stop(code: Exit.badData)
         }
         result.skipped = skipped + result.skipped
+        if result.current.population.isEmpty {
+            if !result.skipped.isEmpty {
+                let n = result.skipped.count
+                let ids = result.skipped.map(\.repID)
+                let shown =
+                    n > 6 ? ids.prefix(3).joined(separator: ", ") + ", … " + ids.suffix(2).joined(separator: ", ") : ids.joined(separator: ", ")
+                let reasons = Set(result.skipped.flatMap(\.reasons)).sorted()
+                let why = reasons.count == 1 ? ": \(reasons[0])" : ""
+                Console.error(
+                    "error: --skip-invalid would leave out every rep of \(period), \(n) rep\(n == 1 ? "" : "s") (\(shown))\(why): there is nobody left to pay; nothing was written. Fix the data, or check the period.\n"
+                )
+                throw Stop(code: Exit.badData)
+            }
+            Console.error(emptyPeriod(period, data))
+        }
         return result
+    }
+
+    /// The last line of a run stopped by bad data. `--skip-invalid` is
+    /// offered only when it can act: when every problem names a rep and some
+    /// rep would be left to pay; with it given, the problems it cannot skip
+    /// are named, with why.
+    static func stopped(_ problems: [DataProblem], skipInvalid: Bool) -> String {
+        let errors = problems.filter { $0.diagnostic.severity == .error }
+        let n = errors.count
+        let head = "\(n) data problem\(n == 1 ? "" : "s"): nothing was written."
+        // A note that stopped the reading (a file not read) names no rep either.
+        let unskippable = problems.filter { $0.repID == nil }
+        if unskippable.isEmpty {
+            return skipInvalid
+                ? "\(head) Fix the data.\n" : "\(head) Fix the data, or pass --skip-invalid to leave the reps named above out of this run.\n"
+        }
+        guard skipInvalid else { return "\(head) Fix the data.\n" }
+        let places = unskippable.map { d -> String in
+            let file = d.diagnostic.range?.start.file ?? d.diagnostic.file ?? ""
+            let line = d.diagnostic.range.map { ":\($0.start.line)" } ?? ""
+            return "\(file)\(line) [\(d.diagnostic.code)]"
+        }
+        let k = unskippable.count
+        return """
+            \(head) --skip-invalid cannot skip \(k >= n ? (k == 1 ? "it" : "any of them") : "\(k) of them") (\(places.joined(separator: ", "))): \
+            \(k == 1 ? "it names" : "they name") no rep that could be left out (a whole file, a column, a product, a rep that is not in reps.csv, or the whole period), \
+            so paying the others would still pay on bad data. Fix the data.
+
+            """
+    }
+
+    /// A period nobody is active in: a warning, with the periods the
+    /// targets file does cover (most likely a mistyped period).
+    static func emptyPeriod(_ period: Period, _ data: DataSet) -> String {
+        var covered: [String] = []
+        if let column = data.targets.columnIndex("period") {
+            covered = Set((0..<data.targets.count).map { data.targets.text(column, $0) }).sorted()
+        }
+        let cover =
+            covered.isEmpty
+            ? ""
+            : "; \(data.targets.path) has targets for \(covered.count > 8 ? covered.prefix(4).joined(separator: ", ") + " … " + covered.suffix(4).joined(separator: ", ") : covered.joined(separator: ", "))"
+        return "warning: no rep is active in \(period): nobody is paid\(cover). Check the period.\n"
     }
 }
 

@@ -28,7 +28,9 @@ struct StatementsCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("The folder to write the pages to (created if missing).", valueName: "dir"))
     var out: String
 
-    @Option(name: .long, help: ArgumentHelp("Language: zh or en (default: the plan's locale, then LANG).", valueName: "lang"))
+    @Option(
+        name: .long, help: ArgumentHelp("Language: zh or en (default: the plan's locale, then LANG).", valueName: "lang"),
+        transform: { $0.lowercased() })
     var lang: String?
 
     @OptionGroup var ledger: LedgerOption

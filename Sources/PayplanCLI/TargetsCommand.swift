@@ -32,7 +32,9 @@ struct TargetsCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Explain each step of this rep's decomposition.", valueName: "rep"))
     var explain: String?
 
-    @Option(name: .long, help: ArgumentHelp("Language of the explanation: zh or en (default: the plan's locale, then LANG).", valueName: "lang"))
+    @Option(
+        name: .long, help: ArgumentHelp("Language of the explanation: zh or en (default: the plan's locale, then LANG).", valueName: "lang"),
+        transform: { $0.lowercased() })
     var lang: String?
 
     @Option(

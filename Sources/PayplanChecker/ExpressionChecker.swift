@@ -265,8 +265,19 @@ public struct ExpressionChecker {
         return names
     }
 
+    /// Every rule result as a formula names it: `np_award`, `np_award.first_mover`, `team_prize`.
+    func dottedResults() -> [String] {
+        plan.rules.indices.flatMap { i in
+            ruleOutputs[i].map { $0.name.isEmpty ? plan.rules[i].name.value : "\(plan.rules[i].name.value).\($0.name)" }
+        }
+    }
+
     mutating func unknownName(_ name: String, _ range: SourceRange, _ scope: Scope) {
         var help = Suggest.didYouMean(name, among: visibleNames(scope))
+        if help == nil, name.contains("."), scope == .rep {
+            // A misspelt rule result (`elimnation.flag`): the rules' results by their dotted names.
+            help = Suggest.didYouMean(name, among: dottedResults())
+        }
         if YAMLTraps.booleans.contains(name) {
             help = "YAML 1.1 would read `\(name)` as a boolean; Payplan does not guess: write true or false"
         } else if help == nil {
@@ -557,9 +568,13 @@ public struct ExpressionChecker {
                 return nil
             }
             if ta.base == .money && tb.base == .money && !ta.literal && !tb.literal {
+                // Name both operands: the caret alone covers the whole product.
                 error(
-                    CheckCode.moneyTimesMoney, "money × money has no meaning", at: range,
-                    help: "one side should be a ratio or a rate, e.g. base × factor")
+                    CheckCode.moneyTimesMoney, "money × money has no meaning: `\(a)` and `\(b)` are both amounts of money", at: range,
+                    notes: [.init("`\(a)` is money", at: a.range), .init("`\(b)` is money", at: b.range)],
+                    help:
+                        "an amount times an amount is no amount; one side should be a ratio or a rate, e.g. base × factor or revenue ÷ target × bonus"
+                )
                 return nil
             }
             // 50% * 20000 is an amount; 5% * 5% is still a ratio.

@@ -151,11 +151,13 @@ public struct CheckRun {
         }
     }
 
-    public mutating func constantNumber(_ e: Expr, _ what: String) -> TExpr? {
+    /// `help`: the fix where the place has a better one than the tables' (a
+    /// prize cannot come from a metric at all).
+    public mutating func constantNumber(_ e: Expr, _ what: String, help: String? = nil) -> TExpr? {
         guard let v = e.constantNumber else {
             error(
                 CheckCode.constantExpected, "\(what) must be a constant number, found `\(e)`", at: e.range,
-                help: "tables hold constants; compute per-rep values in a metric")
+                help: help ?? "tables hold constants; compute per-rep values in a metric")
             return nil
         }
         return TExpr(.number(v), .number, e.range)
@@ -364,7 +366,13 @@ public struct CheckRun {
                             at: c.range,
                             help: "list paying rules only; other rules read the flag, e.g. `exclude: \(parts[0]).flag != \"none\"`")
                     } else {
-                        error(CheckCode.badTotalComponent, "`\(c.value)` is not a payout (money) of rule `\(parts[0])`", at: c.range)
+                        let payouts = outputs.filter { $0.type.base == .money && !$0.type.optional }.map {
+                            $0.name.isEmpty ? parts[0] : "\(parts[0]).\($0.name)"
+                        }
+                        error(
+                            CheckCode.badTotalComponent, "`\(c.value)` is not a payout (money) of rule `\(parts[0])`", at: c.range,
+                            help: Suggest.didYouMean(c.value, among: payouts)
+                                ?? (payouts.isEmpty ? nil : "its payouts: " + payouts.map { "`\($0)`" }.joined(separator: ", ")))
                     }
                     continue
                 }

@@ -28,50 +28,98 @@ public struct Override: Sendable, Equatable {
     public var sourceName: String { "--set \(path)" }
 }
 
-public enum OverrideError: Error, Sendable, CustomStringConvertible {
-    case badSyntax(String)
-    case noSuchPath(String, suggestion: String?)
-    case notAValue(String, found: String)
+/// The codes of `whatif --set` problems: one home for them (`W5xx`).
+public enum OverrideCode: String, DiagnosticCode {
+    /// Not `PATH=VALUE`, or a path that cannot be read.
+    case syntax = "W501"
+    /// A key of the path that the plan does not have there.
+    case noSuchKey = "W502"
+    /// A list index beyond the list.
+    case noSuchItem = "W503"
+    /// A path that names a mapping or a list, not one value.
+    case notAValue = "W504"
 
-    public var description: String {
+    public var severity: Severity { .error }
+
+    public var title: String {
         switch self {
-        case .badSyntax(let s): return "--set \(s): expected PATH=VALUE, e.g. rules.np_award.threshold=60000"
-        case .noSuchPath(let p, let suggestion):
-            return "--set \(p): the plan has no such value" + (suggestion.map { "; did you mean `\($0)`?" } ?? "")
-        case .notAValue(let p, let found): return "--set \(p): names \(found), not a single value"
+        case .syntax: "a --set that is not PATH=VALUE"
+        case .noSuchKey: "a --set path through a key the plan does not have"
+        case .noSuchItem: "a --set path with an index beyond its list"
+        case .notAValue: "a --set path that names a mapping or a list, not one value"
         }
     }
 }
 
-public enum Overrides {
-    /// One step of a parameter path.
-    enum Segment: Equatable {
-        case key(String)
-        case index(Int)
+/// A `--set` that does not name one value of the plan: a usage error,
+/// located in the argument (`--set:1:COL`, the caret under the part of the
+/// path that is wrong), with the keys or the index range that would do.
+public struct OverrideError: Error, Sendable, CustomStringConvertible {
+    public var diagnostic: Diagnostic
+    /// The argument as given, for the snippet under the message.
+    public var argument: String
+
+    /// The source name diagnostics of `--set` arguments use.
+    public static let sourceName = "--set"
+
+    public var sources: SourceTexts {
+        var texts = SourceTexts()
+        texts.add(file: Self.sourceName, text: argument)
+        return texts
     }
 
-    /// Splits `rules.bonus.curve.points[3].pay` into keys and 1-based indexes.
+    public var description: String { diagnostic.description }
+
+    init(_ code: OverrideCode, _ message: String, argument: String, columns: Range<Int>, help: String? = nil) {
+        let start = SourceLocation(file: Self.sourceName, line: 1, column: columns.lowerBound + 1)
+        let range = SourceRange(start: start, end: start.advanced(by: max(columns.count, 1)))
+        diagnostic = .error(code, message, at: range, help: help)
+        self.argument = argument
+    }
+}
+
+public enum Overrides {
+    /// One step of a parameter path, with the columns (0-based, in
+    /// Unicode scalars) it spans in the argument.
+    struct Segment: Equatable {
+        enum Kind: Equatable {
+            case key(String)
+            case index(Int)
+        }
+        var kind: Kind
+        var columns: Range<Int>
+    }
+
+    /// Splits `rules.bonus.curve.points[3].pay` into keys and 0-based indexes.
     static func segments(_ path: String) -> [Segment]? {
         var out: [Segment] = []
         var current = ""
-        var i = path.startIndex
-        while i < path.endIndex {
-            let c = path[i]
-            if c == "." {
-                if !current.isEmpty { out.append(.key(current)) }
-                current = ""
-            } else if c == "[" {
-                if !current.isEmpty { out.append(.key(current)) }
-                current = ""
-                guard let close = path[i...].firstIndex(of: "]"), let n = Int(path[path.index(after: i)..<close]), n >= 1 else { return nil }
-                out.append(.index(n - 1))
-                i = close
-            } else {
-                current.append(c)
-            }
-            i = path.index(after: i)
+        var from = 0
+        let scalars = Array(path.unicodeScalars)
+        var i = 0
+        func flush(_ at: Int) {
+            if !current.isEmpty { out.append(Segment(kind: .key(current), columns: from..<at)) }
+            current = ""
         }
-        if !current.isEmpty { out.append(.key(current)) }
+        while i < scalars.count {
+            let c = scalars[i]
+            if c == "." {
+                flush(i)
+                from = i + 1
+            } else if c == "[" {
+                flush(i)
+                guard let close = scalars[i...].firstIndex(of: "]"),
+                    let n = Int(String(String.UnicodeScalarView(scalars[(i + 1)..<close]))), n >= 1
+                else { return nil }
+                out.append(Segment(kind: .index(n - 1), columns: i..<(close + 1)))
+                i = close
+                from = close + 1
+            } else {
+                current.unicodeScalars.append(c)
+            }
+            i += 1
+        }
+        flush(scalars.count)
         return out.isEmpty ? nil : out
     }
 
@@ -79,61 +127,94 @@ public enum Overrides {
     static let pairNames: [String: Int] = ["at": 0, "pay": 1, "when": 0, "value": 1]
 
     /// Applies overrides to a document, returning the changed document and
-    /// the texts of the overridden values (for diagnostics).
-    public static func apply(_ overrides: [Override], to document: YAMLDocument, known: [String]) throws(OverrideError) -> (YAMLDocument, SourceTexts)
-    {
+    /// the texts of the overridden values (for diagnostics). Suggestions come
+    /// from the keys found where the path goes wrong (`known` is not needed
+    /// any more and kept for callers).
+    public static func apply(_ overrides: [Override], to document: YAMLDocument, known: [String] = []) throws(OverrideError) -> (
+        YAMLDocument, SourceTexts
+    ) {
         var root = document.root
         var texts = SourceTexts()
         for o in overrides {
-            guard let segs = segments(o.path) else { throw .badSyntax("\(o.path)=\(o.value)") }
+            let argument = "\(o.path)=\(o.value)"
+            guard let segs = segments(o.path) else {
+                throw OverrideError(
+                    .syntax, "expected PATH=VALUE with a path of keys and [n] items counted from 1", argument: argument,
+                    columns: 0..<o.path.unicodeScalars.count,
+                    help: "e.g. --set rules.np_award.threshold=60000 or --set 'rules.bonus.curve.points[2].pay=1.2'")
+            }
             let start = SourceLocation(file: o.sourceName, line: 1, column: 1)
             let end = start.advanced(by: max(o.value.unicodeScalars.count, 1))
             let replacement = YAMLNode(kind: .scalar(o.value, .plain), range: SourceRange(start: start, end: end))
-            guard let updated = replace(root, segs[...], with: replacement, path: o.path) else {
-                throw .noSuchPath(o.path, suggestion: Suggest.closest(to: o.path, among: known))
-            }
-            if case .failure(let e) = updated { throw e }
-            if case .success(let r) = updated { root = r }
+            root = try replace(root, segs[...], with: replacement, walked: [], argument: argument)
             texts.add(file: o.sourceName, text: o.value)
         }
         return (YAMLDocument(file: document.file, root: root, text: document.text), texts)
     }
 
-    static func replace(_ node: YAMLNode, _ path: ArraySlice<Segment>, with value: YAMLNode, path full: String) -> Result<YAMLNode, OverrideError>? {
+    /// Replaces the value at `path` below `node`; `walked` is the path so far
+    /// (for messages).
+    static func replace(
+        _ node: YAMLNode, _ path: ArraySlice<Segment>, with value: YAMLNode, walked: [Segment], argument: String
+    ) throws(OverrideError) -> YAMLNode {
+        let here = walked.isEmpty ? "the plan" : "`" + display(walked, argument) + "`"
         guard let first = path.first else {
-            if node.scalar == nil { return .failure(.notAValue(full, found: node.kindDescription)) }
-            return .success(value)
+            if node.scalar == nil {
+                let columns = (walked.first?.columns.lowerBound ?? 0)..<(walked.last?.columns.upperBound ?? 0)
+                throw OverrideError(
+                    .notAValue, "\(here) is \(node.kindDescription), not a single value", argument: argument, columns: columns,
+                    help: "name one value inside it; `payplan diff --format json` prints the paths of a plan's values")
+            }
+            return value
         }
         var copy = node
         let rest = path.dropFirst()
-        switch (first, node.kind) {
+        let next = walked + [first]
+        switch (first.kind, node.kind) {
         case (.key(let k), .mapping(var pairs)):
             if let i = pairs.firstIndex(where: { $0.key.scalar == k }) {
-                guard let r = replace(pairs[i].value, rest, with: value, path: full) else { return nil }
-                guard case .success(let v) = r else { return r }
-                pairs[i].value = v
-            } else if rest.isEmpty {
+                pairs[i].value = try replace(pairs[i].value, rest, with: value, walked: next, argument: argument)
+            } else {
+                let keys = pairs.compactMap { $0.key.scalar }
+                let suggestion = Suggest.closest(to: k, among: keys)
+                guard rest.isEmpty, suggestion == nil else {
+                    throw OverrideError(
+                        .noSuchKey, "\(here) has no key `\(k)`", argument: argument, columns: first.columns,
+                        help: suggestion.map { "did you mean `\($0)`?" } ?? "its keys: " + keys.map { "`\($0)`" }.joined(separator: ", "))
+                }
                 // A key the plan does not have yet (e.g. a cap to try): add it.
                 pairs.append(YAMLPair(key: YAMLNode(kind: .scalar(k, .plain), range: value.range), value: value))
-            } else {
-                return nil
             }
             copy.kind = .mapping(pairs)
-        case (.key(let k), .sequence(var items)):
-            guard let i = pairNames[k], items.count == 2 else { return nil }
-            guard let r = replace(items[i], rest, with: value, path: full) else { return nil }
-            guard case .success(let v) = r else { return r }
-            items[i] = v
+        case (.key(let k), .sequence(var items)) where items.count == 2:
+            guard let i = pairNames[k] else {
+                throw OverrideError(
+                    .noSuchKey, "\(here) is a pair; its two numbers are named `at`/`pay` (curves) or `when`/`value` (bands)",
+                    argument: argument, columns: first.columns, help: Suggest.didYouMean(k, among: pairNames.keys.sorted()))
+            }
+            items[i] = try replace(items[i], rest, with: value, walked: next, argument: argument)
             copy.kind = .sequence(items)
         case (.index(let i), .sequence(var items)):
-            guard i < items.count else { return nil }
-            guard let r = replace(items[i], rest, with: value, path: full) else { return nil }
-            guard case .success(let v) = r else { return r }
-            items[i] = v
+            guard i < items.count else {
+                throw OverrideError(
+                    .noSuchItem, "\(here) has \(items.count) item\(items.count == 1 ? "" : "s"), not \(i + 1)", argument: argument,
+                    columns: first.columns, help: items.isEmpty ? nil : "items are counted from 1: [1] to [\(items.count)]")
+            }
+            items[i] = try replace(items[i], rest, with: value, walked: next, argument: argument)
             copy.kind = .sequence(items)
-        default:
-            return nil
+        case (.key(let k), _):
+            throw OverrideError(
+                .noSuchKey, "\(here) is \(node.kindDescription), it has no key `\(k)`", argument: argument, columns: first.columns)
+        case (.index, _):
+            throw OverrideError(.noSuchItem, "\(here) is \(node.kindDescription), not a list", argument: argument, columns: first.columns)
         }
-        return .success(copy)
+        return copy
+    }
+
+    /// The text of the path so far, as written in the argument.
+    static func display(_ walked: [Segment], _ argument: String) -> String {
+        let scalars = Array(argument.unicodeScalars)
+        let end = min(walked.last?.columns.upperBound ?? 0, scalars.count)
+        return String(String.UnicodeScalarView(scalars[0..<end]))
     }
 }

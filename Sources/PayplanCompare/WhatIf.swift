@@ -279,7 +279,8 @@ public struct WhatIfReport: Sendable {
         return (x.isPositive ? "+" : "") + t + "%"
     }
 
-    func signed(_ x: Exact) -> String { (x.isPositive ? "+" : "") + deltaFormatter.money(x) }
+    /// A change of pay as the summary prints it: `+¥5,580.00`, `−¥863.64`.
+    public func signed(_ x: Exact) -> String { (x.isPositive ? "+" : "") + deltaFormatter.money(x) }
 
     public func summaryText() -> String {
         var out: [String] = []

@@ -315,14 +315,18 @@ public enum ExpressionEvaluator {
             if O.isOn { o.step(.previous(name: c.plan.slots[s].name, period: c.period.previous.description, value: v)) }
             return v
         case .yearToDate(let s):
-            var sum = try number(c.slot(s, rep), nil)
+            let current = try number(c.slot(s, rep), nil)
+            var sum = current
+            var parts: [(String, Exact)] = []
             for st in c.yearStates where st.inPopulation[rep] {
                 if case .number(let v) = st.value(s, rep) {
                     do { sum = try sum + v } catch { throw EvalError(.overflow, nil) }
+                    if O.isOn { parts.append((st.period.description, v)) }
                 }
             }
             if O.isOn {
-                o.step(.note("\(c.plan.slots[s].name) for the year to date (\(c.period.firstOfYear) to \(c.period)) is \(Value.number(sum))"))
+                parts.append((c.period.description, current))
+                o.step(.rule(YearToDateStep(name: c.plan.slots[s].name, from: c.period.firstOfYear.description, periods: parts, sum: sum)))
             }
             return .number(sum)
         case .groupAggregate(let kind, let x): return try groupAggregate(kind, x, c)

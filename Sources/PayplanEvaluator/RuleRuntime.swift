@@ -198,6 +198,16 @@ public struct GroupRun {
     /// A formula as the plan writes it, for explanations.
     public func render(_ e: CExpr) -> String { ExpressionEvaluator.render(e, c) }
 
+    /// A formula with the rep's values substituted, as an explanation step
+    /// (`rep.role == "rep"` = `"manager" == "rep"` = false); nil when the rep
+    /// is not being explained.
+    public func formulaStep(_ e: CExpr, _ rep: Int, name: String?) -> Step? {
+        guard isTraced(rep) else { return nil }
+        var steps: [Step] = []
+        guard let (v, segments) = try? ExpressionEvaluator.explain(e, rep, c, &steps) else { return nil }
+        return .formula(name: name, source: render(e), substituted: segments, result: v)
+    }
+
     public func arithmetic<T>(_ body: () throws(ArithmeticError) -> T) throws(EvalError) -> T {
         try ruleArithmetic(rule.range, body)
     }

@@ -53,6 +53,38 @@ public indirect enum Step: Sendable {
     case rule(any RuleStep)
 }
 
+/// `ytd(x)`: the value of each period of the year so far, and their sum,
+/// numbers written like every other number of an explanation.
+public struct YearToDateStep: RuleStep {
+    public var name: String
+    public var from: String
+    public var periods: [(String, Exact)]
+    public var sum: Exact
+
+    public func lines(_ w: Words) -> [String] {
+        let parts = periods.map { "\($0.0) \(w.n($0.1))" }.joined(separator: " + ")
+        let to = periods.last?.0 ?? from
+        return w.zh
+            ? ["\(name) 年初至今（\(from) 至 \(to)）：\(parts) = \(w.n(sum))"]
+            : ["\(name) for the year to date (\(from) to \(to)): \(parts) = \(w.n(sum))"]
+    }
+
+    public func json(_ j: inout JSONStream) {
+        j.field("type", "ytd")
+        j.field("name", name)
+        j.key("periods")
+        j.beginArray()
+        for (period, value) in periods {
+            j.beginObject()
+            j.field("period", period)
+            j.field("value", value)
+            j.endObject()
+        }
+        j.endArray()
+        j.field("sum", sum)
+    }
+}
+
 /// A kind's own explanation fact: it says itself in words and in JSON.
 public protocol RuleStep: Sendable {
     /// Sentences a rep understands, in `w.language`.

@@ -114,7 +114,8 @@ public enum BinaryOperator: String, Sendable, CaseIterable {
         }
     }
 
-    /// How the operator reads in an explanation (`×` rather than `*`).
+    /// How the operator reads in an explanation (`×` rather than `*`;
+    /// `==` stays `==`: a bare `=` would read as the result's `=`).
     public var display: String {
         switch self {
         case .multiply: "×"
@@ -123,7 +124,6 @@ public enum BinaryOperator: String, Sendable, CaseIterable {
         case .lessEqual: "≤"
         case .greaterEqual: "≥"
         case .notEqual: "≠"
-        case .equal: "="
         default: rawValue
         }
     }

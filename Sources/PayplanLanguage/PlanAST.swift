@@ -159,8 +159,8 @@ public struct TableSpec: Sendable {
     public func column(_ name: String) -> ColumnSpec? { columns.first { $0.name == name } }
 }
 
-/// The CSV files a plan reads and their typed columns. The data contract of
-/// `../shared/spec/reference-plan.md` is the default; a plan adds columns.
+/// The CSV files a plan reads and their typed columns. The data contract
+/// (`rules/README.md`, section 2) is the default; a plan adds columns.
 public struct DataSpec: Sendable {
     public var reps: TableSpec
     public var targets: TableSpec

@@ -31,6 +31,8 @@ public enum PlanCode: String, DiagnosticCode {
     case matrixShape = "P325"
     case columnHeader = "P333"
     case columnTwiceInOutput = "P334"
+    /// A plain formula cut at a comma of a `{…}` flow mapping.
+    case formulaCutByFlowComma = "P335"
     case tierPattern = "P340"
 
     public var title: String {
@@ -62,6 +64,7 @@ public enum PlanCode: String, DiagnosticCode {
         case .matrixShape: "a matrix whose values do not match its bands"
         case .columnHeader: "a computed output column without a header"
         case .columnTwiceInOutput: "an output column named twice"
+        case .formulaCutByFlowComma: "an unquoted formula cut short by a comma of a `{…}` mapping"
         case .tierPattern: "a tier pattern without `every`, `step`, `max_rate` and a `rate`"
         }
     }

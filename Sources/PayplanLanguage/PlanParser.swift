@@ -18,6 +18,14 @@ public enum PlanParser {
         return (plan, diagnostics)
     }
 
+    /// What could be read of a plan that has structural errors (a rule or
+    /// metric that could not be read is left out), for checks that do not
+    /// depend on the missing parts; nil when even the plan's header is broken.
+    public static func partial(_ document: YAMLDocument, kinds: RuleKindSet, limits: Limits = .default) -> Plan? {
+        var context = ReadContext(document: document, kinds: kinds, limits: limits)
+        return readPlan(document.root, &context)
+    }
+
     static func readPlan(_ root: YAMLNode, _ c: inout ReadContext) -> Plan? {
         guard var f = Fields(root, "the plan", known: topLevelKeys, context: &c) else {
             return nil

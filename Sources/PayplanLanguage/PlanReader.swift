@@ -64,9 +64,51 @@ public struct ReadContext {
             diagnostics.append(contentsOf: warnings)
             return expr
         case .failure(let d):
-            diagnostics.append(d)
+            diagnostics.append(flowCut(node) ?? d)
             return nil
         }
+    }
+
+    /// In a `{…}` flow mapping a comma ends a plain value, so
+    /// `{formula: divide(collected, revenue, 0)}` gives the formula
+    /// `divide(collected`: the cause is YAML, the fix quoting.
+    func flowCut(_ node: YAMLNode) -> Diagnostic? {
+        guard let (line, _) = Self.flowComma(node, document), let text = node.scalar else { return nil }
+        let start = node.range.start
+        // The formula as meant: up to the parenthesis that closes the first one.
+        var depth = 0
+        var end = line.count
+        for j in (start.column - 1)..<line.count {
+            if line[j] == "(" { depth += 1 }
+            if line[j] == ")" {
+                depth -= 1
+                if depth == 0 {
+                    end = j + 1
+                    break
+                }
+            }
+        }
+        let meant = String(String.UnicodeScalarView(line[(start.column - 1)..<end]))
+        return .error(
+            PlanCode.formulaCutByFlowComma,
+            "this formula was cut short at a comma: inside `{…}` a comma separates the entries, so YAML read the formula `\(text)`",
+            at: node.range, help: "quote the formula: \"\(meant)\", or write the mapping's entries on lines of their own")
+    }
+
+    /// A plain value with an unclosed parenthesis followed by a comma on its
+    /// line: the comma of a flow collection cut it. The line and the comma's
+    /// 1-based column.
+    static func flowComma(_ node: YAMLNode, _ document: YAMLDocument) -> ([Unicode.Scalar], Int)? {
+        guard node.style == .plain, let text = node.scalar else { return nil }
+        guard text.filter({ $0 == "(" }).count > text.filter({ $0 == ")" }).count else { return nil }
+        let start = node.range.start
+        let lines = document.text.split(separator: "\n", omittingEmptySubsequences: false)
+        guard start.line >= 1, start.line <= lines.count, start.column >= 1 else { return nil }
+        let line = Array(lines[start.line - 1].unicodeScalars)
+        var i = start.column - 1 + text.unicodeScalars.count
+        while i < line.count, line[i] == " " { i += 1 }
+        guard i < line.count, line[i] == ",", start.column - 1 < line.count else { return nil }
+        return (line, i + 1)
     }
 
     /// A constant number (`0.80`, `5%`, `-3`, `30000`).
@@ -235,6 +277,13 @@ public struct Fields {
     public func finish(_ context: inout ReadContext) {
         for pair in node.mapping ?? [] {
             guard let key = pair.key.scalar, !used.contains(key) else { continue }
+            // The rest of a formula a flow comma cut off is not a key of its own
+            // (the cut formula is reported, with the fix).
+            let at = pair.key.range.start
+            let cuts = (node.mapping ?? []).compactMap { p in
+                ReadContext.flowComma(p.value, context.document).map { (line: p.value.range.start.line, column: $0.1) }
+            }
+            if cuts.contains(where: { $0.line == at.line && $0.column <= at.column }) { continue }
             var help = Suggest.didYouMean(key, among: known)
             if help == nil {
                 help = "the keys of \(what) are " + known.map { "`\($0)`" }.joined(separator: ", ")

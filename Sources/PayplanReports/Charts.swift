@@ -160,12 +160,15 @@ enum Chart {
             h.empty("polyline", [("class", "curve"), ("points", path.joined(separator: " "))])
             if below == .zero {
                 line(&h, xs.px(first.0), "\(top)", xs.px(first.0), "\(height - bottom)", "gate")
-                label(&h, xs.px(first.0), "\(top + 10)", "\(words.gate) \(format(first.0))")
+                // Beside the gate line, not across it.
+                label(&h, text((try? xs.position(first.0) + Exact(4)) ?? .zero), "\(top + 10)", "\(words.gate) \(format(first.0))", anchor: "start")
             }
             if above == .flat {
                 line(&h, xs.px(last.0), yScale.px(last.1), "\(width - right)", yScale.px(last.1), "cap")
+                // Below the cap line: the rep's marker and its caption sit on or above it.
                 label(
-                    &h, "\(width - right)", text((try? yScale.position(last.1) - Exact(6)) ?? .zero), "\(words.cap) \(format(last.1))", anchor: "end")
+                    &h, "\(width - right)", text((try? yScale.position(last.1) + Exact(14)) ?? .zero), "\(words.cap) \(format(last.1))", anchor: "end"
+                )
             }
             marker(&h, xs, yScale, x, y, caption: "\(words.you): \(format(x)) → \(format(y))")
         }
@@ -214,7 +217,9 @@ enum Chart {
         let rowHeight = 22
         let h0 = top + rowHeight * max(items.count, 1) + 28
         let maxValue = max(items.map(\.value).max() ?? .one, reference?.value ?? .zero, .zero)
-        let labelWidth = 150
+        // Room on the left for the longest label (long English rule names), within reason.
+        let longest = items.map { estimatedWidth($0.label) }.max() ?? 0
+        let labelWidth = min(max(150, longest + 8 - left), 240)
         // Room on the right for each bar's note (an amount, a rank and a prize).
         let xs = Scale(
             lo: min(items.map(\.value).min() ?? .zero, .zero), hi: maxValue.isZero ? .one : maxValue, from: left + labelWidth, to: width - right - 180
@@ -222,18 +227,23 @@ enum Chart {
         return svg(title, height: h0) { h in
             for (i, item) in items.enumerated() {
                 let y = top + i * rowHeight
-                label(&h, "\(left + labelWidth - 8)", "\(y + 15)", item.label, anchor: "end", cls: item.mine ? "strong" : nil)
+                label(
+                    &h, "\(left + labelWidth - 8)", "\(y + 15)", fit(item.label, left + labelWidth - 8), anchor: "end",
+                    cls: item.mine ? "strong" : nil)
                 let x0 = xs.position(min(item.value, .zero))
                 let x1 = xs.position(max(item.value, .zero))
+                // A negative amount (a cap's cut) reads as a cut: its own colour, left of zero.
+                let cls = item.value.isNegative ? "bar cut" : item.mine ? "bar mine" : "bar"
                 h.empty(
                     "rect",
                     [
-                        ("class", item.mine ? "bar mine" : "bar"), ("x", text(x0)), ("y", "\(y + 3)"),
+                        ("class", cls), ("x", text(x0)), ("y", "\(y + 3)"),
                         ("width", text(max((try? x1 - x0) ?? .zero, .zero))),
                         ("height", "\(rowHeight - 6)"), ("data-value", exact(item.value)),
                     ])
                 label(&h, text((try? x1 + Exact(6)) ?? x1), "\(y + 15)", item.note.isEmpty ? format(item.value) : item.note, anchor: "start")
             }
+            if xs.lo.isNegative { line(&h, xs.px(.zero), "\(top - 2)", xs.px(.zero), "\(top + rowHeight * items.count + 2)", "axis") }
             if let reference {
                 line(&h, xs.px(reference.value), "\(top - 4)", xs.px(reference.value), "\(h0 - 24)", "cap")
                 label(&h, xs.px(reference.value), "\(h0 - 10)", reference.label)
@@ -241,43 +251,70 @@ enum Chart {
         }
     }
 
+    /// About how wide a label is in the charts' 11px type: CJK characters
+    /// are square, other characters at most about 7px (bold included).
+    static func estimatedWidth(_ s: String) -> Int {
+        s.unicodeScalars.reduce(0) { $0 + ($1.value >= 0x2E80 ? 11 : 7) }
+    }
+
+    /// The label, shortened with "…" when wider than `width`.
+    static func fit(_ s: String, _ width: Int) -> String {
+        guard estimatedWidth(s) > width else { return s }
+        var t = s
+        while !t.isEmpty && estimatedWidth(t) + 6 > width { t.removeLast() }
+        return t + "…"
+    }
+
     /// A count of values per bucket of width `bucket` from 0.
     static func histogram(_ values: [Exact], bucket: Exact, title: String, words: ChartWords, format: (Exact) -> String) -> String {
         guard !values.isEmpty, bucket.isPositive else { return "" }
         let indexOf: (Exact) -> Int = { v in max(0, Int(clamping: (try? v / bucket)?.floor() ?? 0)) }
         let top0 = min(values.map(indexOf).max() ?? 0, 30)
-        var counts = [Int](repeating: 0, count: top0 + 1)
-        for v in values { counts[min(indexOf(v), top0)] += 1 }
-        let xs = Scale(lo: .zero, hi: Exact(top0 + 1), from: left, to: width - right)
+        // Empty buckets below the lowest value are not drawn (0–40 % of nobody).
+        let first = min(values.map(indexOf).min() ?? 0, top0)
+        var counts = [Int](repeating: 0, count: top0 + 1 - first)
+        for v in values { counts[min(indexOf(v), top0) - first] += 1 }
+        let xs = Scale(lo: .zero, hi: Exact(counts.count), from: left, to: width - right)
         let ys = Scale(lo: .zero, hi: Exact(max(counts.max() ?? 1, 1)), from: height - bottom, to: top)
         return svg(title) { h in
             line(&h, "\(left)", "\(height - bottom)", "\(width - right)", "\(height - bottom)", "axis")
             for (i, c) in counts.enumerated() {
                 let x0 = xs.position(Exact(i))
                 let x1 = xs.position(Exact(i + 1))
-                h.empty(
+                h.element(
                     "rect",
                     [
                         ("class", "bar"), ("x", text((try? x0 + Exact(1)) ?? x0)), ("y", ys.px(Exact(c))),
                         ("width", text(max((try? x1 - x0 - Exact(2)) ?? .zero, .zero))),
                         ("height", text((try? ys.position(.zero) - ys.position(Exact(c))) ?? .zero)),
                         ("data-count", "\(c)"),
-                    ])
+                    ]
+                ) { h in
+                    let from = (try? bucket * Exact(i + first)) ?? .zero
+                    let to = (try? from + bucket) ?? from
+                    let range = i + first == top0 && top0 == 30 ? "≥ \(format(from))" : "\(format(from)) – \(format(to))"
+                    h.element("title", text: "\(range): \(c)")
+                }
                 if c > 0 { label(&h, text((try? (x0 + x1) / Exact(2)) ?? x0), text((try? ys.position(Exact(c)) - Exact(3)) ?? .zero), "\(c)") }
-                // Every bucket's lower bound, thinned out so the labels never overlap.
-                let every = max(1, (counts.count + 9) / 10)
+                // Every bucket's bounds, thinned out so the labels never overlap.
+                let every = max(1, (counts.count + 15) / 16)
                 if i % every == 0 {
-                    let from = (try? bucket * Exact(i)) ?? .zero
-                    label(&h, text(x0), "\(height - bottom + 14)", format(from), anchor: "start")
+                    let from = (try? bucket * Exact(i + first)) ?? .zero
+                    label(&h, text(x0), "\(height - bottom + 14)", format(from))
+                }
+                if i == counts.count - 1, (i + 1) % every == 0 {
+                    label(&h, text(x1), "\(height - bottom + 14)", format((try? bucket * Exact(i + 1 + first)) ?? .zero))
                 }
             }
             label(&h, "\(width - right)", "\(height - 8)", words.measure, anchor: "end")
         }
     }
 
-    /// One dot per (x, y).
+    /// One dot per (x, y), each with its name and values as a tooltip
+    /// (`names`, in the same order; none when empty).
     static func scatter(
-        _ points: [(Exact, Exact)], title: String, xLabel: String, yLabel: String, formatX: (Exact) -> String, formatY: (Exact) -> String
+        _ points: [(Exact, Exact)], names: [String] = [], title: String, xLabel: String, yLabel: String, formatX: (Exact) -> String,
+        formatY: (Exact) -> String, formatYTick: ((Exact) -> String)? = nil
     )
         -> String
     {
@@ -290,9 +327,18 @@ enum Chart {
             lo: min(ys0.min() ?? .zero, .zero), hi: max((try? (ys0.max() ?? .one) * Chart.elevenTenths) ?? .one, .one), from: height - bottom, to: top
         )
         return svg(title) { h in
-            axes(&h, xs, ys, xLabel: xLabel, yLabel: yLabel, format: formatX, formatY: formatY)
-            for (x, y) in points {
-                h.empty("circle", [("class", "point"), ("cx", xs.px(x)), ("cy", ys.px(y)), ("r", "4"), ("data-x", exact(x)), ("data-y", exact(y))])
+            if let formatYTick {
+                axes(&h, xs, ys, xLabel: xLabel, yLabel: yLabel, format: formatX, formatY: formatYTick)
+            } else {
+                axes(&h, xs, ys, xLabel: xLabel, yLabel: yLabel, format: formatX, formatY: formatY)
+            }
+            for (i, (x, y)) in points.enumerated() {
+                let attributes = [("class", "point"), ("cx", xs.px(x)), ("cy", ys.px(y)), ("r", "4"), ("data-x", exact(x)), ("data-y", exact(y))]
+                guard i < names.count else {
+                    h.empty("circle", attributes)
+                    continue
+                }
+                h.element("circle", attributes) { h in h.element("title", text: "\(names[i]): \(formatX(x)) → \(formatY(y))") }
             }
         }
     }

@@ -141,7 +141,11 @@ public final class ExplanationRenderer {
                 ? ["按\(mode)保留 \(r.scale) 位小数：\(n(before)) → \(n(after))"]
                 : ["rounded to \(r.scale) decimal place\(r.scale == 1 ? "" : "s"), \(mode): \(n(before)) → \(n(after))"]
         case .total(let components, let sum, let cap, let floor, let total, let capped):
-            var out = [components.map { "\(componentLabel($0.0)) \(m($0.1))" }.joined(separator: " + ") + " = \(m(sum))"]
+            // No components (every paying rule left out): say so, not a bare "= ¥0.00".
+            var out =
+                components.isEmpty
+                ? [zh ? "没有计入合计的奖金项：合计 \(m(sum))" : "no payout is part of the total: \(m(sum))"]
+                : [components.map { "\(componentLabel($0.0)) \(m($0.1))" }.joined(separator: " + ") + " = \(m(sum))"]
             if let cap {
                 if capped.isPositive {
                     out.append(zh ? "超过封顶 \(m(cap))，封顶扣减 \(m(capped))" : "above the cap of \(m(cap)): \(m(capped)) cut by the cap")

@@ -66,13 +66,13 @@ enum Page {
         .meta { color: var(--muted); font-size: 12px; } .meta code { font-size: 11px; }
         .cards { display: flex; flex-wrap: wrap; gap: 12px; margin: 16px 0; }
         .card { border: 1px solid var(--line); border-radius: 6px; padding: 10px 14px; min-width: 150px; }
-        .card .value { font-size: 20px; font-weight: 600; } .card .label { color: var(--muted); font-size: 12px; }
+        .card .value { font-size: 20px; font-weight: 600; } .card .label { color: var(--muted); font-size: 12px; } .card .card-note { color: var(--ink); font-size: 13px; font-weight: 600; max-width: 220px; }
         table { border-collapse: collapse; width: 100%; margin: 6px 0 12px; font-size: 13px; }
         th, td { border-bottom: 1px solid var(--line); padding: 4px 8px; text-align: left; vertical-align: top; }
         td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
         section.rule { border: 1px solid var(--line); border-radius: 6px; padding: 12px 14px; margin: 12px 0; page-break-inside: avoid; break-inside: avoid; }
         section.rule .amount { float: right; font-weight: 600; font-size: 16px; }
-        ol.steps { margin: 6px 0; padding-left: 20px; } ol.steps li { margin: 2px 0; white-space: pre-wrap; }
+        ol.steps { margin: 6px 0; padding-left: 20px; } ol.steps li { margin: 2px 0; white-space: pre-wrap; } ol.steps li .more { padding-left: 1.5em; }
         .flag-none { color: var(--good); } .flag-warning { color: var(--warn); font-weight: 600; } .flag-eliminate { color: var(--bad); font-weight: 600; }
         .note { color: var(--muted); font-size: 12px; }
         svg { display: block; max-width: 100%; height: auto; margin: 8px 0; }

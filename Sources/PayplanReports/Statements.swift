@@ -110,6 +110,11 @@ public struct StatementBook {
 
     func t(_ en: String, _ zh: String) -> String { self.zh ? zh : en }
     func money(_ x: Exact) -> String { formatter.money(x) }
+    /// An axis tick: whole amounts without cents (`¥80,000`, not `¥80,000.00`).
+    func wholeMoney(_ x: Exact) -> String {
+        let s = money(x)
+        return s.hasSuffix(".00") ? String(s.dropLast(3)) : s
+    }
     func number(_ x: Exact) -> String { formatter.number(x, places: 4) }
     func percent(_ x: Exact) -> String {
         let p = (try? (x * Exact(100)).formatted(scale: 1, mode: .halfEven)) ?? x.description
@@ -174,7 +179,12 @@ public struct StatementBook {
             card(&h, t("Total paid", "应发合计"), money(f.total), id: "total")
             for (name, amount) in f.components { card(&h, renderer.componentLabel(name), money(amount), id: nil) }
             if f.capped.isPositive { card(&h, t("Cut by the cap", "封顶扣减"), money(f.capped), id: nil) }
-            if let level = f.flagLevel { card(&h, t("Review flag", "考核标记"), level, id: nil) }
+            // The flag and what it is not, equally visible: in the same card.
+            if let level = f.flagLevel {
+                card(
+                    &h, t("Review flag", "考核标记"), level, id: "flag",
+                    note: t("a call for a review and coaching, not a dismissal", "只提示复核与辅导，不代表解聘决定"))
+            }
         }
         h.element("h2", text: t("Your total", "合计"))
         h.raw(totalChart(f))
@@ -223,18 +233,26 @@ public struct StatementBook {
         return Page.document(title: "\(t("Pay statement", "薪酬明细")) \(trace.repID) \(period)", language: language, body: h.text)
     }
 
-    func card(_ h: inout HTML, _ label: String, _ value: String, id: String?) {
+    func card(_ h: inout HTML, _ label: String, _ value: String, id: String?, note: String? = nil) {
         h.element("div", [("class", "card")] + (id.map { [("id", $0)] } ?? [])) { h in
             h.element("div", [("class", "value")], text: value)
             h.element("div", [("class", "label")], text: label)
+            if let note { h.element("div", [("class", "card-note")], text: note) }
         }
     }
 
+    /// One numbered item per step; a step's further lines (a curve's
+    /// interpolation) stay inside its item instead of being numbered.
     func steps(_ h: inout HTML, _ steps: [Step]) {
-        let lines = steps.flatMap { renderer.lines($0) }
-        guard !lines.isEmpty else { return }
+        let groups = steps.map { renderer.lines($0) }.filter { !$0.isEmpty }
+        guard !groups.isEmpty else { return }
         h.element("ol", [("class", "steps")]) { h in
-            for l in lines { h.element("li", text: l) }
+            for lines in groups {
+                h.element("li") { h in
+                    h.raw(HTML.escape(lines[0]))
+                    for more in lines.dropFirst() { h.element("div", [("class", "more")], text: String(more.drop { $0 == " " })) }
+                }
+            }
         }
     }
 
@@ -368,7 +386,9 @@ public struct StatementBook {
         }
         let flagged = facts.filter { $0.flagLevel != nil }
         h.element("div", [("class", "cards")]) { h in
-            card(&h, t("Reps paid", "发放人数"), "\(facts.count)", id: "reps")
+            // Reps in the period, and how many of them are paid anything: "20 reps, 17 paid".
+            let paid = facts.filter { $0.total.isPositive }.count
+            card(&h, t("reps, \(paid) paid", "人，其中 \(paid) 人获发"), "\(facts.count)", id: "reps")
             card(&h, t("Total paid", "发放总额"), money(totalPaid), id: "total")
             card(&h, t("Cut by caps", "封顶扣减"), money(totalCapped), id: "capped")
             card(&h, t("Flagged for review", "考核标记"), "\(flagged.count)", id: "flagged")
@@ -405,6 +425,7 @@ public struct StatementBook {
                 }, title: t("Cost by team", "按团队的成本"), format: money))
         // Attainment.
         let attained = facts.compactMap { f in f.attainment.map { ($0, f.total) } }
+        let attainedNames = facts.filter { $0.attainment != nil }.map { "\($0.trace.repID) \($0.trace.name)" }
         if !attained.isEmpty {
             h.element("h2", text: t("Attainment distribution", "目标完成率分布"))
             h.raw(
@@ -414,8 +435,8 @@ public struct StatementBook {
             h.element("h2", text: t("Payout against attainment", "奖金与完成率"))
             h.raw(
                 Chart.scatter(
-                    attained, title: t("Total paid against attainment", "实发合计与完成率"), xLabel: t("attainment", "完成率"), yLabel: t("total paid", "实发"),
-                    formatX: percent, formatY: money))
+                    attained, names: attainedNames, title: t("Total paid against attainment", "实发合计与完成率"), xLabel: t("attainment", "完成率"),
+                    yLabel: t("total paid", "实发"), formatX: percent, formatY: money, formatYTick: wholeMoney))
         }
         // Team ranking.
         for rule in boards.map(\.rule) {

@@ -47,6 +47,31 @@ public enum PlanPipeline {
         finish(file: document.file, document: document, diagnostics: [], limits: limits)
     }
 
+    /// With structural errors the plan is not checked, but a misspelt name
+    /// elsewhere should not wait for the next run: the unknown names (C408)
+    /// of what could be read, keeping only names the file defines nowhere
+    /// (a name of a rule that could not be read is no error of its own).
+    static func namesUndefinedAnywhere(_ document: YAMLDocument, limits: Limits) -> [Diagnostic] {
+        guard let partial = PlanParser.partial(document, kinds: RuleKinds.standard, limits: limits) else { return [] }
+        var defined: Set<String> = []
+        for section in ["metrics", "rules", "filters", "shapes"] {
+            let node = document.root.mapping?.first { $0.key.scalar == section }?.value
+            for pair in node?.mapping ?? [] { if let k = pair.key.scalar { defined.insert(k) } }
+        }
+        let lines = document.text.split(separator: "\n", omittingEmptySubsequences: false)
+        let (_, diagnostics) = PlanChecker.check(partial, kinds: RuleKinds.standard, limits: limits)
+        return diagnostics.filter { d in
+            guard d.code == CheckCode.unknownName.rawValue, let r = d.range, r.start.file == document.file, r.start.line == r.end.line,
+                r.start.line >= 1, r.start.line <= lines.count
+            else { return false }
+            let line = Array(lines[r.start.line - 1].unicodeScalars)
+            guard r.start.column >= 1, r.end.column - 1 <= line.count, r.start.column < r.end.column else { return false }
+            let name = String(String.UnicodeScalarView(line[(r.start.column - 1)..<(r.end.column - 1)]))
+            let head = String(name.split(separator: ".").first ?? "")
+            return !defined.contains(head)
+        }
+    }
+
     static func finish(file: String, document: YAMLDocument?, diagnostics: [Diagnostic], limits: Limits) -> PlanLoad {
         var sources = SourceTexts()
         var all = diagnostics
@@ -57,6 +82,7 @@ public enum PlanPipeline {
         let (plan, parseDiagnostics) = PlanParser.parse(document, kinds: RuleKinds.standard, limits: limits)
         all += parseDiagnostics
         guard let plan else {
+            all += namesUndefinedAnywhere(document, limits: limits)
             return PlanLoad(
                 file: file, document: document, plan: nil, checked: nil, diagnostics: Diagnostic.sorted(all), sources: sources)
         }

@@ -218,7 +218,11 @@ struct TeamRankingKind: RuleKind {
                 c.failed = true
                 continue
             }
-            guard let v = c.constantNumber(p, "a prize") else {
+            guard
+                let v = c.constantNumber(
+                    p, "a prize",
+                    help: "prizes are amounts fixed by the plan, one per place (`prizes: [30000, 20000, 10000]`); a metric cannot set them")
+            else {
                 c.failed = true
                 continue
             }
@@ -436,6 +440,15 @@ struct TeamRanking: RuleBodySyntax {
     }
 
     /// One rep's place in the ranking and share of the prize.
+    /// A rep the rule's `members` condition leaves out.
+    struct NotAMemberStep: RuleStep {
+        func lines(_ w: Words) -> [String] {
+            [w.zh ? "不属于本规则的任何团队：成员条件不成立" : "not a member of any group of this rule: its `members` condition is false"]
+        }
+
+        func json(_ j: inout JSONStream) { j.field("type", "not_a_member") }
+    }
+
     struct TeamStep: RuleStep, GroupFacts {
         var group: String
         var members: Int
@@ -654,7 +667,9 @@ struct TeamRankingRun {
         for rep in g.population {
             guard let input = inputs[rep] else { continue }
             guard input.member else {
-                g.note(rep, .note("not a member of any group of this rule"))
+                // Why: the membership condition, with this rep's values.
+                g.note(rep, .rule(TeamRanking.NotAMemberStep()))
+                if let why = rule.members.flatMap({ g.formulaStep($0, rep, name: "members") }) { g.note(rep, why) }
                 continue
             }
             guard case .text(let k) = input.key else { continue }

@@ -508,12 +508,12 @@ struct OutputSafetyTests {
         let data = ["--data", "examples", "--period", "2026-Q3"]
         let fall = try payplan(["whatif", "rules/reference-plan.yaml", "examples/candidate-plan.yaml", "--fail-if-decrease"] + data)
         #expect(fall.status == 1)
-        #expect(fall.stderr.hasSuffix("compliance gate: 3 reps would fall: R08 -863.64, R09 -676.14, R07 -476.13\n"))
+        #expect(fall.stderr.hasSuffix("compliance gate: 3 reps would fall: R08 −¥863.64, R09 −¥676.14, R07 −¥476.13\n"))
         #expect(fall.stdout.hasPrefix("what-if 2026-Q3"), "the comparison is still printed")
         let rise = try payplan(
             ["whatif", "rules/reference-plan.yaml", "examples/candidate-plan.yaml", "--fail-if-increase", "--format", "json"] + data)
         #expect(rise.status == 1)
-        #expect(rise.stderr.contains("compliance gate: 11 reps would rise: R11 +7272.73,"))
+        #expect(rise.stderr.contains("compliance gate: 11 reps would rise: R11 +¥7,272.73,"))
         let none = try payplan(
             ["whatif", "rules/reference-plan.yaml", "rules/reference-plan.yaml", "--fail-if-increase", "--fail-if-decrease"] + data)
         #expect(none.status == 0)

@@ -93,10 +93,59 @@ struct OverrideTests {
                 [Override(path: "rules.atainment_bonus.curve.points[3].pay", value: "2")], to: document, known: Array(load.plan!.parameters.keys))
             Issue.record("accepted a bad path")
         } catch {
+            let text = DiagnosticRenderer(sources: error.sources).text([error.diagnostic])
             #expect(
-                error.description
-                    == "--set rules.atainment_bonus.curve.points[3].pay: the plan has no such value; did you mean `rules.attainment_bonus.curve.points[3].pay`?"
-            )
+                text == """
+                    --set:1:7: error: `rules` has no key `atainment_bonus` [W502]
+                     1 | rules.atainment_bonus.curve.points[3].pay=2
+                       |       ^~~~~~~~~~~~~~~
+                      = help: did you mean `attainment_bonus`?
+
+                    """)
+        }
+    }
+
+    @Test func anIndexBeyondTheListGivesTheRange() throws {
+        let url = pairsDirectory.appendingPathComponent("15-changed-curve-point/old.yaml")
+        let document = try #require(PlanPipeline.load(file: url.path).document)
+        for (path, expected) in [
+            (
+                "rules.attainment_bonus.curve.points[4].pay",
+                """
+                --set:1:36: error: `rules.attainment_bonus.curve.points` has 3 items, not 4 [W503]
+                 1 | rules.attainment_bonus.curve.points[4].pay=2
+                   |                                    ^~~
+                  = help: items are counted from 1: [1] to [3]
+
+                """
+            ),
+            (
+                "rules.np_award.treshold",
+                """
+                --set:1:16: error: `rules.np_award` has no key `treshold` [W502]
+                 1 | rules.np_award.treshold=2
+                   |                ^~~~~~~~
+                  = help: did you mean `threshold`?
+
+                """
+            ),
+            (
+                "rules.np_award",
+                """
+                --set:1:1: error: `rules.np_award` is a mapping, not a single value [W504]
+                 1 | rules.np_award=2
+                   | ^~~~~~~~~~~~~~
+                  = help: name one value inside it; `payplan diff --format json` prints the paths of a plan's values
+
+                """
+            ),
+        ] {
+            do {
+                _ = try Overrides.apply([Override(path: path, value: "2")], to: document)
+                Issue.record("accepted \(path)")
+            } catch {
+                #expect(DiagnosticRenderer(sources: error.sources).text([error.diagnostic]) == expected)
+            }
         }
     }
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""An independent implementation of ../shared/spec/reference-plan.md, written
+"""An independent implementation of the reference plan (rules/README.md §15), written
 from the spec's text with Python's exact fractions and no code shared with
 Payplan. Used to cross-check `payplan run rules/reference-plan.yaml` on the
 example company and on generated data:
