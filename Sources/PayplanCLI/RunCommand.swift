@@ -60,8 +60,11 @@ struct RunCommand: ParsableCommand {
             timer.mark("plan")
             let (data, period, _, excluded, skipped) = try Session.data(loaded, options)
             timer.mark("data")
+            // Explanations are written as JSON while the reps are evaluated.
+            let renderer = explain.map { _ in ExplanationRenderer(plan: loaded.compiled, language: language(loaded)) }
             let result = try Session.evaluate(
-                loaded, data, period, options, excluded: excluded, trace: explain == nil ? .none : .all, skipped: skipped)
+                loaded, data, period, options, excluded: excluded, trace: explain == nil ? .none : .all, skipped: skipped,
+                traceEncoder: renderer?.jsonLinesEncoder)
             timer.mark("evaluate")
             let report = PayoutReport(result: result, fingerprint: loaded.fingerprint)
             timer.mark("output rows")
@@ -72,7 +75,7 @@ struct RunCommand: ParsableCommand {
             case .json: text = report.json()
             }
             timer.mark("format")
-            try writeFiles(text, result, loaded)
+            try writeFiles(text, result, loaded, renderer)
             if out == nil { try Console.out(text) }
             timer.mark("report")
             Console.error(report.summary.text(Formatter(plan: loaded.compiled.plan)))
@@ -81,7 +84,11 @@ struct RunCommand: ParsableCommand {
     }
 
     /// `--out` and `--explain`, committed together once both are complete.
-    func writeFiles(_ text: String, _ result: EvaluationResult, _ loaded: LoadedPlan) throws(Stop) {
+    func language(_ loaded: LoadedPlan) -> Language {
+        Language.choose(flag: lang, plan: loaded.compiled.plan, environment: getenv("LANG").map { String(cString: $0) })
+    }
+
+    func writeFiles(_ text: String, _ result: EvaluationResult, _ loaded: LoadedPlan, _ renderer: ExplanationRenderer?) throws(Stop) {
         var writers: [AtomicFileWriter] = []
         do {
             if let out {
@@ -89,9 +96,7 @@ struct RunCommand: ParsableCommand {
                 writers.append(w)
                 try w.write(text)
             }
-            if let explain {
-                let language = Language.choose(flag: lang, plan: loaded.compiled.plan, environment: getenv("LANG").map { String(cString: $0) })
-                let renderer = ExplanationRenderer(plan: loaded.compiled, language: language)
+            if let explain, let renderer {
                 let w = try AtomicFileWriter(path: explain)
                 writers.append(w)
                 // Streamed: a few blocks of reps are traced and rendered at a time.

@@ -207,13 +207,15 @@ enum Session {
 
     static func evaluate(
         _ plan: LoadedPlan, _ data: DataSet, _ period: Period, _ options: DataOptions, excluded: Set<Int>, trace: TraceSelection,
-        skipped: [SkippedRep]
+        skipped: [SkippedRep], traceEncoder: (any TraceEncoder)? = nil
     ) throws(Stop) -> EvaluationResult {
         var result: EvaluationResult
         do {
             result = try Evaluator.evaluate(
                 plan: plan.compiled, data: data, period: period,
-                options: EvaluationOptions(threads: options.threads ?? DataLoader.processorCount, skipInvalid: options.skipInvalid, trace: trace),
+                options: EvaluationOptions(
+                    threads: options.threads ?? DataLoader.processorCount, skipInvalid: options.skipInvalid, trace: trace,
+                    traceEncoder: traceEncoder),
                 excluded: excluded)
         } catch {
             Console.error(render([error.diagnostic], plan.load.sources))
