@@ -5,11 +5,13 @@
 //
 //   CYAML → PayplanYAML → PayplanLanguage → PayplanChecker → PayplanCompiler
 //        → PayplanData → PayplanEvaluator → PayplanRules → PayplanReports / PayplanCompare
+//        → PayplanServe (the browser workbench, on Hummingbird)
 //        → PayplanCLI → payplan
 //
 // Before and during a period: PayplanTargets (targets plans: parse, check,
 // decompose) and PayplanProgress (pace, projected pay, next steps) stand on
-// the same stages; PayplanSideFiles reads their small CSV files.
+// the same stages; PayplanSideFiles reads their small CSV files. After a
+// period: PayplanLedger records what was paid (SQLite through GRDB).
 //
 // PayplanCore holds what every stage shares: exact numbers, calendar dates and
 // periods, source locations and diagnostics, limits. Each stage defines the
@@ -41,6 +43,13 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+        // Already in Hummingbird's graph; named for the server's logger, its bound port and header names.
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.80.0"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.0.0"),
     ],
     targets: [
         .systemLibrary(
@@ -105,12 +114,38 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // The period ledger: closed periods, what was paid, adjustments, audit (SQLite through GRDB).
+        .target(
+            name: "PayplanLedger",
+            dependencies: [
+                "PayplanCore", "PayplanLanguage", "PayplanCompiler", "PayplanData", "PayplanEvaluator", "PayplanRules",
+                "PayplanReports", "PayplanCompare",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // `payplan serve`: the managers' workbench (what-if in the browser, period pages, JSON API).
+        .target(
+            name: "PayplanServe",
+            dependencies: [
+                "PayplanCore", "PayplanYAML", "PayplanLanguage", "PayplanChecker", "PayplanCompiler",
+                "PayplanData", "PayplanEvaluator", "PayplanRules", "PayplanReports", "PayplanCompare",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strictSettings
+        ),
         .target(
             name: "PayplanCLI",
             dependencies: [
                 "PayplanCore", "PayplanYAML", "PayplanLanguage", "PayplanChecker", "PayplanCompiler",
                 "PayplanData", "PayplanEvaluator", "PayplanRules", "PayplanReports", "PayplanCompare", "PayplanTargets",
-                "PayplanProgress", "PayplanSideFiles",
+                "PayplanProgress", "PayplanSideFiles", "PayplanLedger", "PayplanServe",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -153,6 +188,21 @@ let package = Package(
         .testTarget(
             name: "PayplanProgressTests",
             dependencies: ["PayplanProgress", "PayplanCompiler", "PayplanData", "PayplanEvaluator", "PayplanRules"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "PayplanLedgerTests",
+            dependencies: ["PayplanLedger", "PayplanCLI", "payplan", "payplan-gen", "PayplanEvaluator", "PayplanData", "PayplanLanguage"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "PayplanServeTests",
+            dependencies: [
+                "PayplanServe", "PayplanCompare", "PayplanCompiler", "PayplanRules", "PayplanCore", "payplan",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            exclude: ["Browser"],
             swiftSettings: strictSettings
         ),
         .testTarget(

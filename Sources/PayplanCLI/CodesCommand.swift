@@ -4,8 +4,10 @@ import PayplanCompiler
 import PayplanCore
 import PayplanEvaluator
 import PayplanLanguage
+import PayplanLedger
 import PayplanProgress
 import PayplanRules
+import PayplanServe
 import PayplanSideFiles
 import PayplanTargets
 import PayplanYAML
@@ -20,7 +22,8 @@ enum DiagnosticRegistry {
             ("evaluation", (EvalCode.allCases as [any DiagnosticCode]) + CompileCode.allCases),
             ("output files", OutputCode.allCases),
             ("targets plans", TargetsCode.allCases), ("progress", ProgressCode.allCases),
-            ("side files (commitments, opportunities)", SideFileCode.allCases),
+            ("side files (commitments, opportunities)", SideFileCode.allCases), ("period ledger", LedgerCode.allCases),
+            ("workbench (payplan serve)", ServeCode.allCases),
         ].map { ($0.0, $0.1.sorted { $0.rawValue < $1.rawValue }) }
     }
 

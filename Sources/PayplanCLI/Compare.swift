@@ -69,7 +69,9 @@ enum PlanSource {
 
 /// Evaluates two plans on the same data, read once when they read the same files.
 enum Comparison {
-    static func run(_ base: LoadedPlan, _ candidate: LoadedPlan, _ options: DataOptions, top: Int) throws(Stop) -> WhatIfReport {
+    static func run(
+        _ base: LoadedPlan, _ candidate: LoadedPlan, _ options: DataOptions, top: Int, ledger: LedgerOption = LedgerOption(ledger: nil)
+    ) throws(Stop) -> WhatIfReport {
         let (period, basePeriods) = try Session.periods(base, options)
         let (_, candidatePeriods) = try Session.periods(candidate, options)
         let periods = Array(Set(basePeriods + candidatePeriods)).sorted()
@@ -96,15 +98,17 @@ enum Comparison {
             excludedA = e1
             excludedB = e2
         }
-        let evaluationOptions = EvaluationOptions(threads: threads, skipInvalid: options.skipInvalid, trace: .none)
+        // With --ledger, each side reads the closed periods' history from it.
+        let history = [try ledger.history(base, dataA, period), try ledger.history(candidate, dataB, period)]
+        let sideOptions = history.map { EvaluationOptions(threads: threads, skipInvalid: options.skipInvalid, trace: .none, recordedHistory: $0) }
         // Each side's outcome: the result, or what to print and the exit code.
         enum Outcome {
             case result(EvaluationResult)
             case failed(String, Int32)
         }
-        func evaluate(_ plan: CompiledPlan, _ data: DataSet, _ excluded: Set<Int>, _ loaded: LoadedPlan) -> Outcome {
+        func evaluate(_ plan: CompiledPlan, _ data: DataSet, _ excluded: Set<Int>, _ loaded: LoadedPlan, _ side: Int) -> Outcome {
             do {
-                let r = try Evaluator.evaluate(plan: plan, data: data, period: period, options: evaluationOptions, excluded: excluded)
+                let r = try Evaluator.evaluate(plan: plan, data: data, period: period, options: sideOptions[side], excluded: excluded)
                 if !r.problems.isEmpty {
                     let text =
                         Session.render(Diagnostic.sorted(r.problems.map(\.diagnostic)), SourceTexts())
@@ -120,7 +124,7 @@ enum Comparison {
         // The two plans are independent: evaluate them side by side (each
         // also splits its per-rep stages over the threads it is given).
         let sides = [(a, dataA, excludedA, base), (b, dataB, excludedB, candidate)]
-        let outcomes = Parallel.map(2, threads: min(2, threads), grain: 1) { i in evaluate(sides[i].0, sides[i].1, sides[i].2, sides[i].3) }
+        let outcomes = Parallel.map(2, threads: min(2, threads), grain: 1) { i in evaluate(sides[i].0, sides[i].1, sides[i].2, sides[i].3, i) }
         PhaseTimer.shared.mark("evaluate both plans")
         var results: [EvaluationResult] = []
         for outcome in outcomes {
@@ -183,6 +187,7 @@ struct WhatIfCommand: ParsableCommand {
 
     @Flag(name: .long, help: "Exit 1 if any rep's pay would fall, listing them.")
     var failIfDecrease = false
+    @OptionGroup var ledger: LedgerOption
 
     enum Format: String, ExpressibleByArgument, CaseIterable {
         case table, csv, json
@@ -205,7 +210,7 @@ struct WhatIfCommand: ParsableCommand {
             let basePlan = try PlanSource.load(base)
             let candidatePlan = try PlanSource.load(candidate ?? base, overrides: overrides.compactMap(Override.init))
             try outputs.check(plans: plans, [basePlan, candidatePlan], data: options.data)
-            let report = try Comparison.run(basePlan, candidatePlan, options, top: top)
+            let report = try Comparison.run(basePlan, candidatePlan, options, top: top, ledger: ledger)
             PhaseTimer.shared.mark("compare")
             let text: String
             switch chosenFormat {

@@ -32,6 +32,7 @@ public struct Payplan: ParsableCommand {
         subcommands: [
             CheckCommand.self, RunCommand.self, ExplainCommand.self, StatementsCommand.self, WhatIfCommand.self, DiffCommand.self,
             FingerprintCommand.self, CodesCommand.self, TargetsCommand.self, ProgressCommand.self,
+            CloseCommand.self, LedgerCommand.self, ServeCommand.self,
         ]
     )
 

@@ -39,6 +39,7 @@ struct RunCommand: ParsableCommand {
 
     @Flag(name: .long, help: "CSV text cells exactly as in the data, without the leading ' that stops a spreadsheet running them as formulas.")
     var csvRaw = false
+    @OptionGroup var ledger: LedgerOption
 
     enum RunFormat: String, ExpressibleByArgument, CaseIterable {
         case table, csv, json
@@ -64,9 +65,10 @@ struct RunCommand: ParsableCommand {
             let renderer = explain.map { _ in ExplanationRenderer(plan: loaded.compiled, language: language(loaded)) }
             let result = try Session.evaluate(
                 loaded, data, period, options, excluded: excluded, trace: explain == nil ? .none : .all, skipped: skipped,
-                traceEncoder: renderer?.jsonLinesEncoder)
+                traceEncoder: renderer?.jsonLinesEncoder, history: try ledger.history(loaded, data, period))
             timer.mark("evaluate")
-            let report = PayoutReport(result: result, fingerprint: loaded.fingerprint)
+            var report = PayoutReport(result: result, fingerprint: loaded.fingerprint)
+            let adjustments = try ledger.adjust(&report, loaded, data, period, options)
             timer.mark("output rows")
             let text: String
             switch chosenFormat {
@@ -78,16 +80,18 @@ struct RunCommand: ParsableCommand {
             try writeFiles(text, result, loaded, renderer)
             if out == nil { try Console.out(text) }
             timer.mark("report")
+            Console.error(LedgerSession.describe(adjustments, loaded, language: LedgerSession.language(lang, loaded)))
             Console.error(report.summary.text(Formatter(plan: loaded.compiled.plan)))
             Console.error(timer.report())
         }
     }
 
-    /// `--out` and `--explain`, committed together once both are complete.
+    /// The language of explanations: `--lang`, else the plan's locale, else LANG.
     func language(_ loaded: LoadedPlan) -> Language {
         Language.choose(flag: lang, plan: loaded.compiled.plan, environment: getenv("LANG").map { String(cString: $0) })
     }
 
+    /// `--out` and `--explain`, committed together once both are complete.
     func writeFiles(_ text: String, _ result: EvaluationResult, _ loaded: LoadedPlan, _ renderer: ExplanationRenderer?) throws(Stop) {
         var writers: [AtomicFileWriter] = []
         do {
@@ -141,6 +145,8 @@ struct ExplainCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Language: zh or en (default: the plan's locale, then LANG).", valueName: "lang"))
     var lang: String?
 
+    @OptionGroup var ledger: LedgerOption
+
     enum ExplainFormat: String, ExpressibleByArgument, CaseIterable {
         case text, json
     }
@@ -161,7 +167,9 @@ struct ExplainCommand: ParsableCommand {
                 Console.error("error: no rep `\(rep)` in \(data.reps.path)\(suggestion)\n")
                 throw Stop(code: Exit.usage)
             }
-            let result = try Session.evaluate(loaded, data, period, options, excluded: excluded, trace: .reps([index]), skipped: skipped)
+            let result = try Session.evaluate(
+                loaded, data, period, options, excluded: excluded, trace: .reps([index]), skipped: skipped,
+                history: try ledger.history(loaded, data, period))
             guard let trace = result.traces[index] else {
                 let reason = result.current.notEvaluated[index] ?? "not active in \(period)"
                 Console.error("error: rep \(rep) is not in the \(period) population (\(reason)); there is no payout to explain\n")
@@ -170,7 +178,10 @@ struct ExplainCommand: ParsableCommand {
             let language = Language.choose(flag: lang, plan: loaded.compiled.plan, environment: getenv("LANG").map { String(cString: $0) })
             let renderer = ExplanationRenderer(plan: loaded.compiled, language: language)
             switch format {
-            case .text: try Console.out(renderer.text(trace, fingerprint: loaded.fingerprint))
+            case .text:
+                try Console.out(renderer.text(trace, fingerprint: loaded.fingerprint))
+                let adjustments = try ledger.adjustments(loaded, period, options).filter { $0.repID == rep }
+                try Console.out(LedgerSession.describe(adjustments, loaded, language: language))
             case .json: try Console.out(renderer.json(trace, fingerprint: loaded.fingerprint))
             }
         }

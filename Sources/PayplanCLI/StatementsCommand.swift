@@ -31,6 +31,8 @@ struct StatementsCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Language: zh or en (default: the plan's locale, then LANG).", valueName: "lang"))
     var lang: String?
 
+    @OptionGroup var ledger: LedgerOption
+
     func validate() throws {
         if let lang, Language(rawValue: lang) == nil { throw ValidationError("--lang takes zh or en") }
     }
@@ -46,7 +48,8 @@ struct StatementsCommand: ParsableCommand {
             let loaded = try Session.plan(plan)
             try outputs.check(plans: [plan], [loaded], data: options.data)
             let (data, period, _, excluded, skipped) = try Session.data(loaded, options)
-            let result = try Session.evaluate(loaded, data, period, options, excluded: excluded, trace: .all, skipped: skipped)
+            let result = try Session.evaluate(
+                loaded, data, period, options, excluded: excluded, trace: .all, skipped: skipped, history: try ledger.history(loaded, data, period))
             let language = Language.choose(flag: lang, plan: loaded.compiled.plan, environment: getenv("LANG").map { String(cString: $0) })
             let renderer = ExplanationRenderer(plan: loaded.compiled, language: language)
             let book = StatementBook(result: result, renderer: renderer, fingerprint: loaded.fingerprint)
@@ -58,6 +61,8 @@ struct StatementsCommand: ParsableCommand {
                     "note: \(out) holds \(n) file\(n == 1 ? "" : "s") named like a statement that this run did not write and payplan has no record of writing (\(outcome.unlisted.joined(separator: ", "))); left as \(n == 1 ? "it is" : "they are")\n"
                 )
             }
+            // Statements show the period's own pay; adjustments are listed here.
+            Console.error(LedgerSession.describe(try ledger.adjustments(loaded, period, options), loaded, language: language))
             let removed =
                 outcome.removed.isEmpty
                 ? ""

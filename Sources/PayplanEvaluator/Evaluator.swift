@@ -24,15 +24,20 @@ public struct EvaluationOptions: Sendable {
     /// Writes the traced reps' entries as they are finished (see
     /// `TraceEncoder`); nil keeps them as `TraceEntry` values.
     public var traceEncoder: (any TraceEncoder)?
+    /// The period ledger's hook: called right after each history period is
+    /// evaluated, to replace what was recomputed (the carried slots, the
+    /// population) with what was recorded when that period was closed.
+    public var recordedHistory: (@Sendable (PeriodState) -> Void)?
 
     public init(
         threads: Int = DataLoader.processorCount, skipInvalid: Bool = false, trace: TraceSelection = .none,
-        traceEncoder: (any TraceEncoder)? = nil
+        traceEncoder: (any TraceEncoder)? = nil, recordedHistory: (@Sendable (PeriodState) -> Void)? = nil
     ) {
         self.threads = threads
         self.skipInvalid = skipInvalid
         self.trace = trace
         self.traceEncoder = traceEncoder
+        self.recordedHistory = recordedHistory
     }
 }
 
@@ -245,6 +250,7 @@ struct EvaluationRun {
                 PhaseTimer.shared.mark("  \(pd.period) population")
                 try evaluateNodes(context, history: !isCurrent)
             }
+            if !isCurrent, let recorded = options.recordedHistory { recorded(state) }
             states.append(state)
         }
         guard let current = states.last else {

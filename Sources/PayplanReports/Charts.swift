@@ -309,3 +309,16 @@ struct ChartWords {
     var curveTitle = "payout curve"
     var tiersTitle = "tiers"
 }
+
+/// The charts for other modules: the workbench of `payplan serve` draws
+/// with the statements' renderer rather than a second one.
+public enum SVGCharts {
+    /// Horizontal bars, one per item in order; `mine` drawn darker; an
+    /// optional dashed reference line.
+    public static func bars(
+        _ items: [(label: String, value: Exact, mine: Bool, note: String)], reference: (value: Exact, label: String)? = nil, title: String,
+        format: (Exact) -> String
+    ) -> String {
+        Chart.bars(items, reference: reference, title: title, format: format)
+    }
+}

@@ -90,7 +90,7 @@ enum Page {
         @media print { body { max-width: none; padding: 0; font-size: 11pt; } a { color: inherit; } .noprint { display: none; } h2 { break-after: avoid; } }
         """
 
-    static func document(title: String, language: Language, body: String) -> String {
+    static func document(title: String, language: Language, body: String, extraCSS: String = "", script: String? = nil) -> String {
         var h = HTML()
         h.raw("<!DOCTYPE html>\n")
         h.element("html", [("xmlns", "http://www.w3.org/1999/xhtml"), ("lang", language == .zh ? "zh-CN" : "en")]) { h in
@@ -99,7 +99,10 @@ enum Page {
                 h.empty("meta", [("charset", "utf-8")])
                 h.empty("meta", [("name", "viewport"), ("content", "width=device-width, initial-scale=1")])
                 h.element("title", text: title)
-                h.element("style", text: css)
+                h.element("style", text: css + extraCSS)
+                // A script is raw text to an HTML parser: the caller's script
+                // must not contain `</`.
+                if let script { h.raw("<script>\(script)</script>") }
             }
             h.newline()
             h.element("body") { h in h.raw(body) }
@@ -107,5 +110,18 @@ enum Page {
         }
         h.newline()
         return h.text
+    }
+}
+
+/// The page shell and escaping for other modules: the workbench of
+/// `payplan serve` lays its pages out like the statements.
+public enum WebPage {
+    /// Text escaped for HTML text and attribute values.
+    public static func escape(_ s: String) -> String { HTML.escape(s) }
+
+    /// A complete page with the statements' CSS, plus `extraCSS` (no quotes,
+    /// `<` or `&`) and an optional inline script (no `</`).
+    public static func document(title: String, language: Language, body: String, extraCSS: String = "", script: String? = nil) -> String {
+        Page.document(title: title, language: language, body: body, extraCSS: extraCSS, script: script)
     }
 }

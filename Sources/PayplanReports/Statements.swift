@@ -548,3 +548,41 @@ public struct StatementBook {
         }
     }
 }
+
+// MARK: - Served pages
+
+extension StatementBook {
+    /// The book of a period for a server (`payplan serve`): every rep's facts
+    /// read from the traces a block at a time, each kept without its trace's
+    /// entries (the period report reads only the facts), so a large period
+    /// never holds every trace at once. `statement(for:)` makes one rep's page
+    /// from its full trace. Needs a result evaluated with trace selection `.all`.
+    public init(streaming result: EvaluationResult, renderer: ExplanationRenderer, fingerprint: String, threads: Int) throws {
+        let reps = result.data.reps
+        let region = reps.columnIndex("region")
+        let role = reps.columnIndex("role")
+        var facts: [StatementFacts] = []
+        try result.traceBlocks(
+            result.current.population, threads: threads,
+            { block in
+                block.map { t -> StatementFacts in
+                    let row = result.data.repIndex(t.repID) ?? 0
+                    var f = StatementFacts(trace: t, region: region.map { reps.text($0, row) } ?? "", role: role.map { reps.text($0, row) } ?? "")
+                    f.trace.entries = []
+                    return f
+                }
+            }
+        ) { facts += $0 }
+        self.renderer = renderer
+        self.fingerprint = fingerprint
+        period = result.period
+        formatter = renderer.formatter
+        self.facts = facts
+        boards = StatementBook.boards(result)
+    }
+
+    /// One rep's statement page from the rep's full trace.
+    public func statement(for trace: RepTrace, region: String, role: String) -> String {
+        statement(StatementFacts(trace: trace, region: region, role: role))
+    }
+}
