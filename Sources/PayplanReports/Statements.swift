@@ -75,6 +75,9 @@ public struct StatementBook {
     public let period: Period
     let formatter: Formatter
     let repRows: RepColumns
+    /// Every rep's facts without their traces' entries, for a book made
+    /// with `init(streaming:…)` (empty otherwise: `index(_:)` takes them).
+    public private(set) var periodFacts: [StatementFacts] = []
     /// Each ranking rule's groups, built once for the period (not per page).
     let boards: [(rule: CompiledRule, rows: [TeamRow])]
 
@@ -558,28 +561,15 @@ extension StatementBook {
     /// never holds every trace at once. `statement(for:)` makes one rep's page
     /// from its full trace. Needs a result evaluated with trace selection `.all`.
     public init(streaming result: EvaluationResult, renderer: ExplanationRenderer, fingerprint: String, threads: Int) throws {
-        let reps = result.data.reps
-        let region = reps.columnIndex("region")
-        let role = reps.columnIndex("role")
+        self.init(result: result, renderer: renderer, fingerprint: fingerprint)
+        let book = self
         var facts: [StatementFacts] = []
-        try result.traceBlocks(
-            result.current.population, threads: threads,
-            { block in
-                block.map { t -> StatementFacts in
-                    let row = result.data.repIndex(t.repID) ?? 0
-                    var f = StatementFacts(trace: t, region: region.map { reps.text($0, row) } ?? "", role: role.map { reps.text($0, row) } ?? "")
-                    f.trace.entries = []
-                    return f
-                }
-            }
-        ) { facts += $0 }
-        self.renderer = renderer
-        self.fingerprint = fingerprint
-        period = result.period
-        formatter = renderer.formatter
-        self.facts = facts
-        boards = StatementBook.boards(result)
+        try result.traceBlocks(result.current.population, threads: threads, { block in block.map { book.facts($0).summary } }) { facts += $0 }
+        periodFacts = facts
     }
+
+    /// The period report of the facts gathered by `init(streaming:…)`.
+    public func index() -> String { index(periodFacts) }
 
     /// One rep's statement page from the rep's full trace.
     public func statement(for trace: RepTrace, region: String, role: String) -> String {
