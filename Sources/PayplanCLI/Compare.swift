@@ -178,8 +178,12 @@ struct WhatIfCommand: ParsableCommand {
         help: "Output format: table (sorted by the size of the change, summary first), csv or json (default: from the --out file's extension).")
     var format: Format?
 
-    @Option(name: .long, help: ArgumentHelp("How many of the largest gains and losses the summary names.", valueName: "n"))
-    var top = 5
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "How many changed reps the table lists, largest change first (the summary names up to 5 gains and 5 losses); CSV and JSON list every rep.",
+            valueName: "n"))
+    var top = 20
 
     @Option(name: .long, help: ArgumentHelp("Write the comparison to this file (atomically).", valueName: "file"))
     var out: String?
@@ -200,6 +204,7 @@ struct WhatIfCommand: ParsableCommand {
 
     func validate() throws {
         if candidate == nil && overrides.isEmpty { throw ValidationError("give a CANDIDATE plan or at least one --set PATH=VALUE") }
+        if top < 0 { throw ValidationError("--top takes a number of reps, 0 or more") }
         for o in overrides where Override(o) == nil { throw ValidationError("--set takes PATH=VALUE, e.g. rules.np_award.threshold=60000") }
         _ = try FileFormats.choose(format, file: out, fallback: Format.table)
     }

@@ -63,9 +63,11 @@ struct RunCommand: ParsableCommand {
             timer.mark("plan")
             let (data, period, _, excluded, skipped) = try Session.data(loaded, options)
             timer.mark("data")
+            // Explanations are written as JSON while the reps are evaluated.
+            let renderer = explain.map { _ in ExplanationRenderer(plan: loaded.compiled, language: language(loaded)) }
             let result = try Session.evaluate(
                 loaded, data, period, options, excluded: excluded, trace: explain == nil ? .none : .all, skipped: skipped,
-                history: try ledger.history(loaded, data, period))
+                traceEncoder: renderer?.jsonLinesEncoder, history: try ledger.history(loaded, data, period))
             timer.mark("evaluate")
             var report = PayoutReport(result: result, fingerprint: loaded.fingerprint)
             let adjustments = try ledger.adjust(&report, loaded, data, period, options)
@@ -77,7 +79,7 @@ struct RunCommand: ParsableCommand {
             case .json: text = report.json()
             }
             timer.mark("format")
-            try writeFiles(text, result, loaded)
+            try writeFiles(text, result, loaded, renderer)
             if out == nil { try Console.out(text) }
             timer.mark("report")
             Console.error(LedgerSession.describe(adjustments, loaded, language: LedgerSession.language(lang, loaded)))
@@ -86,8 +88,13 @@ struct RunCommand: ParsableCommand {
         }
     }
 
+    /// The language of explanations: `--lang`, else the plan's locale, else LANG.
+    func language(_ loaded: LoadedPlan) -> Language {
+        Language.choose(flag: lang, plan: loaded.compiled.plan, environment: getenv("LANG").map { String(cString: $0) })
+    }
+
     /// `--out` and `--explain`, committed together once both are complete.
-    func writeFiles(_ text: String, _ result: EvaluationResult, _ loaded: LoadedPlan) throws(Stop) {
+    func writeFiles(_ text: String, _ result: EvaluationResult, _ loaded: LoadedPlan, _ renderer: ExplanationRenderer?) throws(Stop) {
         var writers: [AtomicFileWriter] = []
         do {
             if let out {
@@ -95,9 +102,7 @@ struct RunCommand: ParsableCommand {
                 writers.append(w)
                 try w.write(text)
             }
-            if let explain {
-                let language = Language.choose(flag: lang, plan: loaded.compiled.plan, environment: getenv("LANG").map { String(cString: $0) })
-                let renderer = ExplanationRenderer(plan: loaded.compiled, language: language)
+            if let explain, let renderer {
                 let w = try AtomicFileWriter(path: explain)
                 writers.append(w)
                 // Streamed: a few blocks of reps are traced and rendered at a time.

@@ -237,14 +237,15 @@ enum Session {
 
     static func evaluate(
         _ plan: LoadedPlan, _ data: DataSet, _ period: Period, _ options: DataOptions, excluded: Set<Int>, trace: TraceSelection,
-        skipped: [SkippedRep], history: (@Sendable (PeriodState) -> Void)? = nil
+        skipped: [SkippedRep], traceEncoder: (any TraceEncoder)? = nil, history: (@Sendable (PeriodState) -> Void)? = nil
     ) throws(Stop) -> EvaluationResult {
         var result: EvaluationResult
         do {
             result = try Evaluator.evaluate(
                 plan: plan.compiled, data: data, period: period,
                 options: EvaluationOptions(
-                    threads: options.threads ?? DataLoader.processorCount, skipInvalid: options.skipInvalid, trace: trace, recordedHistory: history),
+                    threads: options.threads ?? DataLoader.processorCount, skipInvalid: options.skipInvalid, trace: trace,
+                    traceEncoder: traceEncoder, recordedHistory: history),
                 excluded: excluded)
         } catch {
             Console.error(render([error.diagnostic], plan.load.sources))

@@ -54,22 +54,9 @@ struct StatementsCommand: ParsableCommand {
                 loaded, data, period, options, excluded: excluded, trace: .all, skipped: skipped, history: try ledger.history(loaded, data, period))
             let language = Language.choose(flag: lang, plan: loaded.compiled.plan, environment: getenv("LANG").map { String(cString: $0) })
             let renderer = ExplanationRenderer(plan: loaded.compiled, language: language)
-            // In population (rep_id) order.
-            let traces: [RepTrace]
-            do {
-                let all = try result.allTraces()
-                traces = result.current.population.compactMap { all[$0] }
-            } catch let failure as EvaluationFailure {
-                Console.error(Session.render([failure.diagnostic], loaded.load.sources))
-                throw Stop(code: Exit.evaluation)
-            } catch {
-                throw Stop(code: Exit.evaluation)
-            }
-            let book = StatementBook(result: result, traces: traces, renderer: renderer, fingerprint: loaded.fingerprint)
-            let pages = Parallel.map(book.facts.count, threads: options.threads ?? Parallel.processorCount, grain: 16) { i in
-                (name: StatementBook.fileName(book.facts[i].trace.repID), html: book.statement(book.facts[i]))
-            }
-            let outcome = try write(pages + [(name: "index.html", html: book.index())])
+            let book = StatementBook(result: result, renderer: renderer, fingerprint: loaded.fingerprint)
+            let outcome = try write(book, result, threads: options.threads ?? Parallel.processorCount)
+            let pageCount = outcome.written - 1
             if !outcome.unlisted.isEmpty {
                 let n = outcome.unlisted.count
                 Console.error(
@@ -83,16 +70,35 @@ struct StatementsCommand: ParsableCommand {
                 ? ""
                 : "; \(outcome.removed.count) file\(outcome.removed.count == 1 ? "" : "s") of an earlier run removed (\(outcome.removed.joined(separator: ", ")))"
             Console.error(
-                "\(pages.count) statements and index.html written to \(out) (\(language.rawValue))\(removed); plan fingerprint \(loaded.fingerprint)\n"
+                "\(pageCount) statements and index.html written to \(out) (\(language.rawValue))\(removed); plan fingerprint \(loaded.fingerprint)\n"
             )
         }
     }
 
-    func write(_ pages: [(name: String, html: String)]) throws(Stop) -> StatementFolder.Outcome {
+    /// Pages are rendered and written in parallel, a block of reps at a
+    /// time, each rep's explanation dropped once its page is written; only
+    /// the facts the period report needs are kept, and the index is written last.
+    func write(_ book: StatementBook, _ result: EvaluationResult, threads: Int) throws(Stop) -> StatementFolder.Outcome {
+        let folder = StatementFolder(path: out)
+        let population = result.current.population
         do {
-            return try StatementFolder(path: out).write(pages)
-        } catch {
-            switch error {
+            let run = try folder.begin(population.map { StatementBook.fileName(result.data.repIDs[$0]) } + ["index.html"])
+            var summaries: [StatementFacts] = []
+            summaries.reserveCapacity(population.count)
+            // 40 pages a block: each thread holds at most that many temporary files.
+            try result.traceBlocks(population, threads: threads, blockSize: 40, releasing: true) { traces in
+                Result { () throws(FileError) -> [StatementFacts] in
+                    let facts = traces.map(book.facts)
+                    try folder.writeBlock(facts.map { (name: StatementBook.fileName($0.trace.repID), html: book.statement($0)) })
+                    return facts.map(\.summary)
+                }
+            } consume: { block in
+                summaries += try block.get()
+            }
+            try folder.write("index.html", book.index(summaries))
+            return try folder.finish(run)
+        } catch let failure as StatementFolder.Failure {
+            switch failure {
             case .file(let failure): Console.cannotWrite(failure)
             case .collision(let pages, let files):
                 Console.error(
@@ -102,7 +108,11 @@ struct StatementsCommand: ParsableCommand {
                         )
                     ]))
             }
-            throw Stop(code: Exit.usage)
+        } catch let failure as FileError {
+            Console.cannotWrite(failure)
+        } catch {
+            Console.error("error: cannot write: \(error)\n")
         }
+        throw Stop(code: Exit.usage)
     }
 }

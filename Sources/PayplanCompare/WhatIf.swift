@@ -59,7 +59,10 @@ public struct WhatIfReport: Sendable {
     public var unchanged: Int
     public var flagChanges: [FlagChange]
     public var teamChanges: [TeamChange]
+    /// How many changed reps the terminal table lists.
     public var top: Int
+    /// How many of the largest gains and losses the summary names (at most).
+    static let summaryNames = 5
     /// Each side is printed at its own plan's rounding; differences at the
     /// finer of the two (a candidate paying to 12 decimals is not shown as
     /// "+¥0.00").
@@ -69,7 +72,7 @@ public struct WhatIfReport: Sendable {
 
     public var delta: Exact { (try? candidateCost - baseCost) ?? .zero }
 
-    public init(base: EvaluationResult, candidate: EvaluationResult, baseFingerprint: String, candidateFingerprint: String, top: Int = 5) {
+    public init(base: EvaluationResult, candidate: EvaluationResult, baseFingerprint: String, candidateFingerprint: String, top: Int = 20) {
         baseFormatter = Formatter(plan: base.plan.plan)
         candidateFormatter = Formatter(plan: candidate.plan.plan)
         var finer = baseFormatter
@@ -288,8 +291,9 @@ public struct WhatIfReport: Sendable {
         let total = baseCost.isZero ? "" : " (\(pct(try? delta / baseCost * Exact(100))))"
         out.append("cost: \(baseFormatter.money(baseCost)) → \(candidateFormatter.money(candidateCost)), \(signed(delta))\(total)")
         out.append("reps: \(up) up, \(down) down, \(unchanged) unchanged")
-        let gains = rows.filter { $0.delta.isPositive }.prefix(top)
-        let losses = rows.filter { $0.delta.isNegative }.prefix(top)
+        let named = min(top, WhatIfReport.summaryNames)
+        let gains = rows.lazy.filter { $0.delta.isPositive }.prefix(named)
+        let losses = rows.lazy.filter { $0.delta.isNegative }.prefix(named)
         if !gains.isEmpty { out.append("largest gains: " + gains.map { "\($0.repID) \(signed($0.delta))" }.joined(separator: ", ")) }
         if !losses.isEmpty { out.append("largest losses: " + losses.map { "\($0.repID) \(signed($0.delta))" }.joined(separator: ", ")) }
         if !flagChanges.isEmpty {
@@ -312,17 +316,40 @@ public struct WhatIfReport: Sendable {
     func candidateMoney(_ x: Exact?) -> String { money(x, candidateFormatter) }
     func deltaMoney(_ x: Exact?) -> String { money(x, deltaFormatter) }
 
+    /// Whether a rep's pay moved: its total, or how it splits over the rules.
+    static func changed(_ r: Row) -> Bool {
+        !r.delta.isZero || !r.inBase || r.components.contains { b, c in b != c }
+    }
+
+    /// The summary, then the `top` reps whose pay changed, largest change
+    /// first, and a line saying how many more changed (CSV and JSON keep
+    /// every rep): 100,000 unchanged rows are no use on a terminal.
     public func table() -> String {
         let header = ["rep_id", "name", "team", "base", "candidate", "delta", "delta %"] + components.map { "Δ " + $0 }
         var table = TextTable(header: header, rightAligned: header.indices.map { $0 >= 3 })
-        table.rows = rows.map { r in
+        var shown: [Row] = []
+        var changedCount = 0
+        for r in rows where WhatIfReport.changed(r) {
+            changedCount += 1
+            if shown.count < top { shown.append(r) }
+        }
+        table.rows = shown.map { r in
             var line = [r.repID, r.name, r.team, baseMoney(r.base), candidateMoney(r.candidate), deltaMoney(r.delta), pct(r)]
             for (b, c) in r.components {
                 if let b, let c, let d = try? c - b { line.append(deltaMoney(d)) } else { line.append(b == nil ? "new" : "removed") }
             }
             return line
         }
-        return summaryText() + "\n" + table.render()
+        let body = changedCount == 0 ? "no rep's pay changed\n" : table.render()
+        return summaryText() + "\n" + body + WhatIfReport.moreLine(changedCount - shown.count, shown: shown.count)
+    }
+
+    /// `… and 97,686 more reps changed (--top N lists more; --format csv lists every rep)`.
+    static func moreLine(_ more: Int, shown: Int) -> String {
+        guard more > 0 else { return "" }
+        let digits = Array(String(more))
+        let count = String(digits.enumerated().flatMap { i, d in (i > 0 && (digits.count - i) % 3 == 0) ? [",", d] : [d] })
+        return "… and \(count) more rep\(more == 1 ? "" : "s") changed (--top N lists more; --format csv or json lists every rep)\n"
     }
 
     /// One row per rep in rep_id order. Text cells are neutralised against

@@ -188,6 +188,27 @@ public final class AtomicFileWriter {
     /// the caller (one `syncDirectory(of:)` after many files).
     public func commit(syncingDirectory: Bool = true) throws(FileError) {
         try flush()
+        if !inPlace { guard fsync(fd) == 0 else { throw FileError(path: path, reason: "fsync failed: \(errnoText())") } }
+        try publish(syncingDirectory: syncingDirectory)
+    }
+
+    /// Commits several files with the guarantees `commit` gives each (its
+    /// bytes are on the disk before it is renamed into place), the disk's
+    /// cost shared: every file is written out first, then each is synced
+    /// (the first sync's journal commit carries most of the others), then
+    /// each renamed. Statements commit a block of pages at a time this way:
+    /// one sync per page cost ~7 ms of waiting each.
+    public static func commit(_ writers: [AtomicFileWriter], syncingDirectory: Bool = true) throws(FileError) {
+        for w in writers { try w.flush() }
+        for w in writers where !w.inPlace {
+            guard fsync(w.fd) == 0 else { throw FileError(path: w.path, reason: "fsync failed: \(errnoText())") }
+        }
+        for w in writers { try w.publish(syncingDirectory: false) }
+        if syncingDirectory, let last = writers.last { syncDirectory(of: last.target) }
+    }
+
+    /// Closes the synced file and renames it into place (a pipe or device: closes it).
+    private func publish(syncingDirectory: Bool) throws(FileError) {
         if inPlace {
             let result = close(fd)
             fd = -1
@@ -195,7 +216,6 @@ public final class AtomicFileWriter {
             guard result == 0 else { throw FileError(path: path, reason: "write failed: \(errnoText())") }
             return
         }
-        guard fsync(fd) == 0 else { throw FileError(path: path, reason: "fsync failed: \(errnoText())") }
         close(fd)
         fd = -1
         // Whatever was there must still be a regular file (or nothing): a

@@ -143,6 +143,29 @@ public struct JSONStream {
         bytes.reserveCapacity(capacity)
     }
 
+    /// A one-line stream that goes on after `bytes`, a list of values
+    /// already written (the next value is preceded by a comma if it is not empty).
+    public init(continuing bytes: [UInt8]) {
+        indent = nil
+        self.bytes = bytes
+        first = bytes.isEmpty
+    }
+
+    /// The bytes written, leaving the stream empty (no copy).
+    public mutating func take() -> [UInt8] {
+        var out: [UInt8] = []
+        swap(&out, &bytes)
+        return out
+    }
+
+    /// Values of the array or object open now, already written as JSON
+    /// (comma-separated, one line): appended as they are.
+    public mutating func elements(_ written: [UInt8]) {
+        guard !written.isEmpty else { return }
+        prefix()
+        bytes.append(contentsOf: written)
+    }
+
     private mutating func prefix() {
         if afterKey {
             afterKey = false

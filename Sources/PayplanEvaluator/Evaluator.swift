@@ -21,6 +21,9 @@ public struct EvaluationOptions: Sendable {
     public var threads: Int
     public var skipInvalid: Bool
     public var trace: TraceSelection
+    /// Writes the traced reps' entries as they are finished (see
+    /// `TraceEncoder`); nil keeps them as `TraceEntry` values.
+    public var traceEncoder: (any TraceEncoder)?
     /// The period ledger's hook: called right after each history period is
     /// evaluated, to replace what was recomputed (the carried slots, the
     /// population) with what was recorded when that period was closed.
@@ -28,11 +31,12 @@ public struct EvaluationOptions: Sendable {
 
     public init(
         threads: Int = DataLoader.processorCount, skipInvalid: Bool = false, trace: TraceSelection = .none,
-        recordedHistory: (@Sendable (PeriodState) -> Void)? = nil
+        traceEncoder: (any TraceEncoder)? = nil, recordedHistory: (@Sendable (PeriodState) -> Void)? = nil
     ) {
         self.threads = threads
         self.skipInvalid = skipInvalid
         self.trace = trace
+        self.traceEncoder = traceEncoder
         self.recordedHistory = recordedHistory
     }
 }
@@ -85,8 +89,11 @@ public struct EvaluationResult: Sendable {
     /// only a few rendered blocks live at once. The explanations were
     /// written while the period was evaluated (trace selection `.all`, or
     /// `.reps` containing these reps).
+    /// `releasing`: each rep's explanation is dropped once its block is
+    /// transformed (read the traces once; memory goes down as blocks go).
     public func traceBlocks<T>(
-        _ reps: [Int], threads: Int, blockSize: Int = 256, _ transform: ([RepTrace]) -> T, consume: (T) throws -> Void
+        _ reps: [Int], threads: Int, blockSize: Int = 256, releasing: Bool = false, _ transform: ([RepTrace]) -> T,
+        consume: (T) throws -> Void
     ) throws {
         let blocks = (reps.count + blockSize - 1) / blockSize
         let perRound = max(1, threads) * 4
@@ -95,20 +102,25 @@ public struct EvaluationResult: Sendable {
             let count = min(perRound, blocks - first)
             let outputs = Parallel.map(count, threads: threads, grain: 1) { k -> T in
                 let lo = (first + k) * blockSize
-                return transform(reps[lo..<min(reps.count, lo + blockSize)].map(trace))
+                let block = reps[lo..<min(reps.count, lo + blockSize)]
+                let output = transform(block.map(trace))
+                if releasing, let store = current.traces { for rep in block { store.release(rep) } }
+                return output
             }
             for output in outputs { try consume(output) }
             first += count
         }
     }
 
-    /// One rep's explanation.
+    /// One rep's explanation. With a trace encoder, its encoded entries
+    /// are handed over: read each rep's trace once.
     public func trace(_ rep: Int) -> RepTrace {
         let nameColumn = data.reps.columnIndex("name")
         let teamColumn = data.reps.columnIndex("team")
         return RepTrace(
             repID: data.repIDs[rep], name: nameColumn.map { data.reps.text($0, rep) } ?? "",
-            team: teamColumn.map { data.reps.text($0, rep) } ?? "", period: period, entries: current.traces?.entries(of: rep) ?? [])
+            team: teamColumn.map { data.reps.text($0, rep) } ?? "", period: period, entries: current.traces?.entries(of: rep) ?? [],
+            encodedEntries: current.traces?.takeEncoded(rep) ?? [])
     }
 }
 
@@ -224,11 +236,16 @@ struct EvaluationRun {
             }
             let previous = states.last
             let yearStates = states.filter { $0.period.year == pd.period.year }
-            if isCurrent, case let store = TraceStore(repCount: repCount, traced: options.trace), !store.isEmpty { state.traces = store }
+            if isCurrent, case let store = TraceStore(repCount: repCount, traced: options.trace, encoder: options.traceEncoder), !store.isEmpty {
+                state.traces = store
+            }
             try state.values.withUnsafeMutableBufferPointer { (buffer) throws(EvaluationFailure) in
                 var context = Context(
                     plan: plan, data: data, periodData: pd, state: state, previous: previous, yearStates: yearStates, values: buffer, group: nil)
-                if state.traces != nil { context.sources = ExprPrinter(plan).all() }
+                if state.traces != nil {
+                    context.sources = ExprPrinter(plan).all()
+                    context.factsOnly = options.traceEncoder != nil
+                }
                 try population(context, isCurrent: isCurrent)
                 PhaseTimer.shared.mark("  \(pd.period) population")
                 try evaluateNodes(context, history: !isCurrent)
@@ -544,13 +561,13 @@ struct EvaluationRun {
         switch node {
         case .metric(let i, let slot, let expr):
             var steps: [Step] = []
-            let (v, segments) = try ExpressionEvaluator.explain(expr, rep, c, &steps)
+            let (v, segments, shows) = try ExpressionEvaluator.explainFormula(expr, rep, c, &steps)
             if let scratch = c.scratch, case let local = plan.localIndex[slot], local >= 0 {
                 scratch[local] = v
             } else {
                 c.values[slot * c.repCount + rep] = v
             }
-            if segments.count > 1 || steps.isEmpty {
+            if shows || steps.isEmpty {
                 steps.append(.formula(name: nil, source: ExpressionEvaluator.render(expr, c), substituted: segments, result: v))
             }
             let m = plan.checked.metrics[i]

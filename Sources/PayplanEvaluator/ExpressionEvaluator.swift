@@ -124,6 +124,8 @@ struct Context: @unchecked Sendable {
     /// Each arena node's formula text, when explanations are on: the same
     /// text is quoted in every rep's trace, so it is rendered once.
     var sources: [String] = []
+    /// Traces are encoded as JSON Lines (see `explainFormula`).
+    var factsOnly = false
     /// The evaluating thread's row of local slots (`ExprNode.local`).
     var scratch: UnsafeMutablePointer<Value>?
     /// Each rule's runnable body, by rule index, cast once per period (a
@@ -211,6 +213,46 @@ public enum ExpressionEvaluator {
         let v = try eval(e, rep, c, &recorder)
         steps += recorder.steps
         return (v, ExprPrinter(c.plan).segments(e, values: recorder.values))
+    }
+
+    /// `explain` for a traced formula: its value, its filled-in pieces, and
+    /// whether they show more than the value (then the formula is a step).
+    /// With `c.factsOnly` (JSON Lines, which quote the formula but not its
+    /// filled-in values) the pieces are not built.
+    static func explainFormula(_ e: CExpr, _ rep: Int, _ c: Context, _ steps: inout [Step]) throws(EvalError) -> (Value, [Segment], Bool) {
+        guard c.factsOnly else {
+            let (v, segments) = try explain(e, rep, c, &steps)
+            return (v, segments, segments.count > 1)
+        }
+        var recorder = StepRecorder()
+        let v = try eval(e, rep, c, &recorder)
+        steps += recorder.steps
+        return (v, [], showsFormula(e, recorder.values, c))
+    }
+
+    /// Whether `ExprPrinter.segments` of `e` with `values` has more than one
+    /// piece: the branch taken (or the side a short circuit stopped at) is
+    /// followed; a leaf is one piece, any operation more.
+    static func showsFormula(_ e: CExpr, _ values: [Int32: Value], _ c: Context) -> Bool {
+        var e = e
+        while true {
+            switch c.node(e) {
+            case .conditional(let a, let b, let d):
+                guard case .bool(let taken)? = values[a.index] else { return true }
+                e = taken ? b : d
+            case .coalesce(let a, let b):
+                guard let first = values[a.index] else { return true }
+                e = first.isMissing ? b : a
+            case .and(let a, _):
+                guard case .bool(false)? = values[a.index] else { return true }
+                e = a
+            case .or(let a, _):
+                guard case .bool(true)? = values[a.index] else { return true }
+                e = a
+            case .negate, .not, .binary, .function, .shape, .groupAggregate: return true
+            default: return false
+            }
+        }
     }
 
     /// The formula as the plan writes it.

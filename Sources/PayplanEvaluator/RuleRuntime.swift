@@ -66,9 +66,9 @@ public struct RuleScope {
     public mutating func value(_ e: CExpr, _ name: String) throws(EvalError) -> Value {
         guard trace != nil else { return try ExpressionEvaluator.eval(e, rep, c) }
         var steps: [Step] = []
-        let (v, segments) = try ExpressionEvaluator.explain(e, rep, c, &steps)
+        let (v, segments, shows) = try ExpressionEvaluator.explainFormula(e, rep, c, &steps)
         trace!.append(contentsOf: steps)
-        if segments.count > 1 {
+        if shows {
             trace!.append(.formula(name: name, source: ExpressionEvaluator.render(e, c), substituted: segments, result: v))
         }
         return v
@@ -131,7 +131,9 @@ public struct RuleScope {
 
     /// Rounds where the rule says (the plan's rounding unless the rule overrides it).
     public mutating func round(_ x: Exact) throws(EvalError) -> Exact {
-        var t = trace
+        // Moved out and back (a copy would copy the steps when one is added).
+        var t: [Step]? = nil
+        swap(&t, &trace)
         defer { trace = t }
         return try RuleScope.round(x, rule.rounding, &t, rule.range)
     }

@@ -11,9 +11,9 @@ enum TotalEvaluator {
     static func number(_ e: CExpr, _ name: String, _ rep: Int, _ c: Context, _ trace: inout [Step]?) throws(EvalError) -> Exact {
         guard trace != nil else { return try E.number(try E.eval(e, rep, c), nil) }
         var steps: [Step] = []
-        let (v, segments) = try E.explain(e, rep, c, &steps)
+        let (v, segments, shows) = try E.explainFormula(e, rep, c, &steps)
         trace!.append(contentsOf: steps)
-        if segments.count > 1 {
+        if shows {
             trace!.append(.formula(name: name, source: E.render(e, c), substituted: segments, result: v))
         }
         return try E.number(v, nil)

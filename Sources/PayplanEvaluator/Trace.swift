@@ -160,20 +160,39 @@ public struct RepTrace: Sendable {
     public var team: String
     public var period: Period
     public var entries: [TraceEntry]
+    /// The entries already written by a `TraceEncoder` while the period was
+    /// evaluated (`run --explain`); `entries` is then empty.
+    public var encodedEntries: [UInt8] = []
+}
+
+/// Writes each rep's explanation entries as they are finished, while the
+/// period is evaluated (`run --explain`): a few kilobytes of bytes per rep
+/// are held instead of the entries' steps, strings and boxes, and the
+/// writing runs on the evaluation's threads. `encode` appends one entry,
+/// with the separator before it when `bytes` is not empty.
+public protocol TraceEncoder: Sendable {
+    func encode(_ entry: TraceEntry, into bytes: inout [UInt8])
 }
 
 /// The explanations of the run period's traced reps, written while the
 /// period is evaluated (one walk computes and explains: nothing is
 /// evaluated twice). Each rep's entries are written by the one thread that
 /// evaluates that rep, in node order; group stages add their notes after.
+/// With an encoder, each entry is encoded as soon as no later stage can add
+/// to it (the next entry of the rep begins, or the trace is read).
 final class TraceStore: @unchecked Sendable {
     private let entries: UnsafeMutableBufferPointer<[TraceEntry]>
     /// Notes of the group stage running now, per rep.
     private let pending: UnsafeMutableBufferPointer<[Step]>
+    /// With an encoder: the entries written so far, and the last entry,
+    /// which a group stage may still add notes to.
+    private let encoded: UnsafeMutableBufferPointer<[UInt8]>
+    private let open: UnsafeMutableBufferPointer<TraceEntry?>
+    private let encoder: (any TraceEncoder)?
     private let traced: [Bool]
     let isEmpty: Bool
 
-    init(repCount: Int, traced selection: TraceSelection) {
+    init(repCount: Int, traced selection: TraceSelection, encoder: (any TraceEncoder)? = nil) {
         var flags = [Bool](repeating: false, count: repCount)
         switch selection {
         case .none: break
@@ -182,10 +201,16 @@ final class TraceStore: @unchecked Sendable {
         }
         traced = flags
         isEmpty = !flags.contains(true)
-        entries = .allocate(capacity: max(repCount, 1))
+        self.encoder = encoder
+        let capacity = max(repCount, 1)
+        entries = .allocate(capacity: encoder == nil ? capacity : 1)
         entries.initialize(repeating: [])
-        pending = .allocate(capacity: max(repCount, 1))
+        pending = .allocate(capacity: capacity)
         pending.initialize(repeating: [])
+        encoded = .allocate(capacity: encoder == nil ? 1 : capacity)
+        encoded.initialize(repeating: [])
+        open = .allocate(capacity: encoder == nil ? 1 : capacity)
+        open.initialize(repeating: nil)
     }
 
     deinit {
@@ -193,11 +218,19 @@ final class TraceStore: @unchecked Sendable {
         entries.deallocate()
         pending.deinitialize()
         pending.deallocate()
+        encoded.deinitialize()
+        encoded.deallocate()
+        open.deinitialize()
+        open.deallocate()
     }
 
     @inline(__always) func isTraced(_ rep: Int) -> Bool { traced[rep] }
 
-    func append(_ rep: Int, _ entry: TraceEntry) { entries[rep].append(entry) }
+    func append(_ rep: Int, _ entry: TraceEntry) {
+        guard encoder != nil else { return entries[rep].append(entry) }
+        close(rep)
+        open[rep] = entry
+    }
 
     func note(_ rep: Int, _ step: Step) { if traced[rep] { pending[rep].append(step) } }
 
@@ -206,6 +239,18 @@ final class TraceStore: @unchecked Sendable {
     func finishGroup(_ rep: Int, _ make: () -> TraceEntry, value: Value, hasPerRepPart: Bool) {
         let notes = pending[rep]
         pending[rep] = []
+        if encoder != nil {
+            if hasPerRepPart, open[rep] != nil {
+                open[rep]!.steps += notes
+                open[rep]!.value = value
+            } else {
+                var entry = make()
+                entry.steps = notes
+                entry.value = value
+                append(rep, entry)
+            }
+            return
+        }
         if hasPerRepPart, !entries[rep].isEmpty {
             let last = entries[rep].count - 1
             entries[rep][last].steps += notes
@@ -218,5 +263,32 @@ final class TraceStore: @unchecked Sendable {
         }
     }
 
-    func entries(of rep: Int) -> [TraceEntry] { entries[rep] }
+    /// Encodes the rep's open entry.
+    private func close(_ rep: Int) {
+        guard let encoder, let entry = open[rep] else { return }
+        open[rep] = nil
+        var bytes = encoded[rep]
+        encoded[rep] = []
+        // A rep's entries take a few kilobytes: one allocation, not ten doublings.
+        if bytes.capacity == 0 { bytes.reserveCapacity(4096) }
+        encoder.encode(entry, into: &bytes)
+        encoded[rep] = bytes
+    }
+
+    func entries(of rep: Int) -> [TraceEntry] { encoder == nil ? entries[rep] : [] }
+
+    /// Forgets the rep's entries (once its explanation has been used).
+    func release(_ rep: Int) {
+        if encoder == nil { entries[rep] = [] }
+    }
+
+    /// The rep's entries as the encoder wrote them, handed over once (the
+    /// store keeps nothing of them): empty without an encoder.
+    func takeEncoded(_ rep: Int) -> [UInt8] {
+        guard encoder != nil else { return [] }
+        close(rep)
+        let bytes = encoded[rep]
+        encoded[rep] = []
+        return bytes
+    }
 }

@@ -9,13 +9,15 @@ import PayplanLanguage
 /// A class: it holds the whole compiled plan, and as a struct every helper
 /// call copied it (retain/release of each of its arrays was ~10 % of
 /// `run --explain`, perf).
-public final class ExplanationRenderer {
+public final class ExplanationRenderer: Sendable {
     public let language: Language
     public let formatter: Formatter
     public let words: Words
     public let plan: CompiledPlan
     /// Each rule's label in `language`, if it has one.
     let ruleLabels: [String: String?]
+    /// The label of each metric and rule, by name.
+    let entryLabels: [String: String]
 
     public init(plan: CompiledPlan, language: Language) {
         self.plan = plan
@@ -27,11 +29,28 @@ public final class ExplanationRenderer {
             labels[r.name] = r.labels.entries.first { $0.language == language.rawValue }?.text ?? r.labels.entries.first { $0.language == "" }?.text
         }
         ruleLabels = labels
+        // Every trace entry is labelled: the labels of metrics, rules and
+        // the total are worked out once.
+        // A name two of them share with different labels is left out (and
+        // labelled entry by entry).
+        var entries: [String: (labels: Labels, text: String)] = [:]
+        var shared: Set<String> = []
+        var named = plan.checked.metrics.map { ($0.name, $0.definition.labels) }
+        for case .rule(let r) in plan.nodes { named.append((r.name, r.labels)) }
+        for (name, labels) in named {
+            if let known = entries[name], known.labels != labels { shared.insert(name) }
+            entries[name] = (labels, ExplanationRenderer.label(name, labels, language))
+        }
+        entryLabels = entries.filter { !shared.contains($0.key) }.mapValues(\.text)
     }
 
     var zh: Bool { language == .zh }
 
     func label(_ name: String, _ labels: Labels) -> String {
+        entryLabels[name] ?? ExplanationRenderer.label(name, labels, language)
+    }
+
+    static func label(_ name: String, _ labels: Labels, _ language: Language) -> String {
         let l = labels.entries.first { $0.language == language.rawValue }?.text ?? labels.entries.first { $0.language == "" }?.text
         guard let l, l != name else { return name }
         return "\(l) (\(name))"

@@ -7,7 +7,11 @@ import PayplanEvaluator
 struct HTML {
     private(set) var text = ""
 
+    /// Text as XML character data. Most text needs nothing escaped and is
+    /// returned as it is (this ran per character, ~25 % of `statements`).
     static func escape(_ s: String) -> String {
+        guard s.utf8.contains(where: { b in (b < 0x20 && b != 0x09 && b != 0x0A) || b == 0x26 || b == 0x3C || b == 0x3E || b == 0x22 || b == 0x27 })
+        else { return s }
         var out = ""
         out.reserveCapacity(s.utf8.count)
         for ch in s.unicodeScalars {

@@ -41,26 +41,68 @@ public struct StatementFolder {
     /// Writes `pages` (name, HTML) in order; the index should come last, so
     /// it never links a page that is not there yet.
     public func write(_ pages: [(name: String, html: String)]) throws(Failure) -> Outcome {
+        let run = try begin(pages.map(\.name))
+        for page in pages {
+            do { try write(page.name, page.html) } catch { throw .file(error) }
+        }
+        return try finish(run)
+    }
+
+    /// A run of the folder under way: the names it will write and the names
+    /// an earlier run wrote.
+    public struct Run: Sendable {
+        let names: [String]
+        let old: [String]
+    }
+
+    /// Starts writing `names` (each then written by `write(_:_:)`, in any
+    /// order and from any thread; the index last): the folder is made and
+    /// the manifest lists the earlier run's files and these.
+    public func begin(_ names: [String]) throws(Failure) -> Run {
         do {
             try createIfMissing()
         } catch {
             throw .file(error)
         }
-        let names = pages.map(\.name)
         guard Set(names).count == names.count else { throw .collision(pages: names.count, files: Set(names).count) }
         let old = readManifest()
         do {
             try writeManifest(Set(old).union(names).sorted())
-            for page in pages {
-                // A link in the folder is replaced, never written through.
-                let w = try AtomicFileWriter(path: file(page.name), followingLinks: false)
-                try w.write(page.html)
-                try w.commit(syncingDirectory: false)
-            }
-            AtomicFileWriter.syncDirectory(of: file(Self.manifestName))
         } catch {
             throw .file(error)
         }
+        return Run(names: names, old: old)
+    }
+
+    /// One page, atomically; a link in the folder is replaced, never written through.
+    public func write(_ name: String, _ html: String) throws(FileError) {
+        let w = try AtomicFileWriter(path: file(name), followingLinks: false)
+        try w.write(html)
+        try w.commit(syncingDirectory: false)
+    }
+
+    /// Several pages, each atomically, committed together (their syncs
+    /// share the disk's journal commits: see `AtomicFileWriter.commit(_:)`).
+    public func writeBlock(_ pages: [(name: String, html: String)]) throws(FileError) {
+        var writers: [AtomicFileWriter] = []
+        do {
+            for page in pages {
+                let w = try AtomicFileWriter(path: file(page.name), followingLinks: false)
+                writers.append(w)
+                try w.write(page.html)
+            }
+            try AtomicFileWriter.commit(writers, syncingDirectory: false)
+        } catch {
+            for w in writers { w.abandon() }
+            throw error
+        }
+    }
+
+    /// Once every page of `run` is written: the manifest lists only them,
+    /// and the earlier run's pages not written again are removed.
+    public func finish(_ run: Run) throws(Failure) -> Outcome {
+        let names = run.names
+        AtomicFileWriter.syncDirectory(of: file(Self.manifestName))
         let distinct = Set(names.compactMap { OutputGuard.identity(file($0)) }).count
         guard distinct == names.count else { throw .collision(pages: names.count, files: distinct) }
         do {
@@ -70,13 +112,13 @@ public struct StatementFolder {
         }
         let current = Set(names)
         var removed: [String] = []
-        for name in Set(old).subtracting(current).sorted() {
+        for name in Set(run.old).subtracting(current).sorted() {
             var info = stat()
             if lstat(file(name), &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, unlink(file(name)) == 0 { removed.append(name) }
         }
-        let listed = current.union(old)
+        let listed = current.union(run.old)
         let unlisted = entries().filter { !listed.contains($0) && $0.hasPrefix("statement-") && $0.hasSuffix(".html") }.sorted()
-        return Outcome(written: pages.count, removed: removed, unlisted: unlisted)
+        return Outcome(written: names.count, removed: removed, unlisted: unlisted)
     }
 
     func file(_ name: String) -> String { path.hasSuffix("/") ? path + name : path + "/" + name }

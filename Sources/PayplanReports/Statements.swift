@@ -53,6 +53,14 @@ public struct StatementFacts: Sendable {
         }
     }
 
+    /// The facts the period report reads, without the trace's entries
+    /// (which only the rep's own page shows).
+    public var summary: StatementFacts {
+        var s = self
+        s.trace.entries = []
+        return s
+    }
+
     public var flagLevel: String? {
         flags.first { $0.facts.flagged }?.facts.level
     }
@@ -65,8 +73,11 @@ public struct StatementBook {
     public let renderer: ExplanationRenderer
     public let fingerprint: String
     public let period: Period
-    public let facts: [StatementFacts]
     let formatter: Formatter
+    let repRows: RepColumns
+    /// Every rep's facts without their traces' entries, for a book made
+    /// with `init(streaming:…)` (empty otherwise: `index(_:)` takes them).
+    public private(set) var periodFacts: [StatementFacts] = []
     /// Each ranking rule's groups, built once for the period (not per page).
     let boards: [(rule: CompiledRule, rows: [TeamRow])]
 
@@ -74,20 +85,39 @@ public struct StatementBook {
     var zh: Bool { language == .zh }
     var plan: CompiledPlan { renderer.plan }
 
-    public init(result: EvaluationResult, traces: [RepTrace], renderer: ExplanationRenderer, fingerprint: String) {
+    /// The period-wide parts (the boards of ranking rules) are built here,
+    /// once; pages are then made one rep at a time (`facts`, `statement`),
+    /// in any order and on any thread, and the index from every rep's facts.
+    public init(result: EvaluationResult, renderer: ExplanationRenderer, fingerprint: String) {
         self.renderer = renderer
         self.fingerprint = fingerprint
         period = result.period
         formatter = renderer.formatter
-        let reps = result.data.reps
-        let region = reps.columnIndex("region")
-        let role = reps.columnIndex("role")
-        facts = traces.map { t in
-            let row = result.data.repIndex(t.repID) ?? 0
-            return StatementFacts(
-                trace: t, region: region.map { reps.text($0, row) } ?? "", role: role.map { reps.text($0, row) } ?? "")
-        }
+        repRows = RepColumns(result)
         boards = StatementBook.boards(result)
+    }
+
+    /// The rep's region and role, read from reps.csv by row.
+    struct RepColumns {
+        let result: EvaluationResult
+        let region: Int?
+        let role: Int?
+
+        init(_ result: EvaluationResult) {
+            self.result = result
+            region = result.data.reps.columnIndex("region")
+            role = result.data.reps.columnIndex("role")
+        }
+
+        func text(_ column: Int?, _ repID: String) -> String {
+            guard let column, let row = result.data.repIndex(repID) else { return "" }
+            return result.data.reps.text(column, row)
+        }
+    }
+
+    /// One rep's numbers, read from the rep's trace.
+    public func facts(_ trace: RepTrace) -> StatementFacts {
+        StatementFacts(trace: trace, region: repRows.text(repRows.region, trace.repID), role: repRows.text(repRows.role, trace.repID))
     }
 
     /// The period-wide boards of group rules, in plan order.
@@ -373,7 +403,9 @@ public struct StatementBook {
 
     // MARK: - Period report
 
-    public func index() -> String {
+    /// The period report, from every rep's facts (in rep_id order; their
+    /// traces' entries are not read, and may have been dropped).
+    public func index(_ facts: [StatementFacts]) -> String {
         var h = HTML()
         let totalPaid = facts.reduce(Exact.zero) { (try? $0 + $1.total) ?? $0 }
         let totalCapped = facts.reduce(Exact.zero) { (try? $0 + $1.capped) ?? $0 }
@@ -550,28 +582,15 @@ extension StatementBook {
     /// never holds every trace at once. `statement(for:)` makes one rep's page
     /// from its full trace. Needs a result evaluated with trace selection `.all`.
     public init(streaming result: EvaluationResult, renderer: ExplanationRenderer, fingerprint: String, threads: Int) throws {
-        let reps = result.data.reps
-        let region = reps.columnIndex("region")
-        let role = reps.columnIndex("role")
+        self.init(result: result, renderer: renderer, fingerprint: fingerprint)
+        let book = self
         var facts: [StatementFacts] = []
-        try result.traceBlocks(
-            result.current.population, threads: threads,
-            { block in
-                block.map { t -> StatementFacts in
-                    let row = result.data.repIndex(t.repID) ?? 0
-                    var f = StatementFacts(trace: t, region: region.map { reps.text($0, row) } ?? "", role: role.map { reps.text($0, row) } ?? "")
-                    f.trace.entries = []
-                    return f
-                }
-            }
-        ) { facts += $0 }
-        self.renderer = renderer
-        self.fingerprint = fingerprint
-        period = result.period
-        formatter = renderer.formatter
-        self.facts = facts
-        boards = StatementBook.boards(result)
+        try result.traceBlocks(result.current.population, threads: threads, { block in block.map { book.facts($0).summary } }) { facts += $0 }
+        periodFacts = facts
     }
+
+    /// The period report of the facts gathered by `init(streaming:…)`.
+    public func index() -> String { index(periodFacts) }
 
     /// One rep's statement page from the rep's full trace.
     public func statement(for trace: RepTrace, region: String, role: String) -> String {

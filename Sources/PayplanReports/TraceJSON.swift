@@ -22,6 +22,10 @@ extension ExplanationRenderer {
         return w.bytes
     }
 
+    /// The encoder `run --explain` gives the evaluator: each entry is
+    /// written as `jsonLines` writes it, as soon as it is finished.
+    public var jsonLinesEncoder: any TraceEncoder { JSONLinesEncoder(renderer: self) }
+
     /// One rep's trace, indented, with the sentence of every step.
     public func json(_ trace: RepTrace, fingerprint: String) -> String {
         var w = JSONStream(indent: 2)
@@ -40,23 +44,29 @@ extension ExplanationRenderer {
         w.field("fingerprint", fingerprint)
         w.key("entries")
         w.beginArray()
-        for e in trace.entries {
+        if trace.entries.isEmpty && !trace.encodedEntries.isEmpty {
+            w.elements(trace.encodedEntries)
+        }
+        for e in trace.entries { write(e, sentences: sentences, to: &w) }
+        w.endArray()
+        w.endObject()
+    }
+
+    /// One entry of a trace's `entries`.
+    func write(_ e: TraceEntry, sentences: Bool, to w: inout JSONStream) {
+        w.beginObject()
+        w.field("name", e.name)
+        w.field("label", label(e.name, e.labels))
+        w.field("kind", e.kind.rawValue)
+        if let k = e.ruleKind { w.field("rule_kind", k) }
+        w.key("value")
+        write(e.value, to: &w)
+        w.key("steps")
+        w.beginArray()
+        for step in e.steps {
             w.beginObject()
-            w.field("name", e.name)
-            w.field("label", label(e.name, e.labels))
-            w.field("kind", e.kind.rawValue)
-            if let k = e.ruleKind { w.field("rule_kind", k) }
-            w.key("value")
-            write(e.value, to: &w)
-            w.key("steps")
-            w.beginArray()
-            for step in e.steps {
-                w.beginObject()
-                write(step, to: &w)
-                if sentences { w.field("text", lines(step).joined(separator: "\n")) }
-                w.endObject()
-            }
-            w.endArray()
+            write(step, to: &w)
+            if sentences { w.field("text", lines(step).joined(separator: "\n")) }
             w.endObject()
         }
         w.endArray()
@@ -192,5 +202,19 @@ extension ExplanationRenderer {
             w.field("row", row.map { $0 + 1 })
             w.field("column", column.map { $0 + 1 })
         }
+    }
+}
+
+/// Entries of JSON Lines traces, written during evaluation (see
+/// `ExplanationRenderer.jsonLinesEncoder`): the same bytes `jsonLines`
+/// writes for them, separated by commas.
+struct JSONLinesEncoder: TraceEncoder {
+    let renderer: ExplanationRenderer
+
+    func encode(_ entry: TraceEntry, into bytes: inout [UInt8]) {
+        var w = JSONStream(continuing: bytes)
+        bytes = []
+        renderer.write(entry, sentences: false, to: &w)
+        bytes = w.take()
     }
 }

@@ -27,6 +27,33 @@ struct CompareCommandTests {
         #expect((object?["team_changes"] as? [Any])?.count == 2)
     }
 
+    /// The table lists the changed reps only, largest change first, `--top`
+    /// of them and a line for the rest; CSV keeps every rep.
+    @Test func whatifTableShowsTheTopChangedReps() throws {
+        let args = ["whatif", "rules/reference-plan.yaml", "examples/candidate-plan.yaml"] + data
+        let all = try payplan(args)
+        let rows = all.stdout.split(separator: "\n").drop { !$0.hasPrefix("------") }.dropFirst()
+        // 11 up, 3 down, and R01, paid its cap under both plans but from other parts; 5 unchanged reps left out.
+        #expect(rows.count == 15)
+        #expect(rows.last?.hasPrefix("R01 ") == true)
+        #expect(rows.first?.hasPrefix("R11 ") == true)
+        #expect(!all.stdout.contains("more reps changed"))
+        let three = try payplan(args + ["--top", "3"])
+        #expect(three.status == 0)
+        let lines = three.stdout.split(separator: "\n")
+        let shown = lines.drop { !$0.hasPrefix("------") }.dropFirst().filter { $0.hasPrefix("R") }
+        #expect(shown.map { String($0.prefix(3)) } == ["R11", "R15", "R02"])
+        #expect(lines.last == "… and 12 more reps changed (--top N lists more; --format csv or json lists every rep)")
+        // The summary names as many gains as the table shows (at most 5).
+        #expect(three.stdout.contains("largest gains: R11 +¥7,272.73, R15 +¥5,639.55, R02 +¥5,580.00\n"))
+        #expect(all.stdout.contains("largest gains: R11 +¥7,272.73, R15 +¥5,639.55, R02 +¥5,580.00, R03 +¥2,780.00, R13 +¥2,382.47\n"))
+        let csv = try payplan(args + ["--top", "3", "--format", "csv"])
+        #expect(csv.stdout.split(separator: "\n").count == 21)
+        let bad = try payplan(args + ["--top=-1"])
+        #expect(bad.status == 2)
+        #expect(bad.stderr.contains("--top takes a number of reps, 0 or more"))
+    }
+
     @Test func whatifWithSetOverrides() throws {
         let r = try payplan(
             ["whatif", "rules/reference-plan.yaml"] + data + [

@@ -77,6 +77,28 @@ struct StatementsTests {
         return dir
     }
 
+    /// Pages are rendered and written in parallel blocks: the same bytes at any thread count.
+    @Test func pagesAreTheSameAtAnyThreadCount() throws {
+        var folders: [[String: Data]] = []
+        for threads in ["1", "2", "7"] {
+            let dir = NSTemporaryDirectory() + "payplan-statements-" + UUID().uuidString
+            let r = try payplan([
+                "statements", "rules/reference-plan.yaml", "--data", "examples", "--period", "2026-Q3", "--out", dir, "--lang", "en", "--threads",
+                threads,
+            ])
+            #expect(r.status == 0, "\(r.stderr)")
+            #expect(r.stderr.hasPrefix("20 statements and index.html written"))
+            var files: [String: Data] = [:]
+            for name in try FileManager.default.contentsOfDirectory(atPath: dir) {
+                files[name] = try Data(contentsOf: URL(fileURLWithPath: dir + "/" + name))
+            }
+            #expect(files.count == 22)  // 20 pages, the index, the manifest
+            folders.append(files)
+        }
+        #expect(folders[0] == folders[1])
+        #expect(folders[0] == folders[2])
+    }
+
     static func page(_ dir: String, _ name: String) throws -> (String, Outline) {
         let data = try Data(contentsOf: URL(fileURLWithPath: dir + "/" + name))
         return (String(decoding: data, as: UTF8.self), Outline(data))

@@ -82,6 +82,29 @@ struct ReferencePlanTests {
         #expect(Set(outputs).count == 1)
     }
 
+    /// `run --explain` encodes each entry as soon as it is finished; the
+    /// JSON Lines are those of the traces kept whole, at any thread count.
+    @Test(arguments: [1, 2, 7])
+    func encodedTracesAreTheJSONLinesOfTheEntries(threads: Int) throws {
+        let (whole, plan, fingerprint) = try run(threads: 2, trace: .all)
+        for language in Language.allCases {
+            let renderer = ExplanationRenderer(plan: plan, language: language)
+            let encoded = try evaluate(
+                plan, root.appendingPathComponent("examples").path, "2026-Q3", threads: threads, trace: .all, encoder: renderer.jsonLinesEncoder)
+            func lines(_ r: EvaluationResult) throws -> [UInt8] {
+                var out: [UInt8] = []
+                try r.traceBlocks(r.current.population, threads: threads, blockSize: 3, { renderer.jsonLines($0, fingerprint: fingerprint) }) {
+                    out += $0
+                }
+                return out
+            }
+            let expected = try lines(whole)
+            #expect(expected.count > 20_000)
+            #expect(try lines(encoded) == expected)
+            #expect(encoded.trace(encoded.current.population[0]).entries.isEmpty)
+        }
+    }
+
     @Test func tracingChangesNoNumber() throws {
         let (traced, _, fp) = try run(trace: .all)
         let (plain, _, _) = try run(trace: .none)

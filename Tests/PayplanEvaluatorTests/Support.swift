@@ -47,14 +47,16 @@ func dataFolder(reps: [String], targets: [String] = [], products: [String] = ["P
     return path
 }
 
-func evaluate(_ plan: CompiledPlan, _ data: String, _ period: String, threads: Int = 2, trace: TraceSelection = .none) throws -> EvaluationResult {
+func evaluate(
+    _ plan: CompiledPlan, _ data: String, _ period: String, threads: Int = 2, trace: TraceSelection = .none, encoder: (any TraceEncoder)? = nil
+) throws -> EvaluationResult {
     let p = try #require(Period(period))
     let periods = try Evaluator.periods(for: plan, running: p).get()
     let loaded = DataLoader.load(directory: data, plan: plan, periods: periods, threads: threads)
     guard loaded.problems.isEmpty, let d = loaded.data else {
         throw PlanError(description: loaded.problems.map(\.diagnostic.description).joined(separator: "\n"))
     }
-    return try Evaluator.evaluate(plan: plan, data: d, period: p, options: EvaluationOptions(threads: threads, trace: trace))
+    return try Evaluator.evaluate(plan: plan, data: d, period: p, options: EvaluationOptions(threads: threads, trace: trace, traceEncoder: encoder))
 }
 
 /// The value of a slot (`total`, `bonus`, `np_award.first_mover`) for a rep.
