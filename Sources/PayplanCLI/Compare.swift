@@ -295,7 +295,9 @@ struct DiffCommand: ParsableCommand {
 
     func validate() throws {
         if (data == nil) != (period == nil) { throw ValidationError("--data and --period go together") }
-        if let period, Period(period) == nil { throw ValidationError("'\(period)' is not a period; write 2026-Q3, 2026-07, 2026, 2026-H2 or 2026-07-H1") }
+        if let period, Period(period) == nil {
+            throw ValidationError("'\(period)' is not a period; write 2026-Q3, 2026-07, 2026, 2026-H2 or 2026-07-H1")
+        }
         if (failIfIncrease || failIfDecrease || perRep != nil) && data == nil {
             throw ValidationError("--fail-if-increase, --fail-if-decrease and --per-rep need --data and --period")
         }

@@ -27,7 +27,9 @@ struct ServeCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("The data folder (reps.csv, targets.csv, transactions.csv, products.csv).", valueName: "dir"))
     var data: String
 
-    @Option(name: .long, help: ArgumentHelp("The ledger of closed periods (read only): its closes are listed on every page and by /api/periods.", valueName: "file"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp("The ledger of closed periods (read only): its closes are listed on every page and by /api/periods.", valueName: "file"))
     var ledger: String?
 
     @Option(name: .long, help: ArgumentHelp("The port (0: any free port).", valueName: "port"))

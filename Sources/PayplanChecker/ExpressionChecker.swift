@@ -640,23 +640,7 @@ public struct ExpressionChecker {
             if isAggregate { return aggregate(fn, name, args, filter, range) }
         }
         if scope.hasMembers, ["sum", "min", "max", "avg", "count"].contains(fn), args.count == 1 || fn == "count" {
-            if fn == "count" {
-                error(CheckCode.countInGroup, "count members with `members`", at: range, help: "e.g. `members >= 3`")
-                return nil
-            }
-            if let filter {
-                error(CheckCode.whereMisplaced, "`where` is not supported in a group aggregate", at: filter.range)
-                return nil
-            }
-            guard let x = check(args[0], .rep, selfSymbol: selfSymbol) else { return nil }
-            guard requireValue(x) else { return nil }
-            guard x.type.base.isNumeric || x.type.literal else {
-                error(CheckCode.groupAggregateType, "`\(fn)` over members needs numbers, found \(x.type)", at: x.range)
-                return nil
-            }
-            let kind = GroupAggregateKind(rawValue: fn)!
-            let type = x.type.literal ? ValueType.number : ValueType(fn == "avg" && x.type.base == .count ? .number : x.type.base)
-            return TExpr(.groupAggregate(kind, x), type, range)
+            return memberAggregate(fn, args, filter, range, selfSymbol: selfSymbol)
         }
         if let filter {
             error(
@@ -665,33 +649,7 @@ public struct ExpressionChecker {
             return nil
         }
         if fn == "previous" || fn == "ytd" { return history(fn, args, range, scope) }
-        if let s = shapeIndex[fn] {
-            if scope == .transaction {
-                // The scan computes transaction values while the data is read;
-                // a shape there has no rep or period to stand in.
-                error(
-                    CheckCode.shapeInTransaction, "the shape `\(fn)` cannot be applied to one transaction's values", at: range,
-                    help: "rate transactions on tiers with a `commission` rule (`rate_on: each`), or apply the shape to an aggregate in a metric")
-                return nil
-            }
-            guard args.count == shapeArity[s] else {
-                error(
-                    CheckCode.shapeArity, "shape `\(fn)` takes \(shapeArity[s]) input\(shapeArity[s] == 1 ? "" : "s"), found \(args.count)", at: range
-                )
-                return nil
-            }
-            var inputs: [TExpr] = []
-            for arg in args {
-                guard let x = check(arg, scope, selfSymbol: selfSymbol), requireValue(x) else { return nil }
-                guard x.type.base.isNumeric || x.type.literal else {
-                    error(CheckCode.shapeInputType, "a shape looks up a number, found \(x.type)", at: x.range)
-                    return nil
-                }
-                inputs.append(x)
-            }
-            let type: ValueType = shapeKinds[s] == "tiers" && inputs[0].type.base == .money ? .money : .number
-            return TExpr(.shape(s, name: fn, inputs), type, range)
-        }
+        if let s = shapeIndex[fn] { return shapeCall(s, fn, args, range, scope, selfSymbol: selfSymbol) }
         guard let f = Function(rawValue: fn) else {
             let known =
                 Function.allCases.map(\.rawValue) + ExpressionChecker.aggregateNames + ExpressionChecker.specialFunctions
@@ -793,6 +751,56 @@ public struct ExpressionChecker {
         case .monthsActive, .activeWeight:
             return monthProration(f, typed, range, scope)
         }
+    }
+
+    /// `sum|min|max|avg(VALUE)` over a group's members (`count` is `members`).
+    mutating func memberAggregate(_ fn: String, _ args: [Expr], _ filter: Expr?, _ range: SourceRange, selfSymbol: Symbol?) -> TExpr? {
+        if fn == "count" {
+            error(CheckCode.countInGroup, "count members with `members`", at: range, help: "e.g. `members >= 3`")
+            return nil
+        }
+        if let filter {
+            error(CheckCode.whereMisplaced, "`where` is not supported in a group aggregate", at: filter.range)
+            return nil
+        }
+        guard let x = check(args[0], .rep, selfSymbol: selfSymbol) else { return nil }
+        guard requireValue(x) else { return nil }
+        guard x.type.base.isNumeric || x.type.literal else {
+            error(CheckCode.groupAggregateType, "`\(fn)` over members needs numbers, found \(x.type)", at: x.range)
+            return nil
+        }
+        let kind = GroupAggregateKind(rawValue: fn)!
+        let type = x.type.literal ? ValueType.number : ValueType(fn == "avg" && x.type.base == .count ? .number : x.type.base)
+        return TExpr(.groupAggregate(kind, x), type, range)
+    }
+
+    /// A shape (tiers, curve, table) applied to its inputs.
+    mutating func shapeCall(_ s: Int, _ fn: String, _ args: [Expr], _ range: SourceRange, _ scope: Scope, selfSymbol: Symbol?) -> TExpr? {
+        if scope == .transaction {
+            // The scan computes transaction values while the data is read;
+            // a shape there has no rep or period to stand in.
+            error(
+                CheckCode.shapeInTransaction, "the shape `\(fn)` cannot be applied to one transaction's values", at: range,
+                help: "rate transactions on tiers with a `commission` rule (`rate_on: each`), or apply the shape to an aggregate in a metric")
+            return nil
+        }
+        guard args.count == shapeArity[s] else {
+            error(
+                CheckCode.shapeArity, "shape `\(fn)` takes \(shapeArity[s]) input\(shapeArity[s] == 1 ? "" : "s"), found \(args.count)", at: range
+            )
+            return nil
+        }
+        var inputs: [TExpr] = []
+        for arg in args {
+            guard let x = check(arg, scope, selfSymbol: selfSymbol), requireValue(x) else { return nil }
+            guard x.type.base.isNumeric || x.type.literal else {
+                error(CheckCode.shapeInputType, "a shape looks up a number, found \(x.type)", at: x.range)
+                return nil
+            }
+            inputs.append(x)
+        }
+        let type: ValueType = shapeKinds[s] == "tiers" && inputs[0].type.base == .money ? .money : .number
+        return TExpr(.shape(s, name: fn, inputs), type, range)
     }
 
     func mentionsTransaction(_ e: Expr) -> Bool {

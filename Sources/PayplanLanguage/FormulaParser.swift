@@ -377,11 +377,6 @@ struct Lexer {
         let s = source.text
         var out: [Token] = []
         var i = 0
-        func isDigit(_ c: Unicode.Scalar) -> Bool { c.value >= 48 && c.value <= 57 }
-        func isIdentifierStart(_ c: Unicode.Scalar) -> Bool {
-            c == "_" || c.properties.isAlphabetic
-        }
-        func isIdentifierPart(_ c: Unicode.Scalar) -> Bool { isIdentifierStart(c) || isDigit(c) }
         while i < s.count {
             let c = s[i]
             if c == " " || c == "\t" || c == "\n" || c == "\r" {
@@ -389,179 +384,203 @@ struct Lexer {
                 continue
             }
             let start = i
-            if isDigit(c) || (c == "." && i + 1 < s.count && isDigit(s[i + 1])) {
-                if c == "." {
-                    throw .error(
-                        FormulaCode.numberWithoutDigit, "a number must start with a digit", at: source.range(i, i + 1),
-                        help: "write 0\(String(String.UnicodeScalarView(s[i..<min(i + 6, s.count)])))")
-                }
-                var text = ""
-                while i < s.count, isDigit(s[i]) {
-                    text.unicodeScalars.append(s[i])
-                    i += 1
-                }
-                if i < s.count, s[i] == "_" {
-                    throw .error(
-                        FormulaCode.digitSeparator, "digit separators are not allowed in numbers", at: source.range(i, i + 1),
-                        help: "write the digits together, e.g. 1000000")
-                }
-                if i < s.count, s[i] == ".", i + 1 < s.count, isDigit(s[i + 1]) {
-                    text.append(".")
-                    i += 1
-                    while i < s.count, isDigit(s[i]) {
-                        text.unicodeScalars.append(s[i])
-                        i += 1
-                    }
-                }
-                var exponent = false
-                var value: Exact?
-                if i < s.count, s[i] == "e" || s[i] == "E" {
-                    var j = i + 1
-                    var negativeExponent = false
-                    if j < s.count, s[j] == "+" || s[j] == "-" {
-                        negativeExponent = s[j] == "-"
-                        j += 1
-                    }
-                    var digits = 0
-                    var e = 0
-                    while j < s.count, isDigit(s[j]) {
-                        e = min(e * 10 + Int(s[j].value - 48), 1000)
-                        digits += 1
-                        j += 1
-                    }
-                    if digits > 0 {
-                        exponent = true
-                        let spelled = String(String.UnicodeScalarView(s[start..<j]))
-                        guard e <= 30, let mantissa = Exact(decimal: text),
-                            let scaled = try?
-                                (negativeExponent
-                                ? mantissa / Exact(integer: Exact.powerOfTen(e))
-                                : mantissa * Exact(integer: Exact.powerOfTen(e)))
-                        else {
-                            throw .error(
-                                FormulaCode.numberOutOfRange, "the number `\(spelled)` is out of range", at: source.range(start, j))
-                        }
-                        value = scaled
-                        text = spelled
-                        i = j
-                    }
-                }
-                if value == nil {
-                    guard let v = Exact(decimal: text) else {
-                        throw .error(
-                            FormulaCode.numberOutOfRange, "the number `\(text)` is out of range (more than 30 digits)",
-                            at: source.range(start, i))
-                    }
-                    value = v
-                    if text.count > 1, text.hasPrefix("0"), !text.hasPrefix("0.") {
-                        warnings.append(
-                            .warning(
-                                FormulaCode.leadingZero, "`\(text)` is read as the decimal number \(v), not as octal",
-                                at: source.range(start, i), help: "write \(v) to make that plain"))
-                    }
-                }
-                if i < s.count, s[i] == "%" {
-                    i += 1
-                    text += "%"
-                    value = try? value! / Exact(100)
-                }
-                if i < s.count, isIdentifierStart(s[i]) {
-                    throw .error(
-                        FormulaCode.numberRunsIntoName, "a number runs into the name `\(identifier(at: i))`", at: source.range(start, i + 1),
-                        help: "put an operator between them, e.g. `2 * x`")
-                }
-                out.append(Token(kind: .number(value!, spelling: text, exponent: exponent), start: start, end: i))
-                continue
-            }
-            if isIdentifierStart(c) {
+            if Self.isDigit(c) || (c == "." && i + 1 < s.count && Self.isDigit(s[i + 1])) {
+                out.append(try numberToken(&i, warnings: &warnings))
+            } else if Self.isIdentifierStart(c) {
                 let word = identifier(at: i)
                 i += word.unicodeScalars.count
-                let kind: Token.Kind =
-                    FormulaParser.keywords.contains(word) ? .keyword(word) : .identifier(word)
+                let kind: Token.Kind = FormulaParser.keywords.contains(word) ? .keyword(word) : .identifier(word)
                 out.append(Token(kind: kind, start: start, end: i))
-                continue
+            } else if c == "\"" || c == "'" {
+                out.append(try textToken(&i))
+            } else {
+                out.append(try symbolToken(&i))
             }
-            if c == "\"" || c == "'" {
-                var text = ""
-                i += 1
-                var closed = false
-                while i < s.count {
-                    let d = s[i]
-                    if d == c {
-                        closed = true
-                        i += 1
-                        break
-                    }
-                    if d == "\\", i + 1 < s.count {
-                        let e = s[i + 1]
-                        text.unicodeScalars.append(e == "n" ? "\n" : (e == "t" ? "\t" : e))
-                        i += 2
-                        continue
-                    }
-                    text.unicodeScalars.append(d)
-                    i += 1
-                }
-                if !closed {
-                    throw .error(
-                        FormulaCode.unclosedText, "the text starting here is not closed with \(c == "\"" ? "`\"`" : "`'`")",
-                        at: source.range(start, start + 1))
-                }
-                out.append(Token(kind: .string(text), start: start, end: i))
-                continue
-            }
-            let next: Unicode.Scalar? = i + 1 < s.count ? s[i + 1] : nil
-            var symbol: String?
-            var width = 1
-            switch c {
-            case "+", "*", "/", "(", ")", ",", ".": symbol = String(c)
-            case "-", "−": symbol = "-"
-            case "×": symbol = "*"
-            case "÷": symbol = "/"
-            case "≤": symbol = "<="
-            case "≥": symbol = ">="
-            case "≠": symbol = "!="
-            case "<", ">":
-                if next == "=" {
-                    symbol = String(c) + "="
-                    width = 2
-                } else if c == "<", next == ">" {
-                    throw .error(
-                        FormulaCode.notEqualSpelling, "`<>` is not an operator", at: source.range(i, i + 2), help: "write `!=` for not equal")
-                } else {
-                    symbol = String(c)
-                }
-            case "=":
-                if next == "=" {
-                    symbol = "=="
-                    width = 2
-                } else {
-                    throw .error(
-                        FormulaCode.singleEquals, "`=` is not a comparison", at: source.range(i, i + 1), help: "write `==` to compare")
-                }
-            case "!":
-                if next == "=" {
-                    symbol = "!="
-                    width = 2
-                } else {
-                    throw .error(FormulaCode.bang, "`!` is not an operator", at: source.range(i, i + 1), help: "write `not`")
-                }
-            case "&", "|":
-                let word = c == "&" ? "and" : "or"
-                throw .error(
-                    FormulaCode.doubledOperator, "`\(c)\(next == c ? String(c) : "")` is not an operator", at: source.range(i, i + 1),
-                    help: "write `\(word)`")
-            case "%":
-                throw .error(
-                    FormulaCode.strayPercent, "`%` must follow a number directly (5%)", at: source.range(i, i + 1))
-            default:
-                throw .error(
-                    FormulaCode.unexpectedCharacter, "unexpected character `\(c)` in a formula", at: source.range(i, i + 1))
-            }
-            out.append(Token(kind: .symbol(symbol!), start: start, end: i + width))
-            i += width
         }
         out.append(Token(kind: .end, start: s.count, end: s.count))
         return out
+    }
+
+    static func isDigit(_ c: Unicode.Scalar) -> Bool { c.value >= 48 && c.value <= 57 }
+    static func isIdentifierStart(_ c: Unicode.Scalar) -> Bool { c == "_" || c.properties.isAlphabetic }
+
+    /// A number at `i`: digits, a fraction, an exponent, a percent sign.
+    func numberToken(_ i: inout Int, warnings: inout [Diagnostic]) throws(Diagnostic) -> Token {
+        let s = source.text
+        let c = s[i]
+        let start = i
+        func isDigit(_ c: Unicode.Scalar) -> Bool { Self.isDigit(c) }
+        func isIdentifierStart(_ c: Unicode.Scalar) -> Bool { Self.isIdentifierStart(c) }
+        if c == "." {
+            throw .error(
+                FormulaCode.numberWithoutDigit, "a number must start with a digit", at: source.range(i, i + 1),
+                help: "write 0\(String(String.UnicodeScalarView(s[i..<min(i + 6, s.count)])))")
+        }
+        var text = ""
+        while i < s.count, isDigit(s[i]) {
+            text.unicodeScalars.append(s[i])
+            i += 1
+        }
+        if i < s.count, s[i] == "_" {
+            throw .error(
+                FormulaCode.digitSeparator, "digit separators are not allowed in numbers", at: source.range(i, i + 1),
+                help: "write the digits together, e.g. 1000000")
+        }
+        if i < s.count, s[i] == ".", i + 1 < s.count, isDigit(s[i + 1]) {
+            text.append(".")
+            i += 1
+            while i < s.count, isDigit(s[i]) {
+                text.unicodeScalars.append(s[i])
+                i += 1
+            }
+        }
+        var exponent = false
+        var value: Exact?
+        if i < s.count, s[i] == "e" || s[i] == "E" {
+            var j = i + 1
+            var negativeExponent = false
+            if j < s.count, s[j] == "+" || s[j] == "-" {
+                negativeExponent = s[j] == "-"
+                j += 1
+            }
+            var digits = 0
+            var e = 0
+            while j < s.count, isDigit(s[j]) {
+                e = min(e * 10 + Int(s[j].value - 48), 1000)
+                digits += 1
+                j += 1
+            }
+            if digits > 0 {
+                exponent = true
+                let spelled = String(String.UnicodeScalarView(s[start..<j]))
+                guard e <= 30, let mantissa = Exact(decimal: text),
+                    let scaled = try?
+                        (negativeExponent
+                        ? mantissa / Exact(integer: Exact.powerOfTen(e))
+                        : mantissa * Exact(integer: Exact.powerOfTen(e)))
+                else {
+                    throw .error(
+                        FormulaCode.numberOutOfRange, "the number `\(spelled)` is out of range", at: source.range(start, j))
+                }
+                value = scaled
+                text = spelled
+                i = j
+            }
+        }
+        if value == nil {
+            guard let v = Exact(decimal: text) else {
+                throw .error(
+                    FormulaCode.numberOutOfRange, "the number `\(text)` is out of range (more than 30 digits)",
+                    at: source.range(start, i))
+            }
+            value = v
+            if text.count > 1, text.hasPrefix("0"), !text.hasPrefix("0.") {
+                warnings.append(
+                    .warning(
+                        FormulaCode.leadingZero, "`\(text)` is read as the decimal number \(v), not as octal",
+                        at: source.range(start, i), help: "write \(v) to make that plain"))
+            }
+        }
+        if i < s.count, s[i] == "%" {
+            i += 1
+            text += "%"
+            value = try? value! / Exact(100)
+        }
+        if i < s.count, isIdentifierStart(s[i]) {
+            throw .error(
+                FormulaCode.numberRunsIntoName, "a number runs into the name `\(identifier(at: i))`", at: source.range(start, i + 1),
+                help: "put an operator between them, e.g. `2 * x`")
+        }
+        return Token(kind: .number(value!, spelling: text, exponent: exponent), start: start, end: i)
+    }
+
+    /// A quoted text at `i`, with its escapes.
+    func textToken(_ i: inout Int) throws(Diagnostic) -> Token {
+        let s = source.text
+        let c = s[i]
+        let start = i
+        var text = ""
+        i += 1
+        var closed = false
+        while i < s.count {
+            let d = s[i]
+            if d == c {
+                closed = true
+                i += 1
+                break
+            }
+            if d == "\\", i + 1 < s.count {
+                let e = s[i + 1]
+                text.unicodeScalars.append(e == "n" ? "\n" : (e == "t" ? "\t" : e))
+                i += 2
+                continue
+            }
+            text.unicodeScalars.append(d)
+            i += 1
+        }
+        if !closed {
+            throw .error(
+                FormulaCode.unclosedText, "the text starting here is not closed with \(c == "\"" ? "`\"`" : "`'`")",
+                at: source.range(start, start + 1))
+        }
+        return Token(kind: .string(text), start: start, end: i)
+    }
+
+    /// An operator or punctuation at `i`; spellings from other languages are errors with the fix.
+    func symbolToken(_ i: inout Int) throws(Diagnostic) -> Token {
+        let s = source.text
+        let c = s[i]
+        let start = i
+        let next: Unicode.Scalar? = i + 1 < s.count ? s[i + 1] : nil
+        var symbol: String?
+        var width = 1
+        switch c {
+        case "+", "*", "/", "(", ")", ",", ".": symbol = String(c)
+        case "-", "−": symbol = "-"
+        case "×": symbol = "*"
+        case "÷": symbol = "/"
+        case "≤": symbol = "<="
+        case "≥": symbol = ">="
+        case "≠": symbol = "!="
+        case "<", ">":
+            if next == "=" {
+                symbol = String(c) + "="
+                width = 2
+            } else if c == "<", next == ">" {
+                throw .error(
+                    FormulaCode.notEqualSpelling, "`<>` is not an operator", at: source.range(i, i + 2), help: "write `!=` for not equal")
+            } else {
+                symbol = String(c)
+            }
+        case "=":
+            if next == "=" {
+                symbol = "=="
+                width = 2
+            } else {
+                throw .error(
+                    FormulaCode.singleEquals, "`=` is not a comparison", at: source.range(i, i + 1), help: "write `==` to compare")
+            }
+        case "!":
+            if next == "=" {
+                symbol = "!="
+                width = 2
+            } else {
+                throw .error(FormulaCode.bang, "`!` is not an operator", at: source.range(i, i + 1), help: "write `not`")
+            }
+        case "&", "|":
+            let word = c == "&" ? "and" : "or"
+            throw .error(
+                FormulaCode.doubledOperator, "`\(c)\(next == c ? String(c) : "")` is not an operator", at: source.range(i, i + 1),
+                help: "write `\(word)`")
+        case "%":
+            throw .error(
+                FormulaCode.strayPercent, "`%` must follow a number directly (5%)", at: source.range(i, i + 1))
+        default:
+            throw .error(
+                FormulaCode.unexpectedCharacter, "unexpected character `\(c)` in a formula", at: source.range(i, i + 1))
+        }
+        i += width
+        return Token(kind: .symbol(symbol!), start: start, end: i)
     }
 
     func identifier(at start: Int) -> String {

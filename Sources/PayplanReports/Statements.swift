@@ -470,7 +470,26 @@ public struct StatementBook {
                     attained, names: attainedNames, title: t("Total paid against attainment", "实发合计与完成率"), xLabel: t("attainment", "完成率"),
                     yLabel: t("total paid", "实发"), formatX: percent, formatY: money, formatYTick: wholeMoney))
         }
-        // Team ranking.
+        rankingTables(&h)
+        flagsAndCaps(&h, facts, flagged: flagged)
+        // Statements.
+        h.element("h2", text: t("Pay statements", "个人薪酬明细"))
+        table(&h, [t("Rep", "人员"), t("Team", "团队"), t("Total paid", "实发合计"), t("Flag", "标记")], numeric: [2]) { h in
+            for f in facts {
+                h.element("tr") { h in
+                    h.element("td") { h in h.element("a", [("href", StatementBook.fileName(f.trace.repID))], text: "\(f.trace.repID) \(f.trace.name)")
+                    }
+                    h.element("td", text: f.trace.team)
+                    h.element("td", [("class", "num")], text: money(f.total))
+                    h.element("td", text: f.flagLevel ?? "")
+                }
+            }
+        }
+        return Page.document(title: "\(t("Period report", "期间报告")) \(period)", language: language, body: h.text)
+    }
+
+    /// The team rankings of the period: each group's rank, score, prize and split.
+    func rankingTables(_ h: inout HTML) {
         for rule in boards.map(\.rule) {
             h.element("h2", text: renderer.label(rule.name, rule.labels))
             h.element("table", [("class", "ranking")]) { h in
@@ -501,6 +520,10 @@ public struct StatementBook {
                 }
             }
         }
+    }
+
+    /// The flagged reps (with the note that a flag is not a dismissal) and the reps cut by a cap.
+    func flagsAndCaps(_ h: inout HTML, _ facts: [StatementFacts], flagged: [StatementFacts]) {
         // Flags.
         h.element("h2", text: t("Flagged reps", "被标记人员"))
         if flagged.isEmpty {
@@ -545,20 +568,6 @@ public struct StatementBook {
                 }
             }
         }
-        // Statements.
-        h.element("h2", text: t("Pay statements", "个人薪酬明细"))
-        table(&h, [t("Rep", "人员"), t("Team", "团队"), t("Total paid", "实发合计"), t("Flag", "标记")], numeric: [2]) { h in
-            for f in facts {
-                h.element("tr") { h in
-                    h.element("td") { h in h.element("a", [("href", StatementBook.fileName(f.trace.repID))], text: "\(f.trace.repID) \(f.trace.name)")
-                    }
-                    h.element("td", text: f.trace.team)
-                    h.element("td", [("class", "num")], text: money(f.total))
-                    h.element("td", text: f.flagLevel ?? "")
-                }
-            }
-        }
-        return Page.document(title: "\(t("Period report", "期间报告")) \(period)", language: language, body: h.text)
     }
 
     func table(_ h: inout HTML, _ headers: [String], numeric: Set<Int>, _ rows: (inout HTML) -> Void) {

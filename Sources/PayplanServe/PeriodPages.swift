@@ -1,7 +1,7 @@
 import PayplanCore
-import PayplanLedger
 import PayplanData
 import PayplanEvaluator
+import PayplanLedger
 import PayplanReports
 
 /// A period's served pages: the period report and each rep's statement as

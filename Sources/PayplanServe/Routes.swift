@@ -149,7 +149,8 @@ enum Routes {
         }
         let html = WorkbenchPage(
             base: w.base, language: language, period: period, summary: state.summary, dataFolder: w.options.data, dataFingerprint: state.fingerprint,
-            ledger: LedgerStatus(file: w.options.ledger, plan: w.base.plan.name.value), values: Dictionary(changes.map { ($0.path, $0.value) }, uniquingKeysWith: { _, b in b })
+            ledger: LedgerStatus(file: w.options.ledger, plan: w.base.plan.name.value),
+            values: Dictionary(changes.map { ($0.path, $0.value) }, uniquingKeysWith: { _, b in b })
         ).render(panel: panel)
         return Reply.html(html)
     }

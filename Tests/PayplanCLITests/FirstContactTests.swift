@@ -103,17 +103,18 @@ struct FirstContactTests {
         #expect(text.contains("  = help: did you mean `np_award.first_mover`?\n"))
     }
 
-    @Test func aPrizeFromAFormulaIsToldPrizesAreFixedAmounts() throws {
+    /// Prizes may be formulas over the group (a pot and shares of it); a rep's
+    /// own value there is told to aggregate it, never to "compute it in a
+    /// metric" (which cannot feed a prize).
+    @Test func aRepValueInAPrizeIsToldToAggregateIt() throws {
         let ws = try Workspace(copyExamples: false)
         let plan = try #require(ws.read("plan.yaml"))
         try ws.write("prize.yaml", plan.replacingOccurrences(of: "prizes: [30000, 20000, 10000]", with: "prizes: [revenue, 20000, 10000]"))
         let r = try payplan(["check", "prize.yaml"], in: ws.path)
         #expect(r.status == 1)
         let text = r.stdout + r.stderr
-        #expect(text.contains("error: a prize must be a constant number, found `revenue` [C443]"))
-        #expect(
-            text.contains(
-                "  = help: prizes are amounts fixed by the plan, one per place (`prizes: [30000, 20000, 10000]`); a metric cannot set them\n"))
+        #expect(text.contains("prize.yaml:111:14: error: `revenue` is a rep's value; in a pot formula aggregate it over the members [C407]"))
+        #expect(text.contains("  = help: e.g. sum(revenue), max(revenue) or avg(revenue)\n"))
         #expect(!text.contains("compute per-rep values in a metric"))
     }
 
