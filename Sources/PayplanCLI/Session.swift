@@ -179,7 +179,7 @@ enum Session {
         if !result.warnings.isEmpty {
             Console.error(render(Diagnostic.sorted(result.warnings), sources))
         }
-        let missingFolder = result.problems.contains { $0.diagnostic.code == "D600" || $0.diagnostic.code == "D601" }
+        let missingFolder = result.problems.contains { $0.diagnostic.is(DataCode.noFolder) || $0.diagnostic.is(DataCode.cannotRead) }
         guard let data = result.data, !missingFolder else {
             Console.error(render(result.problems.map { folderSuggestion($0.diagnostic, options.data) }, sources))
             throw Stop(code: missingFolder ? Exit.usage : Exit.badData)
@@ -208,7 +208,7 @@ enum Session {
     /// A data folder that does not exist, with the closest folder beside it
     /// (`exmaples` → `examples`).
     static func folderSuggestion(_ d: Diagnostic, _ folder: String) -> Diagnostic {
-        guard d.code == "D600", d.help == nil, !FileReader.exists(folder) else { return d }
+        guard d.is(DataCode.noFolder), d.help == nil, !FileReader.exists(folder) else { return d }
         let trimmed = folder.hasSuffix("/") ? String(folder.dropLast()) : folder
         let slash = trimmed.lastIndex(of: "/")
         let parent = slash.map { String(trimmed[...$0]) } ?? ""

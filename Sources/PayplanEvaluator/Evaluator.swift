@@ -318,7 +318,7 @@ struct EvaluationRun {
                 problems.append(
                     DataProblem(
                         Diagnostic(
-                            .error, "D652",
+                            .error, DataCode.noTargetsForPeriod,
                             "\(targetSpec.file) has no row for \(period): none of the \(members.count) reps active in it has a target",
                             at: here, file: data.targets.path, help: "check the period, and that the targets file is the one for \(period)"),
                         rep: nil))
@@ -337,7 +337,7 @@ struct EvaluationRun {
             let targetRow = data.targetRow(rep, period)
             if plan.checked.readsTargets && targetRow == nil {
                 let text = "rep \(data.repIDs[rep]) is in the \(period) population but has no row in \(targetSpec.file) for \(period)"
-                reasons.append(("no target row for \(period)", Diagnostic(.error, "D650", text, at: repLine, file: data.reps.path)))
+                reasons.append(("no target row for \(period)", Diagnostic(.error, DataCode.noTargetRow, text, at: repLine, file: data.reps.path)))
             } else {
                 for (expr, source, _) in plan.populationRequire {
                     var holds = false
@@ -361,7 +361,11 @@ struct EvaluationRun {
                     let at =
                         targetRow.map { SourceRange(at: SourceLocation(file: data.targets.path, line: data.targets.lines[$0], column: 0)) } ?? repLine
                     let text = "rep \(data.repIDs[rep]): `\(source)` does not hold for \(period) (\(shown))"
-                    reasons.append(("`\(source)` does not hold for \(period)", Diagnostic(.error, "D651", text, at: at, file: at.start.file)))
+                    reasons.append(
+                        (
+                            "`\(source)` does not hold for \(period)",
+                            Diagnostic(.error, DataCode.populationCondition, text, at: at, file: at.start.file)
+                        ))
                 }
             }
             if isCurrent {

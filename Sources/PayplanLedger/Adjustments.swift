@@ -190,7 +190,8 @@ public enum Adjustments {
         for s in result.skipped where closed[s.repID]?.inPopulation == true {
             bad.append(
                 Diagnostic(
-                    .error, "D650", "rep \(s.repID) was paid in \(close.period) but cannot be now: \(s.reasons.joined(separator: "; "))", at: nil))
+                    .error, DataCode.noTargetRow,
+                    "rep \(s.repID) was paid in \(close.period) but cannot be now: \(s.reasons.joined(separator: "; "))", at: nil))
         }
         if !bad.isEmpty { throw unreadable(bad, [close.period]) }
         var changed: [PriorAdjustment] = []

@@ -114,7 +114,7 @@ public enum HistoryLoader {
         let result = DataLoader.load(directory: directory, plan: plan, periods: sorted, threads: threads)
         let targetsFile = plan.plan.data.targets.file
         let problems = result.problems.map(\.diagnostic).filter { !($0.file ?? "").hasSuffix(targetsFile) }
-        let unreadable = problems.contains { $0.code == "D600" || $0.code == "D601" }
+        let unreadable = problems.contains { $0.is(DataCode.noFolder) || $0.is(DataCode.cannotRead) }
         guard let data = result.data, !problems.contains(where: { $0.severity == .error }) else {
             return HistoryLoad(history: nil, problems: problems, warnings: result.warnings, unreadable: unreadable)
         }

@@ -35,12 +35,12 @@ public enum TargetsPipeline {
         // The loader's help for an empty file speaks of pay plans.
         run.diagnostics = yaml.map { d in
             var d = d
-            if d.code == "Y102" { d.help = "a targets plan starts with `targets: NAME`; see rules/targets.md" }
+            if d.is(YAMLCode.emptyFile) { d.help = "a targets plan starts with `targets: NAME`; see rules/targets.md" }
             return d
         }
         guard let document else {
             if let bytes = try? FileReader.readBytes(planFile) { run.sources.add(file: planFile, text: String(decoding: bytes, as: UTF8.self)) }
-            run.failure = yaml.contains { $0.code == "Y100" } ? .unreadable : .plan
+            run.failure = yaml.contains { $0.is(YAMLCode.cannotRead) } ? .unreadable : .plan
             return run
         }
         run.sources.add(file: planFile, text: document.text)

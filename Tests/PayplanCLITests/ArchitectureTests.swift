@@ -28,6 +28,22 @@ struct ArchitectureTests {
         }
     }
 
+    /// Every diagnostic code is written once, as a case of its stage's code
+    /// enum; everywhere else the code is named by its case (`DataCode.noFolder`),
+    /// never by its text. (The OpenAPI document's example is prose.)
+    @Test func diagnosticCodesAreWrittenOnlyInTheirEnums() throws {
+        let literal = try Regex(#""[YPFCLDEOTGSW][0-9]{3}""#)
+        let declaration = try Regex(#"case [A-Za-z0-9]+ = "[A-Z][0-9]{3}""#)
+        var stray: [String] = []
+        for file in try ArchitectureTests.sources() where !file.path.hasSuffix("OpenAPIDocument.swift") {
+            for (n, line) in file.text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
+            where line.contains(literal) && !line.contains(declaration) {
+                stray.append("\(file.path):\(n + 1)")
+            }
+        }
+        #expect(stray.isEmpty, "codes written as text outside their enums: \(stray)")
+    }
+
     /// `rules/diagnostics.md` is what `payplan codes --format markdown` prints.
     @Test func theListOfCodesIsGenerated() throws {
         let r = try payplan(["codes", "--format", "markdown"])
