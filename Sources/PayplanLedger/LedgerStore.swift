@@ -111,12 +111,26 @@ public final class LedgerStore: @unchecked Sendable {
 
     func checkSchema(creating: Creating) throws(LedgerProblem) {
         do {
-            let (version, app, tables) = try queue.read { db in
-                (
-                    try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0,
-                    try Int.fetchOne(db, sql: "PRAGMA application_id") ?? 0,
-                    try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master") ?? 0
-                )
+            func header() throws -> (version: Int, app: Int, tables: Int) {
+                try queue.read { db in
+                    (
+                        try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0,
+                        try Int.fetchOne(db, sql: "PRAGMA application_id") ?? 0,
+                        // GRDB's migrator creates its bookkeeping table before the
+                        // migration's own transaction.
+                        try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'grdb\\_%' ESCAPE '\\'") ?? 0
+                    )
+                }
+            }
+            var (version, app, tables) = try header()
+            // Another close may be creating this file right now: give it up
+            // to two seconds to finish before calling the file foreign.
+            var waited = 0
+            while app != LedgerStore.applicationID && creating != .never && waited < 20 {
+                if tables == 0 && version == 0 { break }
+                usleep(100_000)
+                waited += 1
+                (version, app, tables) = try header()
             }
             if app != LedgerStore.applicationID {
                 guard tables == 0 && version == 0 && creating != .never else { throw LedgerProblem.notALedger(path: path) }
